@@ -1,0 +1,22 @@
+package shm
+
+import "errors"
+
+// Sentinel errors. Every error shmkit returns about a segment wraps one of
+// these, or one of os.ErrExist, os.ErrNotExist, os.ErrInvalid, os.ErrClosed
+// and errors.ErrUnsupported, so callers test with errors.Is.
+var (
+	// ErrNotShmkit: the file or memory is not a shmkit segment (no magic).
+	ErrNotShmkit = errors.New("not a shmkit segment")
+	// ErrVersion: a shmkit segment of a layout version this build cannot read.
+	ErrVersion = errors.New("unsupported shmkit layout version")
+	// ErrCorrupt: a shmkit segment whose header or directory is inconsistent.
+	ErrCorrupt = errors.New("corrupt shmkit segment")
+	// ErrNoSpace: /dev/shm (or memory) has too little room for the segment.
+	ErrNoSpace = errors.New("not enough shared memory")
+	// ErrFull: the segment has no room left for another object.
+	ErrFull = errors.New("segment full")
+	// ErrWrongKind: a handle or name refers to an object of another kind or
+	// layout version than the caller expects (a Queue handle given to Mutex).
+	ErrWrongKind = errors.New("object of the wrong kind")
+)
