@@ -25,7 +25,7 @@ import (
 //	132     4     published directory entries
 //	136     8     allocation cursor (next free byte offset)
 //	256     64×N  directory entries
-//	data offset…  objects
+//	data offset…  objects (page-aligned)
 //
 // Bytes 0..64 never change after creation and are covered by the checksum.
 // The mutable words start at 128, on their own pair of cache lines.
@@ -100,7 +100,9 @@ func (e *entry) name() string {
 
 func alignUp(n, a uint64) uint64 { return (n + a - 1) &^ (a - 1) }
 
-// dataOffset is where objects start for a directory of dirCap entries.
+// dataOffset is where objects start for a directory of dirCap entries: on
+// a page boundary, so an object aligned to up to MaxAlign as the first in
+// the segment costs no padding.
 func dataOffset(dirCap int) uint64 {
-	return alignUp(headerSize+uint64(dirCap)*entrySize, CacheLinePad)
+	return alignUp(headerSize+uint64(dirCap)*entrySize, MaxAlign)
 }

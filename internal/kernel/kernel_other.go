@@ -15,6 +15,7 @@ func FutexWait(addr *uint32, val uint32, timeout time.Duration) error { return E
 func FutexWake(addr *uint32, n int) (int, error)                      { return 0, ErrUnsupported }
 func MemfdCreate(name string, size int64) (*os.File, error)           { return nil, ErrUnsupported }
 func IsMemfd(f *os.File) bool                                         { return false }
+func CloseOnExec(fd uintptr)                                          {}
 func Dup(f *os.File) (*os.File, error)                                { return nil, ErrUnsupported }
 func FreeBytes(path string) (free, total uint64, err error)           { return 0, 0, ErrUnsupported }
 func Fallocate(f *os.File, size int64) error                          { return ErrUnsupported }

@@ -87,3 +87,7 @@ func Dup(f *os.File) (*os.File, error) {
 	}
 	return os.NewFile(uintptr(nfd), f.Name()), nil
 }
+
+// CloseOnExec marks descriptor fd close-on-exec, so an inherited
+// descriptor does not leak further into grandchildren.
+func CloseOnExec(fd uintptr) { unix.CloseOnExec(int(fd)) }

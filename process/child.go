@@ -1,0 +1,192 @@
+package process
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+
+	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// This process as a child: set once by Main, read-only afterwards.
+var current = Info{Pid: os.Getpid(), ParentPid: os.Getppid(), Name: "MainProcess"}
+
+var (
+	dispatched bool       // Main turned this process into a child
+	childFiles []*os.File // the caller's extra files (WithFiles)
+)
+
+// Info describes the calling process.
+type Info struct {
+	Name      string // "MainProcess" in a process not started by Start
+	Pid       int
+	ParentPid int
+	Child     bool // started by Start
+}
+
+// Current returns this process's name, pid, parent pid, and whether it is
+// a child started by Start.
+func Current() Info { return current }
+
+// Files returns, in a child, the files its parent passed with WithFiles,
+// in order (nil in a process not started by Start). The child owns them.
+func Files() []*os.File { return childFiles }
+
+// resultFrame is what a child writes on its result pipe before it exits.
+type resultFrame struct {
+	Result  []byte
+	Err     string
+	Panic   bool
+	Stack   string
+	Unknown bool
+}
+
+// Main must be the first statement of main (and of TestMain): in a child
+// started by Start it runs the requested task and exits the process, never
+// returning; in any other process it returns at once.
+func Main() {
+	task := os.Getenv(envTask)
+	if task == "" {
+		return
+	}
+	dispatched = true
+	code := runChild(task)
+	os.Exit(code)
+}
+
+// Exit codes of a child.
+const (
+	exitOK      = 0
+	exitErr     = 1
+	exitPanic   = 2
+	exitSetup   = 3
+	exitOrphan  = 137
+	maxArgBytes = 1 << 30
+)
+
+func runChild(task string) int {
+	ppid, _ := strconv.Atoi(os.Getenv(envPPID))
+	current = Info{Name: os.Getenv(envName), Pid: os.Getpid(), ParentPid: ppid, Child: true}
+	for _, fd := range []uintptr{fdArgs, fdResult} {
+		kernel.CloseOnExec(fd)
+	}
+	args := os.NewFile(fdArgs, "shmkit-args")
+	results := os.NewFile(fdResult, "shmkit-result")
+	fail := func(err error) int {
+		fmt.Fprintf(os.Stderr, "shmkit child %s: %v\n", current.Name, err)
+		writeResult(results, resultFrame{Err: err.Error()})
+		return exitSetup
+	}
+	if err := inheritDescriptors(); err != nil {
+		return fail(err)
+	}
+	arg, err := readFrame(args)
+	if err != nil {
+		return fail(fmt.Errorf("reading argument: %w", err))
+	}
+	go watchParent(args)
+	if ppid > 0 {
+		// Belt and braces with the pdeathsig set at fork: also fails if the
+		// parent is already gone.
+		if err := kernel.SetParentDeathSignal(syscall.SIGKILL, ppid); err != nil {
+			return exitOrphan
+		}
+	}
+	run, ok := lookup(task)
+	if !ok {
+		writeResult(results, resultFrame{Unknown: true, Err: fmt.Sprintf("task %q: %v", task, ErrUnknownTask)})
+		return exitSetup
+	}
+	frame, code := call(run, arg)
+	if err := writeResult(results, frame); err != nil {
+		fmt.Fprintf(os.Stderr, "shmkit child %s: writing result: %v\n", current.Name, err)
+		return exitSetup
+	}
+	return code
+}
+
+func call(run runner, arg []byte) (frame resultFrame, code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			frame = resultFrame{Panic: true, Err: fmt.Sprint(r), Stack: string(debug.Stack())}
+			code = exitPanic
+		}
+	}()
+	res, err := run(context.Background(), arg)
+	if err != nil {
+		return resultFrame{Err: err.Error()}, exitErr
+	}
+	return resultFrame{Result: res}, exitOK
+}
+
+func inheritDescriptors() error {
+	ids, fds, err := parseFDs(os.Getenv(envSegs), true)
+	if err != nil {
+		return err
+	}
+	for i, fd := range fds {
+		kernel.CloseOnExec(uintptr(fd))
+		if err := shm.Inherit(ids[i], os.NewFile(uintptr(fd), "shmkit-segment")); err != nil {
+			return err
+		}
+	}
+	_, fds, err = parseFDs(os.Getenv(envFiles), false)
+	if err != nil {
+		return err
+	}
+	for _, fd := range fds {
+		kernel.CloseOnExec(uintptr(fd))
+		childFiles = append(childFiles, os.NewFile(uintptr(fd), "shmkit-file-"+strconv.Itoa(fd)))
+	}
+	return nil
+}
+
+// watchParent blocks on the argument pipe: the parent never writes to it
+// again and holds it open until it reaps this child, so end of file means
+// the parent died. The child then dies too, whatever thread forked it.
+func watchParent(args *os.File) {
+	var b [1]byte
+	for {
+		if _, err := args.Read(b[:]); err != nil {
+			os.Exit(exitOrphan)
+		}
+	}
+}
+
+func readFrame(r io.Reader) ([]byte, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	size := binary.LittleEndian.Uint32(n[:])
+	if size > maxArgBytes {
+		return nil, fmt.Errorf("frame of %d bytes: over %d", size, maxArgBytes)
+	}
+	b := make([]byte, size)
+	_, err := io.ReadFull(r, b)
+	return b, err
+}
+
+func writeFrame(w io.Writer, b []byte) error {
+	if len(b) > maxArgBytes {
+		return fmt.Errorf("frame of %d bytes: over %d: %w", len(b), maxArgBytes, os.ErrInvalid)
+	}
+	frame := binary.LittleEndian.AppendUint32(make([]byte, 0, 4+len(b)), uint32(len(b)))
+	_, err := w.Write(append(frame, b...))
+	return err
+}
+
+func writeResult(w *os.File, f resultFrame) error {
+	b, err := encode(f)
+	if err != nil {
+		b, _ = encode(resultFrame{Err: "encoding result: " + err.Error()})
+	}
+	return errors.Join(writeFrame(w, b), w.Close())
+}

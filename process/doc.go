@@ -1,0 +1,38 @@
+// Package process starts worker copies of the running binary and manages
+// them: Python's multiprocessing.Process for Go.
+//
+// Go cannot fork a running program (the runtime is multi-threaded), so a
+// child is this same binary re-executed from /proc/self/exe with a marker
+// in its environment. process.Main, which must be the first statement of
+// main and of TestMain, sees the marker, runs the requested task and exits
+// the process; in a parent it returns at once:
+//
+//	var hello = process.Register("hello", func(ctx context.Context, who string) (string, error) {
+//		return "hello, " + who, nil
+//	})
+//
+//	func main() {
+//		process.Main()
+//		msg, err := process.Run(context.Background(), hello, "world")
+//		...
+//	}
+//
+// Tasks are registered by name at package initialisation, so parent and
+// child agree on them. Arguments and results travel gob-encoded; shared
+// objects (locks, queues, values) encode as shm handles and are attached in
+// the child, and every anonymous segment of the parent is inherited by the
+// child as a descriptor. Extra files travel with WithFiles.
+//
+// Lifetimes: a child is always reaped, joined or not, so no zombie stays
+// behind. A child dies when its parent dies: the kernel's parent-death
+// signal (children are forked from one locked thread that never exits,
+// since the signal follows the forking thread) and a liveness pipe whose
+// end of file the child watches. A task that returns an error or panics
+// makes Join return an *ExitError carrying its message (and stack).
+//
+// Sharp edges: a binary that does not call process.Main first runs its
+// whole main again in every child (Start refuses to start grandchildren
+// from such a child, with ErrNoMain, so this cannot fork-bomb). The child
+// shares stdout and stderr with the parent unless WithOutput says
+// otherwise.
+package process

@@ -1,0 +1,42 @@
+package process
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+)
+
+var (
+	// ErrNoMain: a re-executed child did not run its task because the
+	// binary does not call process.Main first in main (or TestMain).
+	ErrNoMain = errors.New("child did not run its task: call process.Main() first in main and TestMain")
+	// ErrUnknownTask: the child binary has no task of that name.
+	ErrUnknownTask = errors.New("task not registered in the child")
+)
+
+// ExitError is what Join returns for a child that failed: its task
+// returned an error or panicked (Message, and Stack for a panic), or the
+// process exited with a non-zero status or was killed by a signal.
+type ExitError struct {
+	Name    string         // the process name
+	Pid     int            // the child's pid
+	Code    int            // exit status, or -1 when killed by a signal
+	Signal  syscall.Signal // the signal that killed it, or 0
+	Message string         // the task's error or panic message, if it sent one
+	Panic   bool           // the task panicked
+	Stack   string         // the child's stack at the panic
+}
+
+func (e *ExitError) Error() string {
+	who := fmt.Sprintf("process %s (pid %d)", e.Name, e.Pid)
+	switch {
+	case e.Panic:
+		return fmt.Sprintf("%s panicked: %s\n%s", who, e.Message, e.Stack)
+	case e.Message != "":
+		return fmt.Sprintf("%s: %s", who, e.Message)
+	case e.Signal != 0:
+		return fmt.Sprintf("%s killed by signal %d (%v)", who, int(e.Signal), e.Signal)
+	default:
+		return fmt.Sprintf("%s exited with status %d", who, e.Code)
+	}
+}

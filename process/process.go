@@ -1,0 +1,281 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// Process is a child started by Start: a re-executed copy of this binary
+// running one registered task. It is always reaped, joined or not; it is
+// killed if this process dies.
+type Process struct {
+	name string
+	pid  int
+	cmd  *exec.Cmd
+	args *os.File // our end of the argument pipe, held open as the liveness signal
+
+	done   chan struct{} // closed once reaped
+	frame  *resultFrame  // what the child sent, nil if nothing
+	state  *os.ProcessState
+	waitEr error
+}
+
+// Option adjusts how Start launches a child.
+type Option func(*config)
+
+type config struct {
+	name   string
+	files  []*os.File
+	env    []string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// WithName names the child (Current().Name in it); "Process-N" otherwise.
+func WithName(name string) Option { return func(c *config) { c.name = name } }
+
+// WithFiles passes open files to the child, where Files() returns them in
+// order. The caller keeps its own copies and may close them after Start.
+func WithFiles(files ...*os.File) Option {
+	return func(c *config) { c.files = append(c.files, files...) }
+}
+
+// WithEnv adds KEY=value entries to the child's environment.
+func WithEnv(kv ...string) Option { return func(c *config) { c.env = append(c.env, kv...) } }
+
+// WithOutput sets the child's standard output and error; by default they
+// are this process's os.Stdout and os.Stderr as of the call to Start.
+func WithOutput(stdout, stderr io.Writer) Option {
+	return func(c *config) { c.stdout, c.stderr = stdout, stderr }
+}
+
+var counter atomic.Int64
+
+// Start runs task t with arg in a new child process: this binary,
+// re-executed, whose process.Main runs t and exits. The argument is gob
+// encoded (shared objects travel as handles); every anonymous segment of
+// this process is inherited by the child. ctx bounds the start only; the
+// child runs until it returns, Terminate or Kill, or this process's death.
+func Start[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (*Process, error) {
+	if os.Getenv(envTask) != "" && !dispatched {
+		return nil, ErrNoMain
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	argBytes, err := encode(arg)
+	if err != nil {
+		return nil, fmt.Errorf("encoding argument of %q: %w", t.name, err)
+	}
+	c := config{name: "Process-" + strconv.FormatInt(counter.Add(1), 10), stdout: os.Stdout, stderr: os.Stderr}
+	for _, o := range opts {
+		o(&c)
+	}
+	return start(ctx, t.name, argBytes, &c)
+}
+
+func start(ctx context.Context, task string, arg []byte, c *config) (*Process, error) {
+	argR, argW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		argR.Close()
+		argW.Close()
+		return nil, err
+	}
+	exports, err := shm.Exports()
+	if err != nil {
+		closeAll(argR, argW, resR, resW)
+		return nil, err
+	}
+	childSide := []*os.File{argR, resW}
+	var segs, files []string
+	for _, e := range exports {
+		segs = append(segs, strconv.FormatUint(e.ID, 16)+":"+strconv.Itoa(3+len(childSide)))
+		childSide = append(childSide, e.File)
+	}
+	for _, f := range c.files {
+		files = append(files, strconv.Itoa(3+len(childSide)))
+		childSide = append(childSide, f)
+	}
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{os.Args[0]},
+		Stdin:       nil,
+		Stdout:      c.stdout,
+		Stderr:      c.stderr,
+		ExtraFiles:  childSide,
+		SysProcAttr: kernel.ChildAttr(),
+		Env: childEnv(c.env, envTask, task, envName, c.name, envPPID, strconv.Itoa(os.Getpid()),
+			envSegs, strings.Join(segs, ","), envFiles, strings.Join(files, ",")),
+	}
+	err = startCmd(cmd)
+	// The child has its copies now (or never will): close ours, all but the
+	// caller's files, which remain the caller's.
+	closeAll(argR, resW)
+	for _, e := range exports {
+		e.File.Close()
+	}
+	if err != nil {
+		closeAll(argW, resR)
+		return nil, fmt.Errorf("starting %s: %w", c.name, err)
+	}
+	p := &Process{name: c.name, pid: cmd.Process.Pid, cmd: cmd, args: argW, done: make(chan struct{})}
+	go p.wait(resR)
+	if dl, ok := ctx.Deadline(); ok {
+		argW.SetWriteDeadline(dl)
+	}
+	if err := writeFrame(argW, arg); err != nil {
+		p.Kill()
+		<-p.done
+		return nil, fmt.Errorf("sending argument to %s: %w", c.name, err)
+	}
+	return p, nil
+}
+
+func closeAll(fs ...*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
+// wait collects the child's result frame, reaps it, and only then drops
+// the liveness pipe.
+func (p *Process) wait(res *os.File) {
+	if b, err := readFrame(res); err == nil {
+		var f resultFrame
+		if decode(b, &f) == nil {
+			p.frame = &f
+		}
+	}
+	io.Copy(io.Discard, res) // until the child (and any grandchild) lets go
+	res.Close()
+	p.waitEr = p.cmd.Wait()
+	p.state = p.cmd.ProcessState
+	p.args.Close()
+	close(p.done)
+}
+
+// Pid returns the child's process id.
+func (p *Process) Pid() int { return p.pid }
+
+// Name returns the child's name.
+func (p *Process) Name() string { return p.name }
+
+// IsAlive reports whether the child has not yet exited (and been reaped).
+func (p *Process) IsAlive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Done returns a channel closed when the child has exited and been reaped.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Join waits for the child to exit. It returns nil when the task returned
+// no error, an *ExitError when it failed, panicked, or the process died,
+// and ctx's error if ctx ends first (the child keeps running).
+func (p *Process) Join(ctx context.Context) error {
+	select {
+	case <-p.done:
+		return p.err()
+	case <-ctx.Done():
+		return fmt.Errorf("joining %s: %w", p.name, ctx.Err())
+	}
+}
+
+func (p *Process) err() error {
+	ee := &ExitError{Name: p.name, Pid: p.pid, Code: -1}
+	if p.state != nil {
+		ee.Code = p.state.ExitCode()
+		if ws, ok := p.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			ee.Signal = ws.Signal()
+		}
+	}
+	if f := p.frame; f != nil {
+		if f.Err == "" && !f.Panic && ee.Code == exitOK {
+			return nil
+		}
+		ee.Message, ee.Panic, ee.Stack = f.Err, f.Panic, f.Stack
+		if f.Unknown {
+			return fmt.Errorf("%w: %w", ee, ErrUnknownTask)
+		}
+		return ee
+	}
+	if ee.Code == exitOK && ee.Signal == 0 {
+		return fmt.Errorf("%s exited without running its task: %w", p.name, ErrNoMain)
+	}
+	if ee.Signal == 0 && p.waitEr != nil && !errors.As(p.waitEr, new(*exec.ExitError)) {
+		ee.Message = p.waitEr.Error()
+	}
+	return ee
+}
+
+// ExitCode returns the child's exit status once it has exited (ok true):
+// 0 for success, the status it exited with, or minus the signal number
+// that killed it (Python's convention: -9 after SIGKILL). ok is false while
+// the child runs.
+func (p *Process) ExitCode() (code int, ok bool) {
+	select {
+	case <-p.done:
+	default:
+		return 0, false
+	}
+	if ws, isWS := p.state.Sys().(syscall.WaitStatus); isWS && ws.Signaled() {
+		return -int(ws.Signal()), true
+	}
+	return p.state.ExitCode(), true
+}
+
+// Terminate sends SIGTERM. A child already gone is not an error.
+func (p *Process) Terminate() error { return p.signal(syscall.SIGTERM) }
+
+// Kill sends SIGKILL. A child already gone is not an error.
+func (p *Process) Kill() error { return p.signal(syscall.SIGKILL) }
+
+// Signal sends sig to the child. A child already gone is not an error.
+func (p *Process) Signal(sig os.Signal) error { return p.signal(sig) }
+
+func (p *Process) signal(sig os.Signal) error {
+	if !p.IsAlive() {
+		return nil
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("signalling %s: %w", p.name, err)
+	}
+	return nil
+}
+
+// Run starts t with arg in a child, waits for it, and returns its result.
+func Run[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (R, error) {
+	var r R
+	p, err := Start(ctx, t, arg, opts...)
+	if err != nil {
+		return r, err
+	}
+	if err := p.Join(ctx); err != nil {
+		p.Kill()
+		<-p.done
+		return r, err
+	}
+	if err := decode(p.frame.Result, &r); err != nil {
+		return r, fmt.Errorf("decoding result of %s: %w", t.name, err)
+	}
+	return r, nil
+}
