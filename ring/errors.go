@@ -1,0 +1,23 @@
+package ring
+
+import "errors"
+
+// Sentinel errors. Every error of this package wraps one of these, or one of
+// os.ErrClosed (writing to a closed ring), io.EOF (reading a closed and
+// drained ring), io.ErrShortBuffer, os.ErrInvalid, shm.ErrCorrupt (hostile or
+// damaged shared memory) and the context errors, so callers test with
+// errors.Is.
+var (
+	// ErrTooLarge: a message larger than the ring or queue can ever hold.
+	// It is returned up front, before anything is reserved.
+	ErrTooLarge = errors.New("message too large for the ring")
+	// ErrFull: a Try call found no room.
+	ErrFull = errors.New("ring full")
+	// ErrEmpty: a Try call found nothing to read.
+	ErrEmpty = errors.New("ring empty")
+	// ErrTooManyParticipants: every entry of an MPMC queue's participant
+	// table is held by a live process (see Options.Participants).
+	ErrTooManyParticipants = errors.New("queue participant table full")
+	// ErrTaskDone: TaskDone called more times than items were put.
+	ErrTaskDone = errors.New("task_done called too many times")
+)

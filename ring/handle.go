@@ -1,0 +1,38 @@
+package ring
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// MarshalBinary encodes the ring as its handle, so a *Ring travels to a
+// child started by package process (gob uses it) or over any channel.
+func (r *Ring) MarshalBinary() ([]byte, error) {
+	if r.obj == nil {
+		return nil, fmt.Errorf("ring inside a pipe: pass the pipe's Conn: %w", os.ErrInvalid)
+	}
+	return r.obj.Handle().MarshalBinary()
+}
+
+// UnmarshalBinary attaches the ring a MarshalBinary encoding names.
+func (r *Ring) UnmarshalBinary(b []byte) error {
+	var h shm.Handle
+	if err := h.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	nr, err := AttachRing(h)
+	if err != nil {
+		return err
+	}
+	r.adopt(nr)
+	return nil
+}
+
+// adopt makes r a copy of the fresh handle nr (whose back-pointers point at
+// nr), fixing the back-pointers.
+func (r *Ring) adopt(nr *Ring) {
+	r.obj, r.h, r.data, r.mask, r.cap, r.mode = nr.obj, nr.h, nr.data, nr.mask, nr.cap, nr.mode
+	r.p, r.c = producer{r: r}, consumer{r: r}
+}

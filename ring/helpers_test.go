@@ -1,0 +1,48 @@
+package ring_test
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// anonSeg returns an anonymous segment of size bytes closed at cleanup.
+func anonSeg(tb testing.TB, size int) *shm.Segment {
+	tb.Helper()
+	seg, err := shm.Anonymous(size, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { seg.Close() })
+	return seg
+}
+
+// Test messages: 8-byte producer id, 8-byte sequence number, 8-byte xxhash
+// of the rest, then random payload. mkMsg fills b (len >= 24).
+const msgHdr = 24
+
+func mkMsg(b []byte, prod, seq uint64, rng *rand.Rand) {
+	binary.LittleEndian.PutUint64(b[0:], prod)
+	binary.LittleEndian.PutUint64(b[8:], seq)
+	p := b[msgHdr:]
+	for i := 0; i+8 <= len(p); i += 8 {
+		binary.LittleEndian.PutUint64(p[i:], rng.Uint64())
+	}
+	for i := len(p) &^ 7; i < len(p); i++ {
+		p[i] = byte(rng.Uint32())
+	}
+	binary.LittleEndian.PutUint64(b[16:], xxhash.Sum64(p))
+}
+
+// checkMsg verifies the checksum and returns producer and sequence.
+func checkMsg(b []byte) (prod, seq uint64, ok bool) {
+	if len(b) < msgHdr {
+		return 0, 0, false
+	}
+	prod = binary.LittleEndian.Uint64(b[0:])
+	seq = binary.LittleEndian.Uint64(b[8:])
+	return prod, seq, binary.LittleEndian.Uint64(b[16:]) == xxhash.Sum64(b[msgHdr:])
+}

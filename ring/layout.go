@@ -1,0 +1,81 @@
+package ring
+
+import (
+	"structs"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// lineSize spaces words written by different processes (two cache lines).
+const lineSize = shm.CacheLinePad
+
+// Layout versions, stored in each object's directory entry and header.
+// Changing a layout bumps its version.
+const (
+	ringVersion  = 1
+	queueVersion = 1
+	pipeVersion  = 1
+)
+
+// Header magics, checked on attach (a second guard beside the kind tag).
+const (
+	ringMagic  = 0x474e5253 // "SRNG"
+	queueMagic = 0x55514d4d // "MMQU"
+	pipeMagic  = 0x45504950 // "PIPE"
+)
+
+// ringHdr is the header of an SPSC ring. The data area (capacity bytes, a
+// power of two) follows it at ringHdrSize.
+//
+//	offset  line              written by
+//	0       config, closed    creator once; Close once
+//	128     prod: tail+stats  the producer only
+//	256     cons: head+stats  the consumer only
+//	384     dataWait          consumer sleeps here, producer wakes
+//	512     spaceWait         producer sleeps here, consumer wakes
+type ringHdr struct {
+	_         structs.HostLayout
+	magic     uint32
+	version   uint32
+	capacity  uint64 // bytes in the data area; a power of two
+	mode      uint32 // default Mode
+	closed    atomic.Uint32
+	_         [lineSize - 24]byte
+	prod      sideLine
+	cons      sideLine
+	dataWait  waitLine
+	spaceWait waitLine
+}
+
+const ringHdrSize = int(unsafe.Sizeof(ringHdr{}))
+
+// sideLine is one side's position and counters, on its own 128 bytes: only
+// that side writes it, the other side reads pos when its cached copy runs
+// out.
+type sideLine struct {
+	_      structs.HostLayout
+	pos    atomic.Uint64 // tail (producer) or head (consumer), in bytes ever written/read
+	msgs   atomic.Uint64 // messages in (producer) or out (consumer)
+	bytes  atomic.Uint64 // payload bytes in or out
+	waits  atomic.Uint64 // waits for room (producer) or data (consumer)
+	sleeps atomic.Uint64 // futex sleeps
+	wakes  atomic.Uint64 // futex wakes issued to the other side
+	_      [lineSize - 48]byte
+}
+
+// Record header in the SPSC data area: 8 bytes, little-endian, 8-aligned.
+//
+//	0  uint32  payload length
+//	4  uint32  flags (recPad: a padding record filling the ring's end)
+const (
+	recHdr = 8
+	recPad = 1
+)
+
+// recSize is the space a record of n payload bytes takes.
+func recSize(n uint64) uint64 { return recHdr + (n+7)&^7 }
+
+// asRingHdr views b (at least ringHdrSize bytes, 8-aligned) as a header.
+func asRingHdr(b []byte) *ringHdr { return (*ringHdr)(unsafe.Pointer(&b[0])) }

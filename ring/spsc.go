@@ -1,0 +1,352 @@
+package ring
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// Ring is a single-producer single-consumer ring of variable-length records
+// in shared memory. One goroutine (in any process) writes, one reads; each
+// process holding the ring has its own *Ring with private cached positions.
+//
+// Publication: the producer writes a record's header and payload, then
+// publishes it (and every record reserved before it) with one store of the
+// tail; the consumer releases space with one store of the head. Each side
+// caches the other's position and reads the shared one only when its cache
+// says the ring is full (or empty).
+//
+// Wrap policy: records are never split. A record that does not fit before
+// the end of the data area is preceded by a padding record that fills the
+// end, and starts at offset 0. So every record, and every slice Reserve and
+// Peek hand out, is contiguous; the largest record is MaxMessage() =
+// Capacity-8 bytes and anything larger is ErrTooLarge, up front.
+//
+// Deaths: a producer killed between Reserve and Commit published nothing:
+// the consumer never sees a partial record, and the next producer to attach
+// starts from the last committed tail. A consumer killed between Peek and
+// Release loses nothing (the records are read again by the next consumer);
+// killed after Release, it loses the records it had taken.
+//
+// A Ring is not safe for two concurrent writers, or two concurrent readers:
+// that is what the MPMC Queue is for.
+type Ring struct {
+	obj  *shm.Object // nil for a ring inside a Pipe
+	h    *ringHdr
+	data []byte // the data area, len == capacity
+	mask uint64
+	cap  uint64
+	mode Mode
+	p    producer
+	c    consumer
+}
+
+// producer is the writing side's private state.
+type producer struct {
+	r         *Ring
+	started   bool
+	tail      uint64 // next free byte, reserved records included
+	committed uint64 // the tail last published
+	headCache uint64 // the consumer's head as last read
+	recs      uint64 // records reserved since the last commit
+	bytes     uint64
+	want      uint64 // room the current wait needs
+	spin      spinner
+}
+
+// consumer is the reading side's private state.
+type consumer struct {
+	r         *Ring
+	started   bool
+	head      uint64 // next record to read, peeked records skipped
+	released  uint64 // the head last published
+	tailCache uint64 // the producer's tail as last read
+	recs      uint64 // records peeked since the last release
+	bytes     uint64
+	spin      spinner
+}
+
+// NewRing allocates a ring called name in seg.
+func NewRing(seg *shm.Segment, name string, opts *Options) (*Ring, error) {
+	o := opts.orDefault()
+	capacity, err := pow2("ring capacity", o.Capacity, defaultRingCap, minRingCap, maxRingCap)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := seg.AllocObject(name, shm.KindRing, ringVersion, ringHdrSize+capacity, lineSize, func(b []byte) {
+		initRing(b, capacity, o.Mode)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ring %q: %w", name, err)
+	}
+	return ringFrom(obj, obj.Bytes())
+}
+
+// OpenRing finds the ring called name in seg.
+func OpenRing(seg *shm.Segment, name string) (*Ring, error) {
+	obj, err := seg.LookupKind(name, shm.KindRing, ringVersion)
+	if err != nil {
+		return nil, err
+	}
+	return ringFrom(obj, obj.Bytes())
+}
+
+// AttachRing attaches the ring h names (from Handle, in another process).
+func AttachRing(h shm.Handle) (*Ring, error) {
+	obj, err := shm.Attach(h, shm.KindRing, ringVersion)
+	if err != nil {
+		return nil, err
+	}
+	return ringFrom(obj, obj.Bytes())
+}
+
+func initRing(b []byte, capacity int, mode Mode) {
+	h := asRingHdr(b)
+	h.magic = ringMagic
+	h.version = ringVersion
+	h.capacity = uint64(capacity)
+	h.mode = uint32(mode)
+}
+
+// ringFrom validates the header in b and builds a handle on it. Nothing read
+// from shared memory is trusted: the capacity must be a power of two that
+// fits b, and is then kept privately.
+func ringFrom(obj *shm.Object, b []byte) (*Ring, error) {
+	if len(b) < ringHdrSize+minRingCap || uintptr(len(b))%8 != 0 {
+		return nil, fmt.Errorf("ring of %d bytes: too small: %w", len(b), shm.ErrCorrupt)
+	}
+	h := asRingHdr(b)
+	capacity := h.capacity
+	if h.magic != ringMagic || h.version != ringVersion {
+		return nil, fmt.Errorf("ring header magic %#x version %d: %w", h.magic, h.version, shm.ErrCorrupt)
+	}
+	if capacity < minRingCap || capacity&(capacity-1) != 0 || capacity > uint64(len(b)-ringHdrSize) {
+		return nil, fmt.Errorf("ring capacity %d in %d bytes: %w", capacity, len(b), shm.ErrCorrupt)
+	}
+	r := &Ring{obj: obj, h: h, data: b[ringHdrSize : ringHdrSize+int(capacity) : ringHdrSize+int(capacity)],
+		mask: capacity - 1, cap: capacity, mode: Mode(h.mode & 1)}
+	r.p.r, r.c.r = r, r
+	return r, nil
+}
+
+// Handle names the ring for AttachRing in another process.
+func (r *Ring) Handle() shm.Handle { return r.obj.Handle() }
+
+// Cap returns the size of the data area in bytes.
+func (r *Ring) Cap() int { return int(r.cap) }
+
+// MaxMessage returns the largest record the ring can hold.
+func (r *Ring) MaxMessage() int { return int(r.cap - recHdr) }
+
+// Len returns the bytes (records, their headers and padding) written and not
+// yet released: a snapshot.
+func (r *Ring) Len() int {
+	t, hd := r.h.prod.pos.Load(), r.h.cons.pos.Load()
+	if t < hd || t-hd > r.cap {
+		return 0
+	}
+	return int(t - hd)
+}
+
+// Close marks the ring closed, for every process: writes fail with
+// os.ErrClosed, reads return what was committed before, then io.EOF.
+// Records reserved and not committed are dropped. Close is idempotent.
+func (r *Ring) Close() error {
+	r.h.closed.Store(1)
+	r.h.dataWait.wakeAll()
+	r.h.spaceWait.wakeAll()
+	return nil
+}
+
+// Closed reports whether Close was called on the ring (by any process).
+func (r *Ring) Closed() bool { return r.h.closed.Load() != 0 }
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("ring: "+format+": %w", append(args, shm.ErrCorrupt)...)
+}
+
+// ---- producer ----
+
+func (p *producer) start() error {
+	h := p.r.h
+	t, hd := h.prod.pos.Load(), h.cons.pos.Load()
+	if t < hd || t-hd > p.r.cap || t&7 != 0 {
+		return corrupt("tail %d head %d capacity %d", t, hd, p.r.cap)
+	}
+	p.tail, p.committed, p.headCache, p.started = t, t, hd, true
+	return nil
+}
+
+// refreshHead reads the consumer's head, checking it against what this
+// producer published.
+func (p *producer) refreshHead() error {
+	hd := p.r.h.cons.pos.Load() // pairs with the consumer's store in release
+	if hd > p.committed || p.committed-hd > p.r.cap {
+		return corrupt("head %d outside tail %d - capacity %d", hd, p.committed, p.r.cap)
+	}
+	p.headCache = hd
+	return nil
+}
+
+// room returns the space a record of n bytes needs at the current tail:
+// padding to the end of the data area first if it would not fit before it.
+func (p *producer) room(n uint64) (pad, need uint64) {
+	need = recSize(n)
+	if pos := p.tail & p.r.mask; pos+need > p.r.cap {
+		pad = p.r.cap - pos
+	}
+	return pad, need
+}
+
+// tryReserve reserves a record of n payload bytes, or reports no room.
+func (p *producer) tryReserve(n int) ([]byte, bool, error) {
+	if !p.started {
+		if err := p.start(); err != nil {
+			return nil, false, err
+		}
+	}
+	if uint64(n) > p.r.cap-recHdr || n < 0 {
+		return nil, false, fmt.Errorf("record of %d bytes, ring holds %d: %w", n, p.r.cap-recHdr, ErrTooLarge)
+	}
+	if p.r.h.closed.Load() != 0 {
+		return nil, false, fmt.Errorf("ring: %w", os.ErrClosed)
+	}
+	pad, need := p.room(uint64(n))
+	if p.tail+pad+need-p.headCache > p.r.cap {
+		if err := p.refreshHead(); err != nil {
+			return nil, false, err
+		}
+		if p.tail+pad+need-p.headCache > p.r.cap {
+			p.want = pad + need
+			return nil, false, nil
+		}
+	}
+	d := p.r.data
+	if pad != 0 {
+		pos := p.tail & p.r.mask
+		binary.LittleEndian.PutUint32(d[pos:], uint32(pad-recHdr))
+		binary.LittleEndian.PutUint32(d[pos+4:], recPad)
+		p.tail += pad
+	}
+	pos := p.tail & p.r.mask
+	binary.LittleEndian.PutUint32(d[pos:], uint32(n))
+	binary.LittleEndian.PutUint32(d[pos+4:], 0)
+	p.tail += need
+	p.recs++
+	p.bytes += uint64(n)
+	return d[pos+recHdr : pos+recHdr+uint64(n) : pos+recHdr+uint64(n)], true, nil
+}
+
+// commit publishes every reserved record with one store of the tail.
+func (p *producer) commit() {
+	if p.tail == p.committed {
+		return
+	}
+	h := p.r.h
+	h.prod.pos.Store(p.tail) // the publication: pairs with the consumer's load in refreshTail
+	p.committed = p.tail
+	h.prod.msgs.Store(h.prod.msgs.Load() + p.recs)
+	h.prod.bytes.Store(h.prod.bytes.Load() + p.bytes)
+	p.recs, p.bytes = 0, 0
+	if h.dataWait.wake() {
+		h.prod.wakes.Store(h.prod.wakes.Load() + 1)
+	}
+}
+
+// ready: there is room for p.want bytes, or the ring closed.
+func (p *producer) ready() (bool, error) {
+	if p.r.h.closed.Load() != 0 {
+		return true, nil
+	}
+	if err := p.refreshHead(); err != nil {
+		return false, err
+	}
+	return p.tail+p.want-p.headCache <= p.r.cap, nil
+}
+
+func (p *producer) stuck() error { return nil }
+
+func (p *producer) reserve(ctx context.Context, n int) ([]byte, error) {
+	for {
+		b, ok, err := p.tryReserve(n)
+		if ok || err != nil {
+			return b, err
+		}
+		// Publish what is pending, else the consumer cannot free the room
+		// this wait needs.
+		p.commit()
+		h := p.r.h
+		if err := await(ctx, &h.spaceWait, modeOf(ctx, p.r.mode), &p.spin, p,
+			waitStats{&h.prod.waits, &h.prod.sleeps}); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Reserve returns a slice of n bytes in the ring for the caller to fill,
+// waiting for room as ctx allows. The record becomes visible to the consumer
+// at the next Commit (or Write, or a Reserve that has to wait, which commits
+// what was reserved before it). Fill the slice before the next Reserve; it
+// must not be used after Commit.
+func (r *Ring) Reserve(ctx context.Context, n int) ([]byte, error) { return r.p.reserve(ctx, n) }
+
+// TryReserve is Reserve that never waits: ErrFull when there is no room.
+func (r *Ring) TryReserve(n int) ([]byte, error) {
+	b, ok, err := r.p.tryReserve(n)
+	if err == nil && !ok {
+		err = ErrFull
+	}
+	return b, err
+}
+
+// Commit publishes every record reserved so far, with one store.
+func (r *Ring) Commit() { r.p.commit() }
+
+// Write copies p into the ring as one record and commits it (and any record
+// reserved before it), waiting for room as ctx allows. A record longer than
+// MaxMessage is ErrTooLarge; a closed ring os.ErrClosed.
+func (r *Ring) Write(ctx context.Context, p []byte) error {
+	b, err := r.p.reserve(ctx, len(p))
+	if err != nil {
+		return err
+	}
+	copyChunked(b, p)
+	r.p.commit()
+	return nil
+}
+
+// TryWrite is Write that never waits: ErrFull when there is no room.
+func (r *Ring) TryWrite(p []byte) error {
+	b, ok, err := r.p.tryReserve(len(p))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrFull
+	}
+	copyChunked(b, p)
+	r.p.commit()
+	return nil
+}
+
+// WriteBatch copies recs into the ring as records and publishes them with as
+// few stores as room allows (one, when they all fit). It waits as ctx
+// allows and returns how many records it wrote.
+func (r *Ring) WriteBatch(ctx context.Context, recs [][]byte) (int, error) {
+	for i, p := range recs {
+		b, ok, err := r.p.tryReserve(len(p))
+		if err == nil && !ok {
+			b, err = r.p.reserve(ctx, len(p)) // commits the records before it
+		}
+		if err != nil {
+			r.p.commit()
+			return i, err
+		}
+		copyChunked(b, p)
+	}
+	r.p.commit()
+	return len(recs), nil
+}

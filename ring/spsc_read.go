@@ -1,0 +1,219 @@
+package ring
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+func (c *consumer) start() error {
+	h := c.r.h
+	hd, t := h.cons.pos.Load(), h.prod.pos.Load()
+	if t < hd || t-hd > c.r.cap || hd&7 != 0 {
+		return corrupt("tail %d head %d capacity %d", t, hd, c.r.cap)
+	}
+	c.head, c.released, c.tailCache, c.started = hd, hd, t, true
+	return nil
+}
+
+// refreshTail reads the producer's tail, checking it against what this
+// consumer released: a tail behind the head, more than a ring ahead or not
+// 8-aligned is corruption.
+func (c *consumer) refreshTail() error {
+	t := c.r.h.prod.pos.Load() // pairs with the producer's store in commit
+	if t < c.released || t-c.released > c.r.cap || t&7 != 0 {
+		return corrupt("tail %d outside head %d + capacity %d", t, c.released, c.r.cap)
+	}
+	c.tailCache = t
+	return nil
+}
+
+// peek returns the next record and the head just past it, without taking
+// it; ok is false when the ring is empty. Every length is checked before
+// use: a record must lie inside the data area and before the tail.
+func (c *consumer) peek() (rec []byte, next uint64, ok bool, err error) {
+	if !c.started {
+		if err := c.start(); err != nil {
+			return nil, 0, false, err
+		}
+	}
+	head := c.head
+	for {
+		if head == c.tailCache {
+			if err := c.refreshTail(); err != nil {
+				return nil, 0, false, err
+			}
+			if head == c.tailCache {
+				return nil, head, false, nil
+			}
+		}
+		pos := head & c.r.mask
+		d := c.r.data
+		n := uint64(binary.LittleEndian.Uint32(d[pos:]))
+		flags := binary.LittleEndian.Uint32(d[pos+4:])
+		size := recSize(n)
+		if pos+size > c.r.cap || size > c.tailCache-head {
+			return nil, 0, false, corrupt("record of %d bytes at %d, %d committed, capacity %d", n, pos, c.tailCache-head, c.r.cap)
+		}
+		head += size
+		if flags&recPad != 0 {
+			// Padding is consumed at once: skip it for good so that a
+			// failed read does not walk it again.
+			c.head = head
+			continue
+		}
+		return d[pos+recHdr : pos+recHdr+n : pos+recHdr+n], head, true, nil
+	}
+}
+
+func (c *consumer) take(rec []byte, next uint64) {
+	c.head = next
+	c.recs++
+	c.bytes += uint64(len(rec))
+}
+
+// release publishes the head: every record peeked so far is freed.
+func (c *consumer) release() {
+	if c.head == c.released {
+		return
+	}
+	h := c.r.h
+	h.cons.pos.Store(c.head) // frees the space: pairs with the producer's load in refreshHead
+	c.released = c.head
+	h.cons.msgs.Store(h.cons.msgs.Load() + c.recs)
+	h.cons.bytes.Store(h.cons.bytes.Load() + c.bytes)
+	c.recs, c.bytes = 0, 0
+	if h.spaceWait.wake() {
+		h.cons.wakes.Store(h.cons.wakes.Load() + 1)
+	}
+}
+
+// ready: the tail moved past the head, or the ring closed.
+func (c *consumer) ready() (bool, error) {
+	h := c.r.h
+	return h.prod.pos.Load() != c.head || h.closed.Load() != 0, nil
+}
+
+func (c *consumer) stuck() error { return nil }
+
+// next returns the next record, waiting as ctx allows; io.EOF once the ring
+// is closed and drained.
+func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64, err error) {
+	for {
+		rec, next, ok, err := c.peek()
+		if ok || err != nil {
+			return rec, next, err
+		}
+		if c.r.h.closed.Load() != 0 {
+			// Closed: re-read the tail once more, since a commit may have
+			// raced with Close; then it is the end.
+			if rec, next, ok, err = c.peek(); ok || err != nil {
+				return rec, next, err
+			}
+			c.release()
+			return nil, 0, io.EOF
+		}
+		if !wait {
+			return nil, 0, ErrEmpty
+		}
+		// Free what was peeked, else a producer waiting for room and this
+		// consumer waiting for data would wait for each other.
+		c.release()
+		h := c.r.h
+		if err := await(ctx, &h.dataWait, modeOf(ctx, c.r.mode), &c.spin, c,
+			waitStats{&h.cons.waits, &h.cons.sleeps}); err != nil {
+			return nil, 0, err
+		}
+	}
+}
+
+// Peek returns the next record without copying it, waiting for one as ctx
+// allows; io.EOF once the ring is closed and drained. The record is taken:
+// the next Peek returns the one after it. Its space is freed by Release
+// (which frees every record peeked so far, with one store) or by a Peek,
+// Read or ReadBatch that has to wait, which releases first. The slice must
+// not be used after that.
+func (r *Ring) Peek(ctx context.Context) ([]byte, error) {
+	rec, next, err := r.c.next(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	r.c.take(rec, next)
+	return rec, nil
+}
+
+// TryPeek is Peek that never waits (and never releases): ErrEmpty when
+// there is nothing to read.
+func (r *Ring) TryPeek() ([]byte, error) {
+	rec, next, err := r.c.next(context.Background(), false)
+	if err != nil {
+		return nil, err
+	}
+	r.c.take(rec, next)
+	return rec, nil
+}
+
+// Release frees every record taken by Peek, with one store.
+func (r *Ring) Release() { r.c.release() }
+
+// Read copies the next record into buf and releases it, waiting for one as
+// ctx allows; io.EOF once the ring is closed and drained. A record longer
+// than buf is left in the ring and the error wraps io.ErrShortBuffer (see
+// Next for the length).
+func (r *Ring) Read(ctx context.Context, buf []byte) (int, error) {
+	return r.read(ctx, buf, true)
+}
+
+// TryRead is Read that never waits: ErrEmpty when there is nothing to read.
+func (r *Ring) TryRead(buf []byte) (int, error) {
+	return r.read(context.Background(), buf, false)
+}
+
+func (r *Ring) read(ctx context.Context, buf []byte, wait bool) (int, error) {
+	rec, next, err := r.c.next(ctx, wait)
+	if err != nil {
+		return 0, err
+	}
+	if len(rec) > len(buf) {
+		return 0, fmt.Errorf("record of %d bytes, buffer of %d: %w", len(rec), len(buf), io.ErrShortBuffer)
+	}
+	n := copyChunked(buf, rec)
+	r.c.take(rec, next)
+	r.c.release()
+	return n, nil
+}
+
+// Next returns the length of the next record, waiting for one as ctx
+// allows, without taking it.
+func (r *Ring) Next(ctx context.Context) (int, error) {
+	rec, _, err := r.c.next(ctx, true)
+	return len(rec), err
+}
+
+// ReadBatch waits (as ctx allows) for at least one record, then calls fn on
+// every record available, up to max (0: no limit), and releases them all
+// with one store. The slices fn sees are valid only during the call. It
+// returns how many records fn saw.
+func (r *Ring) ReadBatch(ctx context.Context, max int, fn func(rec []byte)) (int, error) {
+	rec, next, err := r.c.next(ctx, true)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		r.c.take(rec, next)
+		fn(rec)
+		n++
+		if max > 0 && n >= max {
+			break
+		}
+		var ok bool
+		rec, next, ok, err = r.c.peek()
+		if err != nil || !ok {
+			break
+		}
+	}
+	r.c.release()
+	return n, err
+}

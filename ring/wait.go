@@ -1,0 +1,180 @@
+package ring
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"structs"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/kernel"
+)
+
+// waitLine is the futex pair one side sleeps on and the other side wakes,
+// alone on its 128 bytes: it is written only when someone goes to sleep or
+// is woken, so the waker's per-message check of sleepers reads a line that
+// stays shared in both caches and costs no coherence traffic.
+//
+// Protocol (Dekker-style, every access sequentially consistent):
+//
+//	sleeper: sleepers++ ; s := seq ; if ready() { sleepers-- ; return } ;
+//	         futex_wait(&seq, s) ; sleepers--
+//	waker:   publish (the position store) ; if sleepers != 0 { seq++ ; futex_wake(&seq) }
+//
+// Either the waker's load of sleepers sees the increment, or the sleeper's
+// ready() check (which follows it) sees the published position. If the waker
+// bumps seq between the sleeper's load of seq and its futex_wait, the kernel
+// finds seq changed and returns at once. The obvious-but-wrong version,
+// checking ready() before counting oneself as a sleeper, loses wakes.
+//
+// A sleeper killed while asleep leaves sleepers above zero for good: wakers
+// then always issue a futex wake (slower, never wrong).
+type waitLine struct {
+	_        structs.HostLayout
+	seq      atomic.Uint32
+	sleepers atomic.Uint32
+	_        [lineSize - 8]byte
+}
+
+// wake wakes every sleeper, if there is one. It reports whether it woke.
+func (w *waitLine) wake() bool {
+	if w.sleepers.Load() == 0 { // pairs with the sleeper's sleepers.Add
+		return false
+	}
+	w.wakeAll()
+	return true
+}
+
+func (w *waitLine) wakeAll() {
+	w.seq.Add(1)
+	kernel.FutexWake(w.word(), math.MaxInt32) //nolint:errcheck // a failed wake leaves sleepers to their timeout slice
+}
+
+// waitCond is what a wait waits for. ready reports whether the wait is over
+// (or has failed); stuck is called after every futex timeout slice and every
+// so often while spinning, to look for dead peers; it may return an error
+// that ends the wait.
+type waitCond interface {
+	ready() (bool, error)
+	stuck() error
+}
+
+// Spin budget bounds, per side: the adaptive spin grows after waits that
+// ended while spinning and shrinks after waits that had to sleep.
+const (
+	spinMin     = 2 * time.Microsecond
+	spinMax     = 100 * time.Microsecond
+	spinInitial = 20 * time.Microsecond
+	// sleepSlice bounds one futex sleep, so that context cancellation,
+	// Close and dead peers are noticed within it.
+	sleepSlice = 5 * time.Millisecond
+	// stuckEvery: how often a spin-mode wait looks for dead peers.
+	stuckEvery = 2 * time.Millisecond
+)
+
+// spinner is a side's private adaptive spin budget (process-local).
+type spinner struct {
+	budget atomic.Int64 // nanoseconds; 0 means spinInitial
+}
+
+func (s *spinner) get() time.Duration {
+	b := time.Duration(s.budget.Load())
+	if b == 0 {
+		return spinInitial
+	}
+	return b
+}
+
+// waitStats are the counters a wait bumps, in the waiting side's own line.
+type waitStats struct {
+	waits, sleeps *atomic.Uint64
+}
+
+// await waits until c is ready, ctx is done or c fails. It spins first
+// (forever in Spin mode), then sleeps on w in futex slices.
+func await(ctx context.Context, w *waitLine, mode Mode, sp *spinner, c waitCond, st waitStats) error {
+	if ok, err := c.ready(); ok || err != nil {
+		return err
+	}
+	if st.waits != nil {
+		st.waits.Store(st.waits.Load() + 1)
+	}
+	done := ctx.Done()
+	budget := sp.get()
+	start := time.Now()
+	lastStuck := start
+	for i := 1; ; i++ {
+		if ok, err := c.ready(); ok || err != nil {
+			if mode != Spin {
+				sp.budget.Store(int64(min(budget*2, spinMax)))
+			}
+			return err
+		}
+		if i&63 != 0 {
+			continue
+		}
+		select {
+		case <-done:
+			return ctx.Err()
+		default:
+		}
+		// Yield so that a peer goroutine of this process sharing our P
+		// can run; cheap when nothing else is runnable.
+		runtime.Gosched()
+		el := time.Since(start)
+		if mode == Spin {
+			if el-lastStuck.Sub(start) > stuckEvery {
+				lastStuck = time.Now()
+				if err := c.stuck(); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if el > budget {
+			break
+		}
+	}
+	sp.budget.Store(int64(max(budget/2, spinMin)))
+	return sleep(ctx, w, c, st)
+}
+
+// sleep is await's slow path: futex sleeps of at most sleepSlice each.
+func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
+	done := ctx.Done()
+	for {
+		w.sleepers.Add(1)
+		seq := w.seq.Load()
+		if ok, err := c.ready(); ok || err != nil {
+			w.sleepers.Add(^uint32(0))
+			return err
+		}
+		if st.sleeps != nil {
+			st.sleeps.Store(st.sleeps.Load() + 1)
+		}
+		slice := sleepSlice
+		if dl, ok := ctx.Deadline(); ok {
+			slice = min(slice, max(time.Until(dl), 0)+50*time.Microsecond)
+		}
+		err := kernel.FutexWait(w.word(), seq, slice)
+		w.sleepers.Add(^uint32(0))
+		select {
+		case <-done:
+			if ok, rerr := c.ready(); ok || rerr != nil {
+				return rerr
+			}
+			return ctx.Err()
+		default:
+		}
+		if err == kernel.ErrTimeout {
+			if err := c.stuck(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// word is the futex word: atomic.Uint32's only non-empty field is its value.
+func (w *waitLine) word() *uint32 { return (*uint32)(unsafe.Pointer(&w.seq)) }
