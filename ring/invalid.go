@@ -1,0 +1,5 @@
+package ring
+
+import "os"
+
+var errInvalid = os.ErrInvalid

@@ -1,0 +1,370 @@
+package ring
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// MPMC is a bounded multi-producer multi-consumer queue of byte messages in
+// shared memory, safe for any number of goroutines in any number of
+// processes.
+//
+// Design: Vyukov's bounded MPMC queue. Slots carry a sequence number that
+// says, for a position p, whether the slot is free for p, committed for p
+// or released for p+Cap. A producer claims positions with one CAS on the
+// shared enqueue position, writes, and publishes with one store of the
+// slot's sequence (the commit store); a consumer claims with a CAS on the
+// dequeue position, reads, and frees with one store.
+//
+// Variable length: slots have a fixed size chosen at creation
+// (Options.SlotSize, 16 bytes of header). A message longer than one slot's
+// payload claims consecutive positions with the same single CAS (a span),
+// so messages of any size up to the whole queue travel without a second
+// protocol; a span's first slot is committed last, so consumers see all of
+// it or nothing.
+//
+// Crash recovery, the part Vyukov's queue lacks: before its CAS, a
+// participant writes the positions it claims (its intent) into its own
+// entry of a participant table, which names its process by pid and start
+// time. A consumer stuck on a claimed, uncommitted slot, or a producer
+// stuck on a taken, unreleased one, looks the claim up after a few
+// milliseconds: when no live participant holds it, it commits a tombstone
+// in the dead producer's place (consumers skip it) or frees the dead
+// consumer's slots. See the package doc for what each death costs.
+type MPMC struct {
+	obj      *shm.Object
+	h        *queueHdr
+	parts    []byte // participant table
+	area     []byte // slots
+	nslots   uint64
+	mask     uint64
+	slotSize uint64
+	payload  uint64 // slotSize - slotHdr
+	nparts   int
+	mode     Mode
+	local    *local
+	spinP    spinner
+	spinC    spinner
+	lastFix  atomic.Int64 // unix ns of the last rescue scan by a Try call
+}
+
+// NewMPMC allocates a queue called name in seg.
+func NewMPMC(seg *shm.Segment, name string, opts *Options) (*MPMC, error) {
+	return newMPMC(seg, name, opts, 0)
+}
+
+func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32) (*MPMC, error) {
+	o := opts.orDefault()
+	nslots, err := pow2("queue capacity", o.Capacity, defaultSlots, 2, maxSlots)
+	if err != nil {
+		return nil, err
+	}
+	slotSize := o.SlotSize
+	if slotSize == 0 {
+		slotSize = defaultSlotSize
+	}
+	if slotSize < slotHdr+8 || slotSize%8 != 0 || slotSize > 1<<20 {
+		return nil, fmt.Errorf("slot size %d: must be a multiple of 8 in %d..%d: %w", slotSize, slotHdr+8, 1<<20, errInvalid)
+	}
+	nparts := o.Participants
+	if nparts == 0 {
+		nparts = defaultParticipant
+	}
+	if nparts < 1 || nparts > maxParticipants {
+		return nil, fmt.Errorf("participants %d: must be 1..%d: %w", nparts, maxParticipants, errInvalid)
+	}
+	size := queueHdrSize + nparts*partSize + nslots*slotSize
+	obj, err := seg.AllocObject(name, shm.KindQueue, queueVersion, size, lineSize, func(b []byte) {
+		h := (*queueHdr)(unsafe.Pointer(&b[0]))
+		h.magic, h.version = queueMagic, queueVersion
+		h.slots, h.slotSize, h.parts = uint64(nslots), uint64(slotSize), uint32(nparts)
+		h.mode, h.flags = uint32(o.Mode), flags
+		area := b[queueHdrSize+nparts*partSize:]
+		for i := range nslots {
+			// Slot i is free for position i.
+			(*atomic.Uint64)(unsafe.Pointer(&area[i*slotSize])).Store(uint64(i))
+		}
+		for i := range nparts {
+			e := (*partEntry)(unsafe.Pointer(&b[queueHdrSize+i*partSize]))
+			e.pPos.Store(noPos)
+			e.cPos.Store(noPos)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+	return mpmcFrom(obj)
+}
+
+// OpenMPMC finds the queue called name in seg.
+func OpenMPMC(seg *shm.Segment, name string) (*MPMC, error) {
+	obj, err := seg.LookupKind(name, shm.KindQueue, queueVersion)
+	if err != nil {
+		return nil, err
+	}
+	return mpmcFrom(obj)
+}
+
+// AttachMPMC attaches the queue h names.
+func AttachMPMC(h shm.Handle) (*MPMC, error) {
+	obj, err := shm.Attach(h, shm.KindQueue, queueVersion)
+	if err != nil {
+		return nil, err
+	}
+	return mpmcFrom(obj)
+}
+
+// mpmcFrom validates the header and keeps its geometry privately: nothing
+// read from shared memory afterwards can move a slot or entry outside the
+// object.
+func mpmcFrom(obj *shm.Object) (*MPMC, error) {
+	b := obj.Bytes()
+	if len(b) < queueHdrSize {
+		return nil, corrupt("queue of %d bytes", len(b))
+	}
+	h := (*queueHdr)(unsafe.Pointer(&b[0]))
+	nslots, slotSize, nparts := h.slots, h.slotSize, uint64(h.parts)
+	if h.magic != queueMagic || h.version != queueVersion {
+		return nil, corrupt("queue header magic %#x version %d", h.magic, h.version)
+	}
+	if nslots < 2 || nslots > maxSlots || nslots&(nslots-1) != 0 || slotSize < slotHdr+8 || slotSize%8 != 0 ||
+		slotSize > 1<<20 || nparts < 1 || nparts > maxParticipants ||
+		uint64(queueHdrSize)+nparts*uint64(partSize)+nslots*slotSize > uint64(len(b)) {
+		return nil, corrupt("queue geometry %d slots of %d bytes, %d participants in %d bytes", nslots, slotSize, nparts, len(b))
+	}
+	pEnd := queueHdrSize + int(nparts)*partSize
+	q := &MPMC{
+		obj: obj, h: h, parts: b[queueHdrSize:pEnd:pEnd],
+		area:   b[pEnd : pEnd+int(nslots*slotSize) : pEnd+int(nslots*slotSize)],
+		nslots: nslots, mask: nslots - 1, slotSize: slotSize, payload: slotSize - slotHdr,
+		nparts: int(nparts), mode: Mode(h.mode & 1),
+	}
+	q.local = localFor(obj)
+	return q, nil
+}
+
+// seq returns the sequence word of the slot for position pos.
+func (q *MPMC) seq(pos uint64) *atomic.Uint64 {
+	off := (pos & q.mask) * q.slotSize
+	return (*atomic.Uint64)(unsafe.Pointer(&q.area[off]))
+}
+
+// slot returns the slot for position pos: header and payload.
+func (q *MPMC) slot(pos uint64) []byte {
+	off := (pos & q.mask) * q.slotSize
+	return q.area[off : off+q.slotSize : off+q.slotSize]
+}
+
+func (q *MPMC) entry(i int) *partEntry {
+	return (*partEntry)(unsafe.Pointer(&q.parts[i*partSize]))
+}
+
+// span is the number of slots a message of n bytes takes.
+func (q *MPMC) span(n int) uint64 {
+	if n <= int(q.payload) {
+		return 1
+	}
+	return (uint64(n) + q.payload - 1) / q.payload
+}
+
+// Cap returns the number of slots.
+func (q *MPMC) Cap() int { return int(q.nslots) }
+
+// MaxMessage returns the largest message the queue can hold (all slots).
+func (q *MPMC) MaxMessage() int { return int(q.nslots * q.payload) }
+
+// SlotPayload returns the largest message that takes a single slot.
+func (q *MPMC) SlotPayload() int { return int(q.payload) }
+
+// Handle names the queue for AttachMPMC in another process.
+func (q *MPMC) Handle() shm.Handle { return q.obj.Handle() }
+
+// Close closes the queue for every process: Put fails with os.ErrClosed,
+// Get drains what was committed, then returns io.EOF. Idempotent.
+func (q *MPMC) Close() error {
+	q.h.closed.Store(1)
+	q.h.dataWait.wakeAll()
+	q.h.spaceWait.wakeAll()
+	q.h.joinWait.wakeAll()
+	return nil
+}
+
+// Closed reports whether the queue was closed (by any process).
+func (q *MPMC) Closed() bool { return q.h.closed.Load() != 0 }
+
+// Len returns the number of messages committed and not yet taken: a
+// snapshot, summed over the participant table.
+func (q *MPMC) Len() int {
+	var in, out uint64
+	for i := range q.nparts {
+		e := q.entry(i)
+		in += e.in.Load()
+		out += e.out.Load()
+	}
+	if out >= in {
+		return 0
+	}
+	return int(in - out)
+}
+
+// used returns the slots claimed and not yet freed.
+func (q *MPMC) used() uint64 {
+	e, d := q.h.enq.Load(), q.h.deq.Load()
+	if e < d {
+		return 0
+	}
+	return e - d
+}
+
+// Empty reports whether no message is waiting (a snapshot).
+func (q *MPMC) Empty() bool { return q.Len() == 0 }
+
+// Full reports whether every slot is claimed (a snapshot).
+func (q *MPMC) Full() bool { return q.used() >= q.nslots }
+
+// Stats returns the queue's counters summed over its participants.
+func (q *MPMC) Stats() Stats {
+	var s Stats
+	for i := range q.nparts {
+		e := q.entry(i)
+		s.In += e.in.Load()
+		s.Out += e.out.Load()
+		s.BytesIn += e.bytesIn.Load()
+		s.BytesOut += e.bytesOut.Load()
+		s.FullWaits += e.fullWaits.Load()
+		s.EmptyWaits += e.emptyWts.Load()
+		s.Sleeps += e.sleeps.Load()
+		s.Wakes += e.wakes.Load()
+		s.DeadSkipped += e.skipped.Load()
+	}
+	s.Len, s.Cap, s.Closed = int(min(q.used(), q.nslots)), int(q.nslots), q.Closed()
+	return s
+}
+
+// ---- participants ----
+
+// local is this process's share of a queue's participant table: the
+// entries it owns and is not using. Every handle of the same queue in a
+// process shares one, so gob-decoding a handle many times takes no new
+// entries.
+type local struct {
+	cached atomic.Int32 // an idle entry index + 1; 0 when none
+	mu     sync.Mutex
+	free   []int
+}
+
+type localKey struct {
+	seg uint64
+	off int
+}
+
+var locals sync.Map // localKey → *local
+
+func localFor(obj *shm.Object) *local {
+	k := localKey{obj.Segment().ID(), obj.Offset()}
+	if l, ok := locals.Load(k); ok {
+		return l.(*local)
+	}
+	l, _ := locals.LoadOrStore(k, &local{})
+	return l.(*local)
+}
+
+// acquire returns an entry for one Put or Get: an idle one of this
+// process's, or a new one claimed in the table.
+func (q *MPMC) acquire() (*partEntry, int, error) {
+	l := q.local
+	if i := l.cached.Swap(0); i != 0 {
+		return q.entry(int(i - 1)), int(i - 1), nil
+	}
+	l.mu.Lock()
+	if n := len(l.free); n > 0 {
+		i := l.free[n-1]
+		l.free = l.free[:n-1]
+		l.mu.Unlock()
+		return q.entry(i), i, nil
+	}
+	l.mu.Unlock()
+	i, err := q.claimEntry()
+	if err != nil {
+		return nil, 0, err
+	}
+	return q.entry(i), i, nil
+}
+
+func (q *MPMC) releaseEntry(i int) {
+	l := q.local
+	if l.cached.CompareAndSwap(0, int32(i+1)) {
+		return
+	}
+	l.mu.Lock()
+	l.free = append(l.free, i)
+	l.mu.Unlock()
+}
+
+// claimEntry takes a free table entry, or one whose owner is dead (after
+// recovering whatever the dead owner held).
+func (q *MPMC) claimEntry() (int, error) {
+	pid, start := kernel.Self()
+	me := uint32(pid)
+	for i := range q.nparts {
+		e := q.entry(i)
+		old := e.pid.Load()
+		if old != 0 {
+			if e.alive() {
+				continue
+			}
+			q.recoverEntry(e)
+		}
+		if !e.pid.CompareAndSwap(old, me) {
+			continue
+		}
+		// Identity before intents: a scanner reads intents first, then
+		// the identity, so it never pairs our intent with the old owner.
+		e.start.Store(start)
+		e.pPos.Store(noPos)
+		e.cPos.Store(noPos)
+		return i, nil
+	}
+	return 0, fmt.Errorf("queue %q: %d entries: %w", q.obj.Name(), q.nparts, ErrTooManyParticipants)
+}
+
+// alive reports whether the entry's owner runs (this process counts).
+func (e *partEntry) alive() bool {
+	pid := e.pid.Load()
+	if pid == 0 {
+		return false
+	}
+	start := e.start.Load()
+	self, selfStart := kernel.Self()
+	if int(pid) == self {
+		return start == selfStart || start == 0
+	}
+	return kernel.Alive(int(pid), start)
+}
+
+// intent reads an intent pair consistently (pos, span, pos again).
+func readIntent(pos, span *atomic.Uint64) (uint64, uint64, bool) {
+	for range 4 {
+		p := pos.Load()
+		s := span.Load()
+		if pos.Load() == p {
+			return p, s, p != noPos
+		}
+	}
+	return 0, 0, false
+}
+
+// recoverEntry repairs what a dead entry's owner held.
+func (q *MPMC) recoverEntry(e *partEntry) {
+	if p, s, ok := readIntent(&e.pPos, &e.pSpan); ok {
+		q.rescueProducer(p, s)
+	}
+	if p, s, ok := readIntent(&e.cPos, &e.cSpan); ok {
+		q.rescueConsumer(p, s)
+	}
+}
