@@ -1,0 +1,55 @@
+package sync
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// The layouts are shared with other processes and other builds: these
+// numbers may only change with layoutVersion.
+func TestLayouts(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"lockWord", unsafe.Sizeof(lockWord{}), LockSize},
+		{"lockWord.Word", unsafe.Offsetof(lockWord{}.Word), 0},
+		{"lockWord.Sleepers", unsafe.Offsetof(lockWord{}.Sleepers), 8},
+		{"mutex", unsafe.Sizeof(mutexLayout{}), 128},
+		{"event", unsafe.Sizeof(eventLayout{}), 128},
+		{"event.Sleepers", unsafe.Offsetof(eventLayout{}.Sleepers), 4},
+		{"semaphore", unsafe.Sizeof(semLayout{}), 128},
+		{"semaphore.Sleepers", unsafe.Offsetof(semLayout{}.Sleepers), 4},
+		{"semaphore.Max", unsafe.Offsetof(semLayout{}.Max), 8},
+		{"cond", unsafe.Sizeof(condLayout{}), condSize},
+		{"cond.Seq", unsafe.Offsetof(condLayout{}.Seq), 128},
+		{"cond.Sleepers", unsafe.Offsetof(condLayout{}.Sleepers), 132},
+		{"barrier header", unsafe.Sizeof(barrierLayout{}), 128},
+		{"barrier.Parties", unsafe.Offsetof(barrierLayout{}.Parties), 8},
+		{"barrier.LastReset", unsafe.Offsetof(barrierLayout{}.LastReset), 12},
+		{"rwmutex", unsafe.Sizeof(rwLayout{}), rwSize},
+		{"rwmutex.Drain", unsafe.Offsetof(rwLayout{}.Drain), 128},
+		{"rwmutex.Readers", unsafe.Offsetof(rwLayout{}.Readers), 256},
+		{"rwSize", rwSize, 768},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestWordBits(t *testing.T) {
+	if pidMask&(starvingBit|inconsistentBit|notRecoverable) != 0 {
+		t.Fatal("flag bits overlap the pid")
+	}
+	if idMask&(starvingBit|inconsistentBit|notRecoverable) != 0 {
+		t.Fatal("flag bits overlap the id")
+	}
+	me, err := selfID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !alive(me) || alive(me^pidMask) == alive(me) && idPid(me^pidMask) == 0 {
+		t.Fatal("selfID not alive")
+	}
+}

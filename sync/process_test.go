@@ -1,0 +1,316 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/shm"
+	"github.com/shmkit/shmkit/sync"
+)
+
+// Child roles. Each takes its shared objects as fields: they travel as
+// handles and are attached in the child.
+
+type counterArg struct {
+	M       *sync.Mutex
+	Counter shm.Handle // 8 bytes: a plain uint64, protected by M
+	N       int
+}
+
+// words returns the uint64 words of a raw object.
+func words(h shm.Handle) ([]uint64, error) {
+	o, err := shm.Attach(h, shm.KindBytes, 0)
+	if err != nil {
+		return nil, err
+	}
+	b := o.Bytes()
+	return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), len(b)/8), nil
+}
+
+var (
+	incrTask = process.Register("sync.test.incr", func(ctx context.Context, a counterArg) (int, error) {
+		w, err := words(a.Counter)
+		if err != nil {
+			return 0, err
+		}
+		for range a.N {
+			if err := a.M.Lock(ctx); err != nil {
+				return 0, err
+			}
+			w[0]++ // a plain read-modify-write: only the lock makes it safe
+			if err := a.M.Unlock(); err != nil {
+				return 0, err
+			}
+		}
+		return a.N, nil
+	})
+
+	holdTask = process.Register("sync.test.hold", func(ctx context.Context, a struct {
+		M  *sync.Mutex
+		Ev *sync.Event
+	}) (int, error) {
+		if err := a.M.Lock(ctx); err != nil {
+			return 0, err
+		}
+		a.Ev.Set()
+		time.Sleep(time.Hour) // until killed
+		return 0, nil
+	})
+
+	semTask = process.Register("sync.test.sem", func(ctx context.Context, a struct {
+		S     *sync.Semaphore
+		Words shm.Handle // [0] holders now, [1] most holders seen
+		N     int
+	}) (int, error) {
+		w, err := words(a.Words)
+		if err != nil {
+			return 0, err
+		}
+		for i := range a.N {
+			if err := a.S.Acquire(ctx); err != nil {
+				return 0, err
+			}
+			n := atomic.AddUint64(&w[0], 1)
+			for m := atomic.LoadUint64(&w[1]); n > m && !atomic.CompareAndSwapUint64(&w[1], m, n); m = atomic.LoadUint64(&w[1]) {
+			}
+			for range i % 64 { // hold it a little while
+				atomic.LoadUint64(&w[0])
+			}
+			atomic.AddUint64(&w[0], ^uint64(0))
+			if err := a.S.Release(); err != nil {
+				return 0, err
+			}
+		}
+		return a.N, nil
+	})
+
+	barrierTask = process.Register("sync.test.barrier", func(ctx context.Context, a struct {
+		B      *sync.Barrier
+		Rounds int
+		Stay   bool // sleep after the rounds, to be killed
+	}) (int, error) {
+		for range a.Rounds {
+			if _, err := a.B.Wait(ctx); err != nil {
+				return 0, err
+			}
+		}
+		if a.Stay {
+			time.Sleep(time.Hour)
+		}
+		return a.Rounds, nil
+	})
+
+	eventTask = process.Register("sync.test.event", func(ctx context.Context, a struct {
+		Ev    *sync.Event
+		Words shm.Handle // [0] waiters about to wait
+	}) (bool, error) {
+		w, err := words(a.Words)
+		if err != nil {
+			return false, err
+		}
+		atomic.AddUint64(&w[0], 1)
+		if err := a.Ev.Wait(ctx); err != nil {
+			return false, err
+		}
+		return a.Ev.IsSet(), nil
+	})
+)
+
+func start[A, R any](t *testing.T, ctx context.Context, task *process.Task[A, R], arg A) *process.Process {
+	t.Helper()
+	p, err := process.Start(ctx, task, arg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+	return p
+}
+
+func TestMutexProcesses(t *testing.T) {
+	const P, N = 3, 200_000
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	m := must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
+	c := must[*shm.Object](t)(seg.Alloc("counter", 8, 8))
+	var ps []*process.Process
+	for range P {
+		ps = append(ps, start(t, ctx, incrTask, counterArg{M: m, Counter: c.Handle(), N: N}))
+	}
+	for _, p := range ps {
+		if err := p.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := must[[]uint64](t)(words(c.Handle()))
+	if w[0] != P*N {
+		t.Fatalf("counter = %d, want %d", w[0], P*N)
+	}
+	if m.State() != "unlocked" {
+		t.Fatalf("left %s", m.State())
+	}
+}
+
+func TestMutexOwnerKilled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	m := must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
+	ev := must[*sync.Event](t)(sync.NewEvent(seg, "held"))
+	p := start(t, ctx, holdTask, struct {
+		M  *sync.Mutex
+		Ev *sync.Event
+	}{m, ev})
+	if err := ev.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := m.TryLock(); ok || err != nil {
+		t.Fatalf("TryLock of a live holder's lock = %v %v", ok, err)
+	}
+	if err := m.Unlock(); !errors.Is(err, sync.ErrNotOwner) {
+		t.Fatalf("Unlock by a non-owner = %v", err)
+	}
+	// Wait asleep in the futex, then kill the holder: the waiter must
+	// notice by itself (nobody will ever wake it).
+	got := make(chan error, 1)
+	go func() { got <- m.Lock(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	killed := time.Now()
+	if err := p.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; !errors.Is(err, sync.ErrOwnerDead) {
+		t.Fatalf("Lock after the holder died = %v, want ErrOwnerDead", err)
+	}
+	t.Logf("recovered %v after kill -9", time.Since(killed))
+	if err := m.MarkConsistent(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Lock(ctx); err != nil {
+		t.Fatalf("Lock after recovery = %v", err)
+	}
+	m.Unlock()
+}
+
+func TestSemaphoreProcesses(t *testing.T) {
+	const K, P, N = 2, 4, 20_000
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	s := must[*sync.Semaphore](t)(sync.NewSemaphore(seg, "s", K, 0))
+	w := must[*shm.Object](t)(seg.Alloc("words", 16, 8))
+	type arg = struct {
+		S     *sync.Semaphore
+		Words shm.Handle
+		N     int
+	}
+	var ps []*process.Process
+	for range P {
+		ps = append(ps, start(t, ctx, semTask, arg{s, w.Handle(), N}))
+	}
+	for _, p := range ps {
+		if err := p.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws := must[[]uint64](t)(words(w.Handle()))
+	if ws[1] > K || ws[1] == 0 || ws[0] != 0 {
+		t.Fatalf("most holders at once %d (bound %d), holders left %d", ws[1], K, ws[0])
+	}
+	if s.Value() != K {
+		t.Fatalf("value %d, want %d", s.Value(), K)
+	}
+}
+
+type barrierArg = struct {
+	B      *sync.Barrier
+	Rounds int
+	Stay   bool
+}
+
+func TestBarrierProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	p1 := start(t, ctx, barrierTask, barrierArg{b, 20, false})
+	p2 := start(t, ctx, barrierTask, barrierArg{b, 20, false})
+	for range 20 {
+		if _, err := b.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []*process.Process{p1, p2} {
+		if err := p.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestBarrierDeadParty(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	good := start(t, ctx, barrierTask, barrierArg{b, 2, false})
+	doomed := start(t, ctx, barrierTask, barrierArg{b, 1, true})
+	if _, err := b.Wait(ctx); err != nil { // round 1: all three
+		t.Fatal(err)
+	}
+	doomed.Kill()
+	doomed.Join(ctx)
+	// Round 2: the killed party took part in round 1 and is dead: both
+	// waiters are released with ErrBrokenBarrier long before ctx ends.
+	if _, err := b.Wait(ctx); !errors.Is(err, sync.ErrBrokenBarrier) {
+		t.Fatalf("Wait = %v, want ErrBrokenBarrier", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("released by the deadline, not by the dead party")
+	}
+	var ee *process.ExitError
+	if err := good.Join(ctx); !errors.As(err, &ee) || !strings.Contains(ee.Message, sync.ErrBrokenBarrier.Error()) {
+		t.Fatalf("the other party = %v, want its ErrBrokenBarrier", err)
+	}
+}
+
+func TestEventProcesses(t *testing.T) {
+	const P = 3
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	w := must[*shm.Object](t)(seg.Alloc("words", 8, 8))
+	ws := must[[]uint64](t)(words(w.Handle()))
+	type arg = struct {
+		Ev    *sync.Event
+		Words shm.Handle
+	}
+	var ps []*process.Process
+	for range P {
+		ps = append(ps, start(t, ctx, eventTask, arg{ev, w.Handle()}))
+	}
+	for atomic.LoadUint64(&ws[0]) < P {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // let them fall asleep
+	for _, p := range ps {
+		if !p.IsAlive() {
+			t.Fatal("a waiter returned before Set")
+		}
+	}
+	ev.Set()
+	for _, p := range ps {
+		if err := p.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"structs"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// RWMutex is a robust reader/writer lock in shared memory: any number of
+// readers, or one writer. Writers have priority: once a writer waits, new
+// readers wait behind it.
+//
+// Robustness. The write side is a robust lock (see Mutex): a writer that
+// dies is replaced by the next writer with ErrOwnerDead, or, if readers
+// find it first, the lock is freed but stays inconsistent and RLock returns
+// ErrOwnerDead (the read lock held, the data suspect) until a writer takes
+// the lock and calls MarkConsistent. Each reader holds a slot with its
+// process id (MaxReaders slots; more concurrent readers wait for a free
+// one); a writer waiting for readers clears the slots of dead ones, so a
+// reader killed holding the lock delays writers by at most ~50 ms.
+//
+// Read locks are held per process: RUnlock frees one of this process's
+// slots, whichever goroutine took it.
+type RWMutex struct {
+	obj *shm.Object
+	l   *rwLayout
+	me  uint64
+	sp  spinner
+}
+
+// MaxReaders is the number of read locks an RWMutex can grant at once.
+const MaxReaders = 64
+
+// rwLayout: the writer's lock word; Drain, the futex word writers wait on
+// while readers leave (every RUnlock increments it); the reader slots, each
+// the id of a process holding a read lock, 0 when free.
+type rwLayout struct {
+	_             structs.HostLayout
+	W             lockWord
+	_             [shm.CacheLinePad - LockSize]byte
+	Drain         uint32 // atomic
+	DrainSleepers uint32 // atomic
+	_             [shm.CacheLinePad - 8]byte
+	Readers       [MaxReaders]uint64 // atomic
+}
+
+const rwSize = 2*shm.CacheLinePad + 8*MaxReaders
+
+// NewRWMutex allocates an unlocked RWMutex called name in seg.
+func NewRWMutex(seg *shm.Segment, name string) (*RWMutex, error) {
+	o, err := alloc(seg, name, shm.KindRWMutex, rwSize, nil)
+	if err != nil {
+		return nil, err
+	}
+	return rwOf(o)
+}
+
+// OpenRWMutex finds the RWMutex called name in seg.
+func OpenRWMutex(seg *shm.Segment, name string) (*RWMutex, error) {
+	o, err := open(seg, name, shm.KindRWMutex, rwSize)
+	if err != nil {
+		return nil, err
+	}
+	return rwOf(o)
+}
+
+func rwOf(o *shm.Object) (*RWMutex, error) {
+	me, err := selfID()
+	if err != nil {
+		return nil, err
+	}
+	return &RWMutex{obj: o, l: (*rwLayout)(unsafe.Pointer(&o.Bytes()[0])), me: me}, nil
+}
+
+// Lock acquires the write lock: first the write side (as Mutex.Lock, with
+// ErrOwnerDead when a writer died holding it), then waits for the readers
+// to leave. If ctx ends meanwhile, it releases the write side untouched and
+// returns ctx's error, wrapped.
+func (rw *RWMutex) Lock(ctx context.Context) error {
+	defer raceAcquire(unsafe.Pointer(rw.l))
+	dead := rw.l.W.lock(ctx, rw.me, &rw.sp)
+	if dead != nil && !errors.Is(dead, ErrOwnerDead) {
+		return dead
+	}
+	// Dekker with RLock: we stored W (above), then read the slots; a
+	// reader stores its slot, then reads W. One of us sees the other.
+	for n := 0; ; n++ {
+		d := atomic.LoadUint32(&rw.l.Drain)
+		if rw.readersGone(n > 0) {
+			return dead
+		}
+		if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainSleepers, d, n); err != nil {
+			rw.l.W.abandon(rw.me)
+			return fmt.Errorf("rwmutex %q: waiting for readers: %w", rw.obj.Name(), err)
+		}
+	}
+}
+
+// readersGone reports whether no live reader holds a slot, clearing the
+// slots of dead readers when reap is set (reading /proc for each).
+func (rw *RWMutex) readersGone(reap bool) bool {
+	for i := range rw.l.Readers {
+		id := atomic.LoadUint64(&rw.l.Readers[i])
+		if id == 0 {
+			continue
+		}
+		if !reap || alive(id) {
+			return false
+		}
+		atomic.CompareAndSwapUint64(&rw.l.Readers[i], id, 0)
+	}
+	return true
+}
+
+// Unlock releases the write lock and wakes every waiting reader and writer.
+func (rw *RWMutex) Unlock() error {
+	raceRelease(unsafe.Pointer(rw.l))
+	return rw.l.W.unlockN(rw.me, wakeAll)
+}
+
+// MarkConsistent declares the protected state repaired after Lock (or
+// RLock) returned ErrOwnerDead. Only the writer may call it.
+func (rw *RWMutex) MarkConsistent() error { return rw.l.W.markConsistent(rw.me) }
+
+// RLock acquires a read lock, waiting while a writer holds or waits for the
+// lock, until ctx ends. ErrOwnerDead means the read lock is held but a
+// writer died mid-update (see the type's doc).
+func (rw *RWMutex) RLock(ctx context.Context) error {
+	defer raceAcquire(unsafe.Pointer(rw.l))
+	for n := 0; ; n++ {
+		w := atomic.LoadUint64(&rw.l.W.Word)
+		if w == notRecoverable {
+			return fmt.Errorf("rwmutex %q: %w", rw.obj.Name(), ErrNotRecoverable)
+		}
+		if w&pidMask == 0 {
+			i := rw.claim()
+			if i >= 0 {
+				w = atomic.LoadUint64(&rw.l.W.Word)
+				if w&pidMask == 0 {
+					if w&inconsistentBit != 0 {
+						return ErrOwnerDead
+					}
+					return nil
+				}
+				rw.release(i) // a writer came: let it go first
+			} else {
+				d := atomic.LoadUint32(&rw.l.Drain)
+				if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainSleepers, d, n); err != nil {
+					return fmt.Errorf("rwmutex %q: waiting for a reader slot: %w", rw.obj.Name(), err)
+				}
+				continue
+			}
+		}
+		if n == 0 {
+			if rw.spinWhileWriter() {
+				continue
+			}
+		}
+		timedOut, err := sleep(ctx, rw.l.W.futex(), &rw.l.W.Sleepers, uint32(w), n)
+		if err != nil {
+			return fmt.Errorf("rwmutex %q: waiting for writer %s: %w", rw.obj.Name(), describeOwner(w), err)
+		}
+		if timedOut && rw.l.W.takeOver(w, rw.me) {
+			// The writer died: free the write side, left inconsistent.
+			rw.l.W.abandon(rw.me)
+		}
+	}
+}
+
+// spinWhileWriter spins briefly for the writer to leave.
+func (rw *RWMutex) spinWhileWriter() bool {
+	for i := range rw.sp.budget() {
+		if atomic.LoadUint64(&rw.l.W.Word)&pidMask == 0 {
+			rw.sp.won()
+			return true
+		}
+		pause(i)
+	}
+	rw.sp.lost()
+	return false
+}
+
+// claim takes a free reader slot, or returns -1.
+func (rw *RWMutex) claim() int {
+	start := idPid(rw.me) % MaxReaders // spread processes over the slots
+	for k := range MaxReaders {
+		i := (start + k) % MaxReaders
+		if atomic.LoadUint64(&rw.l.Readers[i]) == 0 && atomic.CompareAndSwapUint64(&rw.l.Readers[i], 0, rw.me) {
+			return i
+		}
+	}
+	return -1
+}
+
+// release frees slot i and tells a draining writer.
+func (rw *RWMutex) release(i int) {
+	atomic.StoreUint64(&rw.l.Readers[i], 0)
+	atomic.AddUint32(&rw.l.Drain, 1)
+	wake(&rw.l.Drain, &rw.l.DrainSleepers, wakeAll)
+}
+
+// RUnlock releases one read lock held by this process; ErrNotOwner if it
+// holds none.
+func (rw *RWMutex) RUnlock() error {
+	raceRelease(unsafe.Pointer(rw.l))
+	start := idPid(rw.me) % MaxReaders
+	for k := range MaxReaders {
+		i := (start + k) % MaxReaders
+		if atomic.LoadUint64(&rw.l.Readers[i]) == rw.me && atomic.CompareAndSwapUint64(&rw.l.Readers[i], rw.me, 0) {
+			atomic.AddUint32(&rw.l.Drain, 1)
+			wake(&rw.l.Drain, &rw.l.DrainSleepers, wakeAll)
+			return nil
+		}
+	}
+	return fmt.Errorf("rwmutex %q: read unlock: %w", rw.obj.Name(), ErrNotOwner)
+}
+
+// Handle returns the shm handle of rw's object.
+func (rw *RWMutex) Handle() shm.Handle { return rw.obj.Handle() }
+
+// MarshalBinary encodes rw's handle (for gob, and children).
+func (rw *RWMutex) MarshalBinary() ([]byte, error) { return marshal(rw.obj) }
+
+// UnmarshalBinary attaches the RWMutex a handle names.
+func (rw *RWMutex) UnmarshalBinary(b []byte) error {
+	o, err := attach(b, shm.KindRWMutex, rwSize)
+	if err != nil {
+		return err
+	}
+	n, err := rwOf(o)
+	if err != nil {
+		return err
+	}
+	rw.obj, rw.l, rw.me = n.obj, n.l, n.me
+	return nil
+}
+
+func (rw *RWMutex) describe() string {
+	readers := 0
+	for i := range rw.l.Readers {
+		if atomic.LoadUint64(&rw.l.Readers[i]) != 0 {
+			readers++
+		}
+	}
+	return fmt.Sprintf("writer: %s; %d readers", rw.l.W.describe(), readers)
+}

@@ -1,0 +1,163 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"structs"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// Semaphore is a counting semaphore in shared memory, bounded: Python's
+// multiprocessing.BoundedSemaphore. Acquire takes one unit, waiting while
+// there is none; Release gives one back, and releasing past the bound is
+// ErrOverflow.
+//
+// Units are not owned: a process that dies holding units does not give
+// them back (as with POSIX and Python semaphores). Use a Mutex when the
+// holder must be recoverable.
+type Semaphore struct {
+	obj *shm.Object
+	l   *semLayout
+	sp  spinner
+}
+
+// semLayout: Count is the futex word; Max is written once at creation.
+type semLayout struct {
+	_        structs.HostLayout
+	Count    uint32 // atomic: units available
+	Sleepers uint32 // atomic
+	Max      uint32 // the bound; constant
+	_        [shm.CacheLinePad - 12]byte
+}
+
+const semSize = shm.CacheLinePad
+
+// MaxSemaphore bounds a Semaphore's count.
+const MaxSemaphore = 1 << 30
+
+// NewSemaphore allocates a Semaphore called name in seg with value units
+// available and at most max (0 means max = value).
+func NewSemaphore(seg *shm.Segment, name string, value, max int) (*Semaphore, error) {
+	if max == 0 {
+		max = value
+	}
+	if value < 0 || max < 1 || value > max || max > MaxSemaphore {
+		return nil, fmt.Errorf("semaphore %q: value %d, bound %d: want 0 <= value <= bound, 1 <= bound <= %d: %w",
+			name, value, max, MaxSemaphore, os.ErrInvalid)
+	}
+	o, err := alloc(seg, name, shm.KindSemaphore, semSize, func(b []byte) {
+		l := (*semLayout)(unsafe.Pointer(&b[0]))
+		l.Count, l.Max = uint32(value), uint32(max)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return semOf(o)
+}
+
+// OpenSemaphore finds the Semaphore called name in seg.
+func OpenSemaphore(seg *shm.Segment, name string) (*Semaphore, error) {
+	o, err := open(seg, name, shm.KindSemaphore, semSize)
+	if err != nil {
+		return nil, err
+	}
+	return semOf(o)
+}
+
+func semOf(o *shm.Object) (*Semaphore, error) {
+	l := (*semLayout)(unsafe.Pointer(&o.Bytes()[0]))
+	if m := atomic.LoadUint32(&l.Max); m < 1 || m > MaxSemaphore {
+		return nil, fmt.Errorf("%s: bound %d: %w", o, m, shm.ErrCorrupt)
+	}
+	return &Semaphore{obj: o, l: l}, nil
+}
+
+// TryAcquire takes a unit if one is available, without waiting.
+func (s *Semaphore) TryAcquire() bool {
+	for {
+		c := atomic.LoadUint32(&s.l.Count)
+		if c == 0 {
+			return false
+		}
+		if atomic.CompareAndSwapUint32(&s.l.Count, c, c-1) {
+			raceAcquire(unsafe.Pointer(s.l))
+			return true
+		}
+	}
+}
+
+// Acquire takes a unit, waiting while none is available, until ctx ends
+// (then ctx's error, wrapped, and no unit taken).
+func (s *Semaphore) Acquire(ctx context.Context) error {
+	if s.TryAcquire() {
+		return nil
+	}
+	for i := range s.sp.budget() {
+		pause(i)
+		if s.TryAcquire() {
+			s.sp.won()
+			return nil
+		}
+	}
+	s.sp.lost()
+	for n := 0; ; n++ {
+		if _, err := sleep(ctx, &s.l.Count, &s.l.Sleepers, 0, n); err != nil {
+			return fmt.Errorf("acquiring semaphore %q: %w", s.obj.Name(), err)
+		}
+		if s.TryAcquire() {
+			return nil
+		}
+	}
+}
+
+// Release gives a unit back and wakes one waiter. Releasing when the count
+// is at its bound is ErrOverflow, and changes nothing.
+func (s *Semaphore) Release() error {
+	max := atomic.LoadUint32(&s.l.Max)
+	raceRelease(unsafe.Pointer(s.l))
+	for {
+		c := atomic.LoadUint32(&s.l.Count)
+		if c >= max {
+			return fmt.Errorf("semaphore %q at its bound %d: %w", s.obj.Name(), max, ErrOverflow)
+		}
+		if atomic.CompareAndSwapUint32(&s.l.Count, c, c+1) {
+			wake(&s.l.Count, &s.l.Sleepers, 1)
+			return nil
+		}
+	}
+}
+
+// Value returns the number of units available now.
+func (s *Semaphore) Value() int { return int(atomic.LoadUint32(&s.l.Count)) }
+
+// Handle returns the shm handle of s's object.
+func (s *Semaphore) Handle() shm.Handle { return s.obj.Handle() }
+
+// MarshalBinary encodes s's handle (for gob, and children).
+func (s *Semaphore) MarshalBinary() ([]byte, error) { return marshal(s.obj) }
+
+// UnmarshalBinary attaches the Semaphore a handle names.
+func (s *Semaphore) UnmarshalBinary(b []byte) error {
+	o, err := attach(b, shm.KindSemaphore, semSize)
+	if err != nil {
+		return err
+	}
+	n, err := semOf(o)
+	if err != nil {
+		return err
+	}
+	s.obj, s.l = n.obj, n.l
+	return nil
+}
+
+func (s *Semaphore) describe() string {
+	st := fmt.Sprintf("%d/%d available", atomic.LoadUint32(&s.l.Count), atomic.LoadUint32(&s.l.Max))
+	if n := atomic.LoadUint32(&s.l.Sleepers); n != 0 {
+		st += fmt.Sprintf(", %d asleep", n)
+	}
+	return st
+}
