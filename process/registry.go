@@ -90,8 +90,10 @@ func encode(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// decode fills ptr from b; no bytes at all leave the zero value (what an
+// absent optional argument, such as a nil InitArg, means).
 func decode(b []byte, ptr any) error {
-	if empty(reflect.TypeOf(ptr).Elem()) {
+	if len(b) == 0 || empty(reflect.TypeOf(ptr).Elem()) {
 		return nil
 	}
 	return gob.NewDecoder(bytes.NewReader(b)).Decode(ptr)

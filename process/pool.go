@@ -1,0 +1,271 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shmkit/shmkit/ring"
+	"github.com/shmkit/shmkit/shm"
+)
+
+var (
+	// ErrPoolClosed: work submitted after Close or Terminate.
+	ErrPoolClosed = errors.New("pool closed")
+	// ErrPoolTerminated: work that Terminate cut short.
+	ErrPoolTerminated = errors.New("pool terminated")
+	// ErrWorkerDied wraps the *ExitError of a worker that died running a task.
+	ErrWorkerDied = errors.New("pool worker died")
+)
+
+// PoolOptions configure NewPool. The zero value is valid.
+type PoolOptions struct {
+	// Workers is the number of worker processes; runtime.NumCPU() when 0.
+	Workers int
+	// MaxTasksPerChild replaces a worker after it ran this many tasks
+	// (0: never), as Python's maxtasksperchild.
+	MaxTasksPerChild int
+	// Initializer runs once in each worker before its first task, with
+	// InitArg; a failing initializer fails NewPool.
+	Initializer interface{ Name() string }
+	InitArg     any
+	// QueueSize bounds the chunks waiting for a worker; submitting more
+	// blocks (as the caller's context allows). 4×Workers when 0.
+	QueueSize int
+	// RingSize is the size of each worker's task and result rings in bytes
+	// (default 1 MiB): an argument or result must fit in one.
+	RingSize int
+}
+
+// Pool is a set of worker processes running registered tasks, fed through
+// shared-memory rings: Python's multiprocessing.Pool. A worker that dies
+// fails the one task it was running, with an error naming its exit status
+// or signal, and is replaced: the pool never hangs. Its methods are safe
+// for concurrent use.
+type Pool struct {
+	opts    PoolOptions
+	seg     *shm.Segment
+	pending chan *chunk
+	slots   []*slot
+	initArg []byte
+
+	ctx       context.Context // cancelled by Terminate
+	terminate context.CancelFunc
+	stop      chan struct{} // closed by Join once all work is done
+	closed    atomic.Bool
+	work      sync.WaitGroup // chunks submitted and not yet finished
+	slotsDone sync.WaitGroup
+	shutdown  sync.Once
+	nextID    atomic.Uint64
+
+	errMu sync.Mutex
+	err   error // a fatal error (the initializer fails): fails all work
+}
+
+// NewPool starts the workers and waits until each is ready (its
+// initializer ran). ctx bounds the start.
+func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
+	if opts.Workers == 0 {
+		opts.Workers = runtime.NumCPU()
+	}
+	if opts.Workers < 0 || opts.Workers > 1024 {
+		return nil, fmt.Errorf("pool of %d workers: must be 1..1024: %w", opts.Workers, errInvalid)
+	}
+	if opts.MaxTasksPerChild < 0 || opts.QueueSize < 0 || opts.RingSize < 0 {
+		return nil, fmt.Errorf("pool options %+v: negative: %w", opts, errInvalid)
+	}
+	if opts.QueueSize == 0 {
+		opts.QueueSize = 4 * opts.Workers
+	}
+	if opts.RingSize == 0 {
+		opts.RingSize = 1 << 20
+	}
+	p := &Pool{opts: opts, pending: make(chan *chunk, opts.QueueSize), stop: make(chan struct{})}
+	if opts.Initializer != nil {
+		if _, ok := lookup(opts.Initializer.Name()); !ok {
+			return nil, fmt.Errorf("initializer %q: %w", opts.Initializer.Name(), ErrUnknownTask)
+		}
+		b, err := encode(opts.InitArg)
+		if err != nil {
+			return nil, fmt.Errorf("encoding initializer argument: %w", err)
+		}
+		p.initArg = b
+	}
+	seg, err := shm.Anonymous(2*opts.Workers*(opts.RingSize+8192), &shm.Options{Objects: 2 * opts.Workers})
+	if err != nil {
+		return nil, err
+	}
+	p.seg = seg
+	p.ctx, p.terminate = context.WithCancel(context.Background())
+	ready := make(chan error, opts.Workers)
+	for i := range opts.Workers {
+		s, err := newSlot(p, i)
+		if err != nil {
+			p.Terminate()
+			return nil, err
+		}
+		p.slots = append(p.slots, s)
+		p.slotsDone.Add(1)
+		go s.run(ready)
+	}
+	for range opts.Workers {
+		select {
+		case err = <-ready:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			p.Terminate()
+			return nil, fmt.Errorf("starting pool: %w", err)
+		}
+	}
+	return p, nil
+}
+
+var errInvalid = errors.New("invalid argument")
+
+// Workers returns the number of worker processes.
+func (p *Pool) Workers() int { return p.opts.Workers }
+
+// Pids returns the current workers' process ids (0 for a slot between
+// workers).
+func (p *Pool) Pids() []int {
+	pids := make([]int, len(p.slots))
+	for i, s := range p.slots {
+		pids[i] = int(s.pid.Load())
+	}
+	return pids
+}
+
+func (p *Pool) fatal() error {
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
+	return p.err
+}
+
+func (p *Pool) setFatal(err error) {
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
+	if p.err == nil {
+		p.err = err
+	}
+}
+
+// submit queues a chunk, as ctx allows.
+func (p *Pool) submit(ctx context.Context, c *chunk) error {
+	if p.closed.Load() {
+		return ErrPoolClosed
+	}
+	if err := p.fatal(); err != nil {
+		return err
+	}
+	p.work.Add(1)
+	select {
+	case p.pending <- c:
+		return nil
+	case <-ctx.Done():
+		p.work.Done()
+		return ctx.Err()
+	case <-p.ctx.Done():
+		p.work.Done()
+		return ErrPoolTerminated
+	}
+}
+
+// Close stops the pool from taking new work; queued work still runs.
+func (p *Pool) Close() { p.closed.Store(true) }
+
+// Join waits for all submitted work to finish, then stops the workers and
+// releases the pool's shared memory. Call Close first (Join closes the
+// pool if not). When ctx ends first, Join terminates the pool and returns
+// ctx's error: no worker outlives Join.
+func (p *Pool) Join(ctx context.Context) error {
+	p.Close()
+	done := make(chan struct{})
+	go func() { p.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		p.Terminate()
+		return ctx.Err()
+	}
+	p.shutdownOnce(false)
+	return nil
+}
+
+// Terminate kills the workers at once; unfinished work fails with
+// ErrPoolTerminated. It waits for the workers to be reaped.
+func (p *Pool) Terminate() {
+	p.Close()
+	p.shutdownOnce(true)
+}
+
+func (p *Pool) shutdownOnce(kill bool) {
+	p.shutdown.Do(func() {
+		if kill {
+			p.terminate()
+		}
+		close(p.stop)
+		p.slotsDone.Wait()
+		p.terminate()
+		// Nothing can be queued any more: fail what is left.
+		for {
+			select {
+			case c := <-p.pending:
+				c.failRest(ErrPoolTerminated)
+				p.work.Done()
+				continue
+			default:
+			}
+			break
+		}
+		p.seg.Close()
+	})
+}
+
+// chunk is a run of consecutive inputs of one job sent to a worker as one
+// record. Results come back in order; next counts those delivered.
+type chunk struct {
+	id   uint64
+	task string
+	args [][]byte
+	base int // index of args[0] in the job
+	next int
+	job  sink
+}
+
+// sink receives a job's results, one call per input, from pool goroutines.
+type sink interface {
+	deliver(i int, res []byte, err error)
+	cancelled() bool
+}
+
+func (c *chunk) failRest(err error) {
+	for ; c.next < len(c.args); c.next++ {
+		c.job.deliver(c.base+c.next, nil, err)
+	}
+}
+
+// rest returns the undelivered inputs as a new chunk.
+func (c *chunk) rest(id uint64) *chunk {
+	return &chunk{id: id, task: c.task, args: c.args[c.next:], base: c.base + c.next, job: c.job}
+}
+
+func workerName(i int) string { return "PoolWorker-" + strconv.Itoa(i+1) }
+
+func newSlot(p *Pool, i int) (*slot, error) {
+	opts := &ring.Options{Capacity: p.opts.RingSize}
+	t, err := ring.NewRing(p.seg, "w"+strconv.Itoa(i)+".tasks", opts)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ring.NewRing(p.seg, "w"+strconv.Itoa(i)+".results", opts)
+	if err != nil {
+		return nil, err
+	}
+	return &slot{pool: p, index: i, tasks: t, results: r}, nil
+}

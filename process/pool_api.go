@@ -1,0 +1,360 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+	"sync/atomic"
+)
+
+// MapOption adjusts Map, Imap and ImapUnordered.
+type MapOption func(*mapConfig)
+
+type mapConfig struct{ chunk int }
+
+// Chunksize sends inputs to workers n at a time (n ≥ 1). Without it, Map
+// picks Python's default: len(inputs) / (4 × workers), rounded up; Imap
+// and ImapUnordered send one at a time.
+func Chunksize(n int) MapOption { return func(c *mapConfig) { c.chunk = n } }
+
+func chunkSize(p *Pool, n int, opts []MapOption) (int, error) {
+	var c mapConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.chunk < 0 {
+		return 0, fmt.Errorf("chunk size %d: %w", c.chunk, errInvalid)
+	}
+	if c.chunk == 0 {
+		if n < 0 {
+			return 1, nil
+		}
+		size, extra := n/(4*p.opts.Workers), n%(4*p.opts.Workers)
+		if extra > 0 {
+			size++
+		}
+		return max(size, 1), nil
+	}
+	return c.chunk, nil
+}
+
+// mapJob collects Map's results in place.
+type mapJob[R any] struct {
+	ctx     context.Context
+	results []R
+	errs    []error
+	left    atomic.Int64
+	done    chan struct{}
+}
+
+func (j *mapJob[R]) cancelled() bool { return j.ctx.Err() != nil }
+
+func (j *mapJob[R]) deliver(i int, res []byte, err error) {
+	if err == nil {
+		if derr := decode(res, &j.results[i]); derr != nil {
+			err = fmt.Errorf("decoding result: %w", derr)
+		}
+	}
+	j.errs[i] = err
+	if j.left.Add(-1) == 0 {
+		close(j.done)
+	}
+}
+
+// Map runs t on every input in the pool's workers and returns the results
+// in input order, like Python's Pool.map. Every input runs even if some
+// fail; the error reports the first failed input by index (the results of
+// the others are filled in). When ctx ends, Map stops dispatching and
+// returns ctx's error at once.
+func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts ...MapOption) ([]R, error) {
+	size, err := chunkSize(p, len(inputs), opts)
+	if err != nil {
+		return nil, err
+	}
+	args := make([][]byte, len(inputs))
+	for i, in := range inputs {
+		if args[i], err = encode(in); err != nil {
+			return nil, fmt.Errorf("encoding input %d of %s: %w", i, t.name, err)
+		}
+	}
+	if len(inputs) == 0 {
+		return []R{}, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	j := &mapJob[R]{ctx: ctx, results: make([]R, len(inputs)), errs: make([]error, len(inputs)), done: make(chan struct{})}
+	j.left.Store(int64(len(inputs)))
+	submitted := make(chan error, 1)
+	go func() {
+		for base := 0; base < len(args); base += size {
+			c := &chunk{id: p.nextID.Add(1), task: t.name, args: args[base:min(base+size, len(args))], base: base, job: j}
+			if err := p.submit(ctx, c); err != nil {
+				submitted <- err
+				return
+			}
+		}
+		submitted <- nil
+	}()
+	select {
+	case <-j.done:
+	case err := <-submitted:
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-j.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	for i, err := range j.errs {
+		if err != nil {
+			return j.results, fmt.Errorf("%s input %d: %w", t.name, i, err)
+		}
+	}
+	return j.results, nil
+}
+
+// streamJob passes results to an iterator as they come.
+type streamJob struct {
+	ctx context.Context
+	out chan item
+}
+
+type item struct {
+	i   int
+	res []byte
+	err error
+}
+
+func (j *streamJob) cancelled() bool { return j.ctx.Err() != nil }
+
+// deliver never blocks: out has room for every item in flight (the window).
+func (j *streamJob) deliver(i int, res []byte, err error) { j.out <- item{i, res, err} }
+
+// Imap runs t on the inputs as they come and yields results in input
+// order, as Python's Pool.imap: results are not all held at once (at most
+// a window of a few chunks per worker is in flight). Stopping the loop
+// early cancels the rest.
+func Imap[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], opts ...MapOption) iter.Seq2[R, error] {
+	return stream(ctx, p, t, inputs, true, opts)
+}
+
+// ImapUnordered is Imap yielding results in the order they complete.
+func ImapUnordered[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], opts ...MapOption) iter.Seq2[R, error] {
+	return stream(ctx, p, t, inputs, false, opts)
+}
+
+func stream[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], ordered bool, opts []MapOption) iter.Seq2[R, error] {
+	return func(yield func(R, error) bool) {
+		var zero R
+		size, err := chunkSize(p, -1, opts)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		window := max(64, 4*p.opts.Workers*size)
+		j := &streamJob{ctx: ctx, out: make(chan item, window)}
+		slots := make(chan struct{}, window) // one token per item in flight
+		total := make(chan int, 1)
+		go feed(ctx, p, t, inputs, size, j, slots, total)
+
+		pending := map[int]item{}
+		next, seen, n := 0, 0, -1
+		for n < 0 || seen < n {
+			var it item
+			select {
+			case it = <-j.out:
+			case n = <-total:
+				continue
+			case <-ctx.Done():
+				yield(zero, ctx.Err())
+				return
+			}
+			seen++
+			if ordered {
+				pending[it.i] = it
+				for {
+					it, ok := pending[next]
+					if !ok {
+						break
+					}
+					delete(pending, next)
+					next++
+					<-slots
+					if !emit(yield, it) {
+						return
+					}
+				}
+				continue
+			}
+			<-slots
+			if !emit(yield, it) {
+				return
+			}
+		}
+	}
+}
+
+func emit[R any](yield func(R, error) bool, it item) bool {
+	var r R
+	err := it.err
+	if err == nil {
+		if derr := decode(it.res, &r); derr != nil {
+			err = fmt.Errorf("decoding result %d: %w", it.i, derr)
+		}
+	}
+	return yield(r, err)
+}
+
+// feed chunks the inputs and submits them, taking one window token per
+// input so that no more than the window is ever in flight; it sends the
+// input count on total when done. An input that cannot be encoded, or a
+// submission that fails, becomes that input's error.
+func feed[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], size int, j *streamJob, slots chan struct{}, total chan<- int) {
+	n := 0
+	var args [][]byte
+	base := 0
+	flush := func() {
+		if len(args) == 0 {
+			return
+		}
+		c := &chunk{id: p.nextID.Add(1), task: t.name, args: args, base: base, job: j}
+		if err := p.submit(ctx, c); err != nil {
+			c.failRest(err)
+		}
+		args, base = nil, n
+	}
+	for in := range inputs {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			flush()
+			total <- n
+			return
+		}
+		b, err := encode(in)
+		if err != nil {
+			flush()
+			j.deliver(n, nil, fmt.Errorf("encoding input %d of %s: %w", n, t.name, err))
+			n++
+			base = n
+			continue
+		}
+		args = append(args, b)
+		n++
+		if len(args) == size {
+			flush()
+		}
+	}
+	flush()
+	total <- n
+}
+
+// Future is the pending result of ApplyAsync.
+type Future[R any] struct {
+	done chan struct{}
+	val  R
+	err  error
+	cb   asyncConfig[R]
+	once sync.Once
+}
+
+// AsyncOption adds a callback to ApplyAsync.
+type AsyncOption[R any] func(*asyncConfig[R])
+
+type asyncConfig[R any] struct {
+	ok   func(R)
+	fail func(error)
+}
+
+// OnSuccess runs fn with the result in the parent (as Python's callback),
+// on a pool goroutine: it must return quickly.
+func OnSuccess[R any](fn func(R)) AsyncOption[R] { return func(c *asyncConfig[R]) { c.ok = fn } }
+
+// OnError runs fn with the error in the parent (Python's error_callback).
+func OnError[R any](fn func(error)) AsyncOption[R] { return func(c *asyncConfig[R]) { c.fail = fn } }
+
+func (f *Future[R]) cancelled() bool { return false }
+
+func (f *Future[R]) deliver(_ int, res []byte, err error) {
+	if err == nil {
+		err = decode(res, &f.val)
+	}
+	f.complete(err)
+}
+
+func (f *Future[R]) complete(err error) {
+	f.once.Do(func() {
+		f.err = err
+		if err == nil && f.cb.ok != nil {
+			f.cb.ok(f.val)
+		}
+		if err != nil && f.cb.fail != nil {
+			f.cb.fail(err)
+		}
+		close(f.done)
+	})
+}
+
+// Get waits for the result as ctx allows.
+func (f *Future[R]) Get(ctx context.Context) (R, error) {
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		var zero R
+		return zero, ctx.Err()
+	}
+}
+
+// Done is closed once the result (or error) is in.
+func (f *Future[R]) Done() <-chan struct{} { return f.done }
+
+// Ready reports whether the result is in (Python's AsyncResult.ready).
+func (f *Future[R]) Ready() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// ApplyAsync submits one call of t and returns its Future at once (it
+// blocks only while the pool's queue is full). Callbacks run in the parent.
+func ApplyAsync[A, R any](p *Pool, t *Task[A, R], arg A, opts ...AsyncOption[R]) *Future[R] {
+	f := &Future[R]{done: make(chan struct{})}
+	for _, o := range opts {
+		o(&f.cb)
+	}
+	b, err := encode(arg)
+	if err != nil {
+		f.complete(fmt.Errorf("encoding argument of %s: %w", t.name, err))
+		return f
+	}
+	c := &chunk{id: p.nextID.Add(1), task: t.name, args: [][]byte{b}, job: f}
+	if err := p.submit(context.Background(), c); err != nil {
+		f.complete(err)
+	}
+	return f
+}
+
+// Apply runs one call of t in a worker and waits for its result.
+func Apply[A, R any](ctx context.Context, p *Pool, t *Task[A, R], arg A) (R, error) {
+	b, err := encode(arg)
+	var zero R
+	if err != nil {
+		return zero, fmt.Errorf("encoding argument of %s: %w", t.name, err)
+	}
+	f := &Future[R]{done: make(chan struct{})}
+	if err := p.submit(ctx, &chunk{id: p.nextID.Add(1), task: t.name, args: [][]byte{b}, job: f}); err != nil {
+		return zero, err
+	}
+	return f.Get(ctx)
+}

@@ -1,0 +1,315 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/shmkit/shmkit/ring"
+)
+
+// TaskError is how a task's own failure reaches the caller: the error it
+// returned or the panic it raised (Message then holds the panic value and
+// the worker's stack). The worker lives on.
+type TaskError struct {
+	Task    string
+	Message string
+	Panic   bool
+}
+
+func (e *TaskError) Error() string {
+	if e.Panic {
+		return fmt.Sprintf("task %s panicked: %s", e.Task, e.Message)
+	}
+	return fmt.Sprintf("task %s: %s", e.Task, e.Message)
+}
+
+// inflightDepth is how many chunks a worker may have queued: one running
+// and one waiting, so it never idles between chunks.
+const inflightDepth = 2
+
+// slot owns one worker process at a time, its two rings, and the chunks it
+// sent. One goroutine runs each slot; nothing here is shared with others
+// but the pool's queue and the pid.
+type slot struct {
+	pool    *Pool
+	index   int
+	tasks   *ring.Ring
+	results *ring.Ring
+	proc    *Process
+	pid     atomic.Int64
+
+	inflight []*chunk // sent, oldest first; inflight[0] is running
+	backlog  []*chunk // to send before new work (requeued after a death)
+	buf      []byte
+}
+
+type ending int
+
+const (
+	died ending = iota
+	stopped
+)
+
+func (s *slot) run(ready chan<- error) {
+	defer s.pool.slotsDone.Done()
+	first := true
+	for {
+		ctx, cancel, err := s.startWorker()
+		if first {
+			ready <- err
+			first = false
+		}
+		if err != nil {
+			s.pool.setFatal(err)
+			s.failAll(err)
+			s.drainUntilStop(err)
+			return
+		}
+		end := s.serve(ctx)
+		cancel()
+		if end == stopped {
+			return
+		}
+	}
+}
+
+// startWorker starts a worker and waits for its ready record. The context
+// it returns ends when the worker dies or the pool is terminated.
+func (s *slot) startWorker() (context.Context, context.CancelFunc, error) {
+	p := s.pool
+	arg := workerArg{Tasks: s.tasks.Handle(), Results: s.results.Handle(), InitArg: p.initArg, MaxTasksPerChild: p.opts.MaxTasksPerChild}
+	if p.opts.Initializer != nil {
+		arg.Init = p.opts.Initializer.Name()
+	}
+	proc, err := Start(p.ctx, poolWorker, arg, WithName(workerName(s.index)))
+	if err != nil {
+		return nil, nil, err
+	}
+	s.proc = proc
+	s.pid.Store(int64(proc.Pid()))
+	ctx, cancel := context.WithCancel(p.ctx)
+	go func() {
+		select {
+		case <-proc.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	rec, err := s.results.Peek(ctx)
+	if err != nil {
+		cancel()
+		proc.Kill()
+		jerr := proc.Join(context.Background())
+		return nil, nil, fmt.Errorf("%s did not start: %w", proc.Name(), errors.Join(err, jerr))
+	}
+	ok, msg := len(rec) >= 2 && rec[0] == recReady && rec[1] == statusOK, string(rec[min(2, len(rec)):])
+	s.results.Release()
+	if !ok {
+		cancel()
+		proc.Kill()
+		proc.Join(context.Background())
+		return nil, nil, fmt.Errorf("%s: %s", proc.Name(), msg)
+	}
+	return ctx, cancel, nil
+}
+
+// serve feeds the worker and collects its results until it dies or the
+// pool stops.
+func (s *slot) serve(ctx context.Context) ending {
+	for {
+		for len(s.inflight) < inflightDepth {
+			c, stop := s.take(ctx, len(s.inflight) == 0)
+			if stop {
+				return s.stop()
+			}
+			if c == nil {
+				break
+			}
+			if !s.send(ctx, c) {
+				return s.onDeath()
+			}
+		}
+		if len(s.inflight) == 0 {
+			if ctx.Err() != nil {
+				return s.onDeath()
+			}
+			continue
+		}
+		rec, err := s.results.Peek(ctx)
+		if err != nil {
+			return s.onDeath()
+		}
+		if !s.deliver(rec) {
+			s.proc.Kill() // a worker that breaks the protocol is replaced
+			return s.onDeath()
+		}
+	}
+}
+
+// take returns the next chunk to send: the backlog first, then the pool's
+// queue (waiting for one only if block). stop is true when the pool is
+// stopping and this slot has nothing left.
+func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
+	if len(s.backlog) > 0 {
+		c, s.backlog = s.backlog[0], s.backlog[1:]
+		return c, false
+	}
+	if !block {
+		select {
+		case c = <-s.pool.pending:
+			return c, false
+		default:
+			return nil, false
+		}
+	}
+	select {
+	case c = <-s.pool.pending:
+		return c, false
+	case <-s.pool.stop:
+		return nil, true
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+// send writes c to the worker's task ring; false if the worker died first
+// (c is then back in the backlog).
+func (s *slot) send(ctx context.Context, c *chunk) bool {
+	if c.job.cancelled() {
+		s.finish(c, context.Canceled)
+		return true
+	}
+	s.buf = appendChunk(s.buf[:0], c.id, c.task, c.args)
+	if len(s.buf) > s.tasks.MaxMessage() {
+		s.finish(c, fmt.Errorf("task %s: %d bytes of arguments do not fit the pool's task ring (%d bytes): use a smaller chunk size or raise PoolOptions.RingSize",
+			c.task, len(s.buf), s.tasks.MaxMessage()))
+		return true
+	}
+	if err := s.tasks.Write(ctx, s.buf); err != nil {
+		s.backlog = append([]*chunk{c}, s.backlog...)
+		return false
+	}
+	s.inflight = append(s.inflight, c)
+	return true
+}
+
+// finish fails the rest of c with err and counts it done.
+func (s *slot) finish(c *chunk, err error) {
+	c.failRest(err)
+	s.pool.work.Done()
+}
+
+// deliver hands one result record to its job; false on a protocol error.
+func (s *slot) deliver(rec []byte) bool {
+	id, idx, status, payload, err := parseResult(rec)
+	if err != nil || len(s.inflight) == 0 || id != s.inflight[0].id || idx != s.inflight[0].next {
+		s.results.Release()
+		return false
+	}
+	c := s.inflight[0]
+	var res []byte
+	var rerr error
+	if status == statusOK {
+		res = append([]byte(nil), payload...)
+	} else {
+		rerr = &TaskError{Task: c.task, Message: string(payload), Panic: status == statusPanic}
+	}
+	s.results.Release()
+	c.job.deliver(c.base+idx, res, rerr)
+	c.next++
+	if c.next == len(c.args) {
+		s.inflight = s.inflight[1:]
+		s.pool.work.Done()
+	}
+	return true
+}
+
+// onDeath handles a worker that exited (or a pool that is terminating):
+// results it committed are delivered, the item it was running fails with
+// its exit status, and everything else it held goes back to the backlog.
+func (s *slot) onDeath() ending {
+	if s.pool.ctx.Err() != nil { // Terminate
+		s.proc.Kill()
+		<-s.proc.Done()
+		s.failAll(ErrPoolTerminated)
+		return stopped
+	}
+	<-s.proc.Done()
+	s.pid.Store(0)
+	for len(s.inflight) > 0 {
+		rec, err := s.results.TryPeek()
+		if err != nil || !s.deliver(rec) {
+			break
+		}
+	}
+	code, _ := s.proc.ExitCode()
+	if code != 0 && len(s.inflight) > 0 {
+		c := s.inflight[0]
+		jerr := s.proc.Join(context.Background())
+		c.job.deliver(c.base+c.next, nil, fmt.Errorf("%w running %s: %w", ErrWorkerDied, c.task, jerr))
+		c.next++
+	}
+	var requeue []*chunk
+	for _, c := range s.inflight {
+		if c.next == len(c.args) {
+			s.pool.work.Done()
+			continue
+		}
+		requeue = append(requeue, c.rest(s.pool.nextID.Add(1)))
+	}
+	s.backlog = append(requeue, s.backlog...)
+	s.inflight = nil
+	s.resetTasks()
+	return died
+}
+
+// resetTasks empties the task ring of a dead worker, so its replacement
+// does not run chunks that were requeued. A fresh attachment reads from the
+// shared head, wherever the dead consumer left it.
+func (s *slot) resetTasks() {
+	r, err := ring.AttachRing(s.tasks.Handle())
+	if err != nil {
+		return
+	}
+	for {
+		if _, err := r.TryPeek(); err != nil {
+			break
+		}
+	}
+	r.Release()
+}
+
+// stop ends a slot when the pool is joined: the worker sees its task ring
+// closed, drains it and exits.
+func (s *slot) stop() ending {
+	s.tasks.Close()
+	select {
+	case <-s.proc.Done():
+	case <-s.pool.ctx.Done():
+		s.proc.Kill()
+		<-s.proc.Done()
+	}
+	return stopped
+}
+
+func (s *slot) failAll(err error) {
+	for _, c := range append(s.inflight, s.backlog...) {
+		s.finish(c, err)
+	}
+	s.inflight, s.backlog = nil, nil
+}
+
+// drainUntilStop fails every chunk this slot takes until the pool stops:
+// a slot without a worker must not leave work hanging.
+func (s *slot) drainUntilStop(err error) {
+	for {
+		select {
+		case c := <-s.pool.pending:
+			s.finish(c, err)
+		case <-s.pool.stop:
+			return
+		}
+	}
+}

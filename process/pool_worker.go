@@ -1,0 +1,107 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/shmkit/shmkit/ring"
+)
+
+// poolWorker is the task every pool worker process runs: it attaches its
+// two rings, runs the initializer, announces itself ready, then answers
+// chunks until the task ring is closed and drained (or MaxTasksPerChild).
+var poolWorker = Register("shmkit.pool.worker", func(ctx context.Context, a workerArg) (struct{}, error) {
+	tasks, err := ring.AttachRing(a.Tasks)
+	if err != nil {
+		return struct{}{}, err
+	}
+	results, err := ring.AttachRing(a.Results)
+	if err != nil {
+		return struct{}{}, err
+	}
+	if err := runInit(ctx, a.Init, a.InitArg); err != nil {
+		results.Write(ctx, append([]byte{recReady, statusErr}, err.Error()...))
+		return struct{}{}, err
+	}
+	if err := results.Write(ctx, []byte{recReady, statusOK}); err != nil {
+		return struct{}{}, err
+	}
+	return struct{}{}, serveChunks(ctx, tasks, results, a.MaxTasksPerChild)
+})
+
+func runInit(ctx context.Context, name string, arg []byte) error {
+	if name == "" {
+		return nil
+	}
+	run, ok := lookup(name)
+	if !ok {
+		return fmt.Errorf("initializer %q: %w", name, ErrUnknownTask)
+	}
+	_, status, msg := runItem(ctx, run, arg)
+	if status != statusOK {
+		return fmt.Errorf("initializer %q: %s", name, msg)
+	}
+	return nil
+}
+
+func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) error {
+	var out []byte
+	done := 0
+	for {
+		rec, err := tasks.Peek(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// Copy the chunk out and free its ring space at once, so the parent
+		// can queue the next chunk while this one runs.
+		rec = append([]byte(nil), rec...)
+		tasks.Release()
+		id, task, args, err := parseChunk(rec)
+		if err != nil {
+			return err
+		}
+		run, ok := lookup(task)
+		for i, arg := range args {
+			res, status, msg := []byte(nil), byte(statusErr), fmt.Sprintf("task %q: %v", task, ErrUnknownTask)
+			if ok {
+				res, status, msg = runItem(ctx, run, arg)
+			}
+			if status != statusOK {
+				res = []byte(msg)
+			}
+			out = appendResult(out[:0], id, i, status, res)
+			if len(out) > results.MaxMessage() {
+				msg := fmt.Sprintf("result of %d bytes does not fit the pool's result ring (%d bytes): raise PoolOptions.RingSize", len(res), results.MaxMessage())
+				out = appendResult(out[:0], id, i, statusErr, []byte(msg))
+			}
+			if err := results.Write(ctx, out); err != nil {
+				return err
+			}
+		}
+		done += len(args)
+		if maxTasks > 0 && done >= maxTasks {
+			return nil // recycled: the parent starts a fresh worker
+		}
+	}
+}
+
+// runItem runs one task call, turning a panic into a status with its
+// message and stack.
+func runItem(ctx context.Context, run runner, arg []byte) (res []byte, status byte, msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, status, msg = nil, statusPanic, fmt.Sprintf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	res, err := run(ctx, arg)
+	if err != nil {
+		return nil, statusErr, err.Error()
+	}
+	return res, statusOK, ""
+}
