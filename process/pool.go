@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
@@ -61,6 +62,7 @@ type Pool struct {
 	slotsDone sync.WaitGroup
 	shutdown  sync.Once
 	nextID    atomic.Uint64
+	idle      atomic.Int32 // slots waiting for work
 
 	errMu sync.Mutex
 	err   error // a fatal error (the initializer fails): fails all work
@@ -236,6 +238,7 @@ type chunk struct {
 	base int // index of args[0] in the job
 	next int
 	job  sink
+	sent time.Time // when a slot wrote it to its worker
 }
 
 // sink receives a job's results, one call per input, from pool goroutines.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/shmkit/shmkit/ring"
 )
@@ -29,6 +30,9 @@ func (e *TaskError) Error() string {
 // and one waiting, so it never idles between chunks.
 const inflightDepth = 2
 
+// prefetchBelow: chunks that took longer than this are not pipelined.
+const prefetchBelow = 200 * time.Microsecond
+
 // slot owns one worker process at a time, its two rings, and the chunks it
 // sent. One goroutine runs each slot; nothing here is shared with others
 // but the pool's queue and the pid.
@@ -43,6 +47,7 @@ type slot struct {
 	inflight []*chunk // sent, oldest first; inflight[0] is running
 	backlog  []*chunk // to send before new work (requeued after a death)
 	buf      []byte
+	lastDur  time.Duration // send-to-done time of the last chunk
 }
 
 type ending int
@@ -157,6 +162,13 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 		return c, false
 	}
 	if !block {
+		// Queue a second chunk only for short tasks (where the handoff
+		// would otherwise dominate) and only when no other worker is idle:
+		// a long task must not wait behind another while a worker could
+		// take it, as Python's workers take a task only when free.
+		if s.lastDur > prefetchBelow || s.pool.idle.Load() > 0 {
+			return nil, false
+		}
 		select {
 		case c = <-s.pool.pending:
 			return c, false
@@ -164,6 +176,8 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 			return nil, false
 		}
 	}
+	s.pool.idle.Add(1)
+	defer s.pool.idle.Add(-1)
 	select {
 	case c = <-s.pool.pending:
 		return c, false
@@ -191,6 +205,7 @@ func (s *slot) send(ctx context.Context, c *chunk) bool {
 		s.backlog = append([]*chunk{c}, s.backlog...)
 		return false
 	}
+	c.sent = time.Now()
 	s.inflight = append(s.inflight, c)
 	return true
 }
@@ -220,6 +235,7 @@ func (s *slot) deliver(rec []byte) bool {
 	c.job.deliver(c.base+idx, res, rerr)
 	c.next++
 	if c.next == len(c.args) {
+		s.lastDur = time.Since(c.sent)
 		s.inflight = s.inflight[1:]
 		s.pool.work.Done()
 	}

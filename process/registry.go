@@ -83,6 +83,9 @@ func encode(v any) ([]byte, error) {
 	if empty(reflect.TypeOf(v)) {
 		return nil, nil
 	}
+	if b, ok := encodeFast(v); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
 		return nil, err
@@ -95,6 +98,9 @@ func encode(v any) ([]byte, error) {
 func decode(b []byte, ptr any) error {
 	if len(b) == 0 || empty(reflect.TypeOf(ptr).Elem()) {
 		return nil
+	}
+	if ok, err := decodeFast(b, ptr); ok {
+		return err
 	}
 	return gob.NewDecoder(bytes.NewReader(b)).Decode(ptr)
 }
