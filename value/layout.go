@@ -1,0 +1,64 @@
+package value
+
+import (
+	"structs"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/shm"
+	"github.com/shmkit/shmkit/sync"
+)
+
+// Layout of a value object (shm.KindValue, layout version 1),
+// little-endian:
+//
+//	offset  size  field
+//	0       16    robust lock (sync.EmbedMutex): Update and Value.Store
+//	16      1     flavor: 1 Value (sequence lock), 2 Int, 3 Float
+//	17      1     reflect.Kind of T
+//	20      4     size of T
+//	24      4     alignment of T
+//	28      4     layout signature of T (Signature)
+//	128     8     sequence number (Value only; its own cache lines)
+//	256     …     data: T at DataOffset. A Value has two copies, at
+//	              DataOffset and DataOffset + stride (size rounded up to 8);
+//	              the published one is copy (sequence & 1).
+//
+// For Int and Float the value itself is the little-endian number at
+// DataOffset, updated with atomic instructions: another program mapping a
+// named segment reads it at Object.Offset() + DataOffset.
+const (
+	layoutVersion = 1
+	// DataOffset is where the data starts inside the object.
+	DataOffset = 2 * shm.CacheLinePad
+	seqOffset  = shm.CacheLinePad
+)
+
+const (
+	flavorValue = 1
+	flavorInt   = 2
+	flavorFloat = 3
+)
+
+type header struct {
+	_      structs.HostLayout
+	Lock   [sync.LockSize]byte
+	Flavor uint8
+	Kind   uint8
+	_      uint16
+	Size   uint32
+	Align  uint32
+	Sig    uint32
+	_      [shm.CacheLinePad - sync.LockSize - 16]byte
+	Seq    uint64
+	_      [shm.CacheLinePad - 8]byte
+}
+
+func hdr(b []byte) *header { return (*header)(unsafe.Pointer(&b[0])) }
+
+// stride is the room for one copy of a T of size bytes: whole 8-byte words,
+// so that readers copy with 64-bit atomic loads.
+func stride(size int) int { return (size + 7) &^ 7 }
+
+// uintptrAt is the address of b[off], which the caller has bounds-checked
+// (and which is 8-byte aligned: objects are, and off is a multiple of 8).
+func uintptrAt(b []byte, off int) unsafe.Pointer { return unsafe.Pointer(&b[off]) }

@@ -1,0 +1,170 @@
+package value_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/sync"
+	"github.com/shmkit/shmkit/value"
+)
+
+type addArg struct {
+	C      *value.Int[int64]
+	N      int
+	Locked bool // Update under the lock instead of Add
+}
+
+var (
+	addTask = process.Register("value.test.add", func(ctx context.Context, a addArg) (int, error) {
+		for range a.N {
+			if !a.Locked {
+				a.C.Add(1)
+				continue
+			}
+			// Python's: with v.get_lock(): v.value += 1. Done as two
+			// separate atomics under the lock, so that only the lock
+			// makes the increments exact.
+			if err := a.C.Update(ctx, func(x *int64) { *x++ }); err != nil {
+				return 0, err
+			}
+		}
+		return a.N, nil
+	})
+
+	writePatterns = process.Register("value.test.patterns", func(ctx context.Context, a struct {
+		V    *value.Value[pattern]
+		From uint64
+		N    uint64
+	}) (int, error) {
+		for i := a.From; i < a.From+a.N; i++ {
+			if err := a.V.Store(ctx, makePattern(i)); err != nil {
+				return 0, err
+			}
+		}
+		return int(a.N), nil
+	})
+
+	holdValueLock = process.Register("value.test.holdlock", func(ctx context.Context, a struct {
+		C  *value.Int[int64]
+		Ev *sync.Event
+	}) (int, error) {
+		if err := a.C.Mutex().Lock(ctx); err != nil {
+			return 0, err
+		}
+		a.Ev.Set()
+		time.Sleep(time.Hour)
+		return 0, nil
+	})
+)
+
+func startAll(t *testing.T, ctx context.Context, n int, arg addArg) {
+	t.Helper()
+	var ps []*process.Process
+	for range n {
+		p, err := process.Start(ctx, addTask, arg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+		ps = append(ps, p)
+	}
+	for _, p := range ps {
+		if err := p.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestIntAddProcesses(t *testing.T) {
+	const P, N = 3, 200_000
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c := must[*value.Int[int64]](t)(value.NewInt[int64](newSeg(t), "c", 0))
+	startAll(t, ctx, P, addArg{C: c, N: N})
+	if got := c.Load(); got != P*N {
+		t.Fatalf("counter = %d, want %d", got, P*N)
+	}
+}
+
+func TestIntUpdateProcesses(t *testing.T) {
+	const P, N = 3, 100_000
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c := must[*value.Int[int64]](t)(value.NewInt[int64](newSeg(t), "c", 0))
+	startAll(t, ctx, P, addArg{C: c, N: N, Locked: true})
+	if got := c.Load(); got != P*N {
+		t.Fatalf("counter = %d, want %d", got, P*N)
+	}
+}
+
+func TestValueNoTornReadsProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	v := must[*value.Value[pattern]](t)(value.New(newSeg(t), "p", makePattern(0)))
+	const N = 100_000
+	p, err := process.Start(ctx, writePatterns, struct {
+		V    *value.Value[pattern]
+		From uint64
+		N    uint64
+	}{v, 1, N})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+	reads, changes, last := 0, 0, uint64(0)
+	for p.IsAlive() || reads == 0 {
+		x := v.Load()
+		if !x.ok() {
+			t.Fatalf("torn read after %d reads: %+v", reads, x)
+		}
+		if x.N < last {
+			t.Fatalf("went back from %d to %d", last, x.N)
+		}
+		if x.N != last {
+			changes++
+		}
+		last = x.N
+		reads++
+	}
+	if err := p.Join(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if x := v.Load(); x.N != N || !x.ok() {
+		t.Fatalf("final %d", x.N)
+	}
+	t.Logf("%d reads saw %d different values", reads, changes)
+}
+
+func TestUpdateAfterLockHolderKilled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	c := must[*value.Int[int64]](t)(value.NewInt[int64](seg, "c", 41))
+	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	p, err := process.Start(ctx, holdValueLock, struct {
+		C  *value.Int[int64]
+		Ev *sync.Event
+	}{c, ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+	if err := ev.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancelShort()
+	if err := c.Update(short, func(x *int64) { *x++ }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Update while a live process holds the lock = %v", err)
+	}
+	p.Kill()
+	if err := c.Update(ctx, func(x *int64) { *x++ }); err != nil {
+		t.Fatalf("Update after the holder was killed = %v", err)
+	}
+	if c.Load() != 42 {
+		t.Fatalf("value %d", c.Load())
+	}
+}

@@ -1,0 +1,129 @@
+package value
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// Value is a T of any fixed size without pointers (see Check) in shared
+// memory, read without locks and never torn: Python's
+// multiprocessing.Value for structs.
+//
+// Load is a sequence-lock read over two copies: writers (Store, Update,
+// serialised by the value's robust lock) fill the copy that is not
+// published, then publish it by incrementing the sequence number; a reader
+// copies the published one and retries only if a publication happened
+// meanwhile. Readers never block writers or each other, and a writer
+// killed mid-write leaves only the unpublished copy torn: readers go on
+// seeing the last complete value, and the next writer takes the lock over
+// (the dead writer's update is lost, nothing else).
+type Value[T any] struct {
+	base
+	seq   *uint64
+	words int // words per copy
+}
+
+// New allocates a Value called name in seg holding initial.
+func New[T any](seg *shm.Segment, name string, initial T) (*Value[T], error) {
+	ti, err := infoOf[T](flavorValue)
+	if err != nil {
+		return nil, fmt.Errorf("value %q: %w", name, err)
+	}
+	o, err := create(seg, name, ti, unsafe.Pointer(&initial))
+	if err != nil {
+		return nil, err
+	}
+	return valueOf[T](o, ti)
+}
+
+// Open finds the Value called name in seg; it must have been created with
+// a T of the same layout (else shm.ErrWrongKind).
+func Open[T any](seg *shm.Segment, name string) (*Value[T], error) {
+	ti, err := infoOf[T](flavorValue)
+	if err != nil {
+		return nil, fmt.Errorf("value %q: %w", name, err)
+	}
+	o, err := open(seg, name, ti)
+	if err != nil {
+		return nil, err
+	}
+	return valueOf[T](o, ti)
+}
+
+func valueOf[T any](o *shm.Object, ti typeInfo) (*Value[T], error) {
+	b, err := newBase(o, ti)
+	if err != nil {
+		return nil, err
+	}
+	return &Value[T]{base: b, seq: &hdr(o.Bytes()).Seq, words: stride(ti.size) / 8}, nil
+}
+
+// copyAt is the data words of copy i (0 or 1).
+func (v *Value[T]) copyAt(i uint64) []uint64 {
+	n := uint64(v.words)
+	return v.data[(i&1)*n : (i&1)*n+n]
+}
+
+// Load returns the current value. It never blocks and never returns a
+// torn value; it retries while writers publish faster than it copies.
+func (v *Value[T]) Load() (x T) {
+	for {
+		s := atomic.LoadUint64(v.seq) // pairs with the publishing store in write
+		readWords(unsafe.Pointer(&x), v.copyAt(s), v.size)
+		// Unchanged: no writer published during the copy, so none wrote
+		// copy s&1 (a writer writes copy s&1 only after publishing s+1).
+		if atomic.LoadUint64(v.seq) == s {
+			return x
+		}
+	}
+}
+
+// Store sets the value, under the value's lock (waiting for it until ctx
+// ends).
+func (v *Value[T]) Store(ctx context.Context, x T) error {
+	return v.Update(ctx, func(p *T) { *p = x })
+}
+
+// Update calls fn with a copy of the current value under the value's lock
+// and publishes what fn leaves in it: a read-modify-write that no other
+// Update or Store interleaves with. It waits for the lock until ctx ends.
+// fn must not block for long (others wait), nor call methods of v that
+// lock. If fn panics, nothing is published and the lock is released.
+func (v *Value[T]) Update(ctx context.Context, fn func(*T)) error {
+	if err := v.lock(ctx); err != nil {
+		return fmt.Errorf("updating value %q: %w", v.obj.Name(), err)
+	}
+	defer v.mu.Unlock()
+	s := atomic.LoadUint64(v.seq) // stable: only lock holders change it
+	var x T
+	readWords(unsafe.Pointer(&x), v.copyAt(s), v.size)
+	fn(&x)
+	writeWords(v.copyAt(s+1), unsafe.Pointer(&x), v.size)
+	atomic.StoreUint64(v.seq, s+1) // publish: pairs with the loads in Load
+	return nil
+}
+
+// Seq returns the number of updates published so far.
+func (v *Value[T]) Seq() uint64 { return atomic.LoadUint64(v.seq) }
+
+// UnmarshalBinary attaches the Value a handle names, checking T's layout.
+func (v *Value[T]) UnmarshalBinary(b []byte) error {
+	ti, err := infoOf[T](flavorValue)
+	if err != nil {
+		return err
+	}
+	o, err := attach(b, ti)
+	if err != nil {
+		return err
+	}
+	n, err := valueOf[T](o, ti)
+	if err != nil {
+		return err
+	}
+	*v = *n
+	return nil
+}
