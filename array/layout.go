@@ -1,0 +1,53 @@
+package array
+
+import (
+	"structs"
+	"unsafe"
+
+	"github.com/shmkit/shmkit/shm"
+	"github.com/shmkit/shmkit/sync"
+)
+
+// Layout of an array object (shm.KindArray, layout version 1),
+// little-endian:
+//
+//	offset  size  field
+//	0       16    robust lock (sync.EmbedMutex): Lock, Unlock
+//	16      8     length (elements)
+//	24      4     element size (Go's unsafe.Sizeof: the stride)
+//	28      4     element alignment
+//	32      4     layout signature of T (value.Signature)
+//	36      1     reflect.Kind of T
+//	128     …     the elements, contiguous, element i at 128 + i*size
+//
+// The header is written once, before the object is published; the length
+// and sizes are read once when a process opens the array, checked against
+// the object's size, and kept in private memory.
+const (
+	layoutVersion = 1
+	// HeaderSize is the offset of element 0 inside the object. Add the
+	// object's offset in the segment for numpy's offset= (DataOffset).
+	HeaderSize = shm.CacheLinePad
+)
+
+type header struct {
+	_        structs.HostLayout
+	Lock     [sync.LockSize]byte
+	Len      uint64
+	ElemSize uint32
+	Align    uint32
+	Sig      uint32
+	Kind     uint8
+	_        [HeaderSize - sync.LockSize - 21]byte
+}
+
+func hdr(b []byte) *header { return (*header)(unsafe.Pointer(&b[0])) }
+
+// elems views the n elements after the header as a []T. The caller has
+// checked HeaderSize + n*Sizeof(T) <= len(b) and T's alignment.
+func elems[T any](b []byte, n int) []T {
+	if n == 0 {
+		return []T{}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[HeaderSize])), n)
+}
