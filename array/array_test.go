@@ -200,4 +200,3 @@ m.close()
 		t.Fatalf("python read %q", got)
 	}
 }
-
