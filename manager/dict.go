@@ -1,0 +1,281 @@
+package manager
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// LocalDict is a hash table in shared memory, read and written in place by
+// every process that maps its segment: no server, no round trip. It
+// implements Dict.
+//
+// Keys are strings of arbitrary bytes (a []byte key is string(b)), values
+// byte slices; both are copied in and out. Operations on one key are
+// atomic and linearizable (they run under the key's stripe lock); Update,
+// SetDefault, Pop, CompareAndSwap and CompareAndDelete are atomic
+// read-modify-writes. SetMany, Clear and Snapshot lock every stripe they
+// touch and are atomic against other operations.
+//
+// A LocalDict is safe for concurrent use by many goroutines and processes.
+// Make one per process (NewDict, OpenDict, or decoding one sent to a child
+// by gob); it holds no resources of its own and needs no Close, but is
+// valid only while its segment is mapped.
+//
+// A process killed at any point of an operation leaves each key with its
+// old value or its new one; waiters take its lock over within tens of
+// milliseconds (see table.go). Space it had taken is recovered by the
+// next Reclaim (run automatically when the table would otherwise be
+// full).
+type LocalDict struct {
+	t *table
+}
+
+var _ Dict = (*LocalDict)(nil)
+
+// NewDict allocates an empty Dict called name in seg.
+func NewDict(seg *shm.Segment, name string, opts *DictOptions) (*LocalDict, error) {
+	t, err := allocTable(seg, name, shm.KindDict, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &LocalDict{t}, nil
+}
+
+// OpenDict finds the Dict called name in seg.
+func OpenDict(seg *shm.Segment, name string) (*LocalDict, error) {
+	o, err := seg.LookupKind(name, shm.KindDict, tableVersion)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTable(o)
+	if err != nil {
+		return nil, err
+	}
+	return &LocalDict{t}, nil
+}
+
+// AttachDict attaches the Dict a handle names, in this process.
+func AttachDict(h shm.Handle) (*LocalDict, error) {
+	t, err := attachTable(h, shm.KindDict)
+	if err != nil {
+		return nil, err
+	}
+	return &LocalDict{t}, nil
+}
+
+func allocTable(seg *shm.Segment, name string, kind shm.Kind, opts *DictOptions) (*table, error) {
+	p, err := opts.params()
+	if err != nil {
+		return nil, err
+	}
+	l, err := computeLayout(p)
+	if err != nil {
+		return nil, err
+	}
+	o, err := seg.AllocObject(name, kind, tableVersion, int(l.size), shm.CacheLinePad, l.writeHeader)
+	if err != nil {
+		return nil, fmt.Errorf("allocating %s %q: %w", kind, name, err)
+	}
+	return newTable(o)
+}
+
+func attachTable(h shm.Handle, kind shm.Kind) (*table, error) {
+	o, err := shm.Attach(h, kind, tableVersion)
+	if err != nil {
+		return nil, err
+	}
+	return newTable(o)
+}
+
+// Name returns the dict's object name.
+func (d *LocalDict) Name() string { return d.t.obj.Name() }
+
+// Handle returns the shm handle of the dict's object.
+func (d *LocalDict) Handle() shm.Handle { return d.t.obj.Handle() }
+
+// MarshalBinary encodes d's handle, so that d can be sent to a child
+// process (gob uses it).
+func (d *LocalDict) MarshalBinary() ([]byte, error) { return d.t.obj.Handle().MarshalBinary() }
+
+// UnmarshalBinary attaches the Dict a handle names, in this process.
+func (d *LocalDict) UnmarshalBinary(b []byte) error {
+	var h shm.Handle
+	if err := h.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	t, err := attachTable(h, shm.KindDict)
+	if err != nil {
+		return err
+	}
+	d.t = t
+	return nil
+}
+
+// Close does nothing: a LocalDict holds no resources of its own (its
+// segment's owner closes the segment). It is there for Dict.
+func (d *LocalDict) Close() error { return nil }
+
+// Get returns a copy of key's value, and whether key is present.
+func (d *LocalDict) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	return d.GetAppend(ctx, key, nil)
+}
+
+// GetAppend appends key's value to dst (for callers that reuse a buffer)
+// and reports whether key is present; absent, it returns dst unchanged.
+func (d *LocalDict) GetAppend(ctx context.Context, key string, dst []byte) ([]byte, bool, error) {
+	var ok bool
+	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
+		if ok = sl.found; ok {
+			dst = append(dst, sl.value()...)
+		}
+		return nil
+	})
+	return dst, ok, err
+}
+
+// Contains reports whether key is present.
+func (d *LocalDict) Contains(ctx context.Context, key string) (bool, error) {
+	var ok bool
+	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error { ok = sl.found; return nil })
+	return ok, err
+}
+
+// Set sets key to a copy of val. ErrFull (no room) and ErrTooLarge leave
+// the table as it was.
+func (d *LocalDict) Set(ctx context.Context, key string, val []byte) error {
+	return d.t.with(ctx, bytesOf(key), func(sl *slot) error { return sl.put(val) })
+}
+
+// Delete removes key and reports whether it was present.
+func (d *LocalDict) Delete(ctx context.Context, key string) (bool, error) {
+	var ok bool
+	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
+		if ok = sl.found; ok {
+			sl.del()
+		}
+		return nil
+	})
+	return ok, err
+}
+
+// Pop removes key and returns its value, if present.
+func (d *LocalDict) Pop(ctx context.Context, key string) ([]byte, bool, error) {
+	var v []byte
+	var ok bool
+	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
+		if ok = sl.found; ok {
+			v = bytes.Clone(sl.value())
+			sl.del()
+		}
+		return nil
+	})
+	return v, ok, err
+}
+
+// SetDefault sets key to val unless present, and returns key's value
+// after the call (Python's setdefault) and whether it was already there.
+func (d *LocalDict) SetDefault(ctx context.Context, key string, val []byte) ([]byte, bool, error) {
+	var v []byte
+	var loaded bool
+	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
+		if loaded = sl.found; loaded {
+			v = bytes.Clone(sl.value())
+			return nil
+		}
+		v = bytes.Clone(val)
+		return sl.put(val)
+	})
+	return v, loaded, err
+}
+
+// CompareAndSwap sets key to new if it is present with value old.
+func (d *LocalDict) CompareAndSwap(ctx context.Context, key string, old, new []byte) (bool, error) {
+	var swapped bool
+	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
+		if !sl.found || !bytes.Equal(sl.value(), old) {
+			return nil
+		}
+		swapped = true
+		return sl.put(new)
+	})
+	return swapped && err == nil, err
+}
+
+// CompareAndDelete deletes key if it is present with value old.
+func (d *LocalDict) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	var deleted bool
+	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
+		if deleted = sl.found && bytes.Equal(sl.value(), old); deleted {
+			sl.del()
+		}
+		return nil
+	})
+	return deleted, err
+}
+
+// Update replaces key's value atomically by what fn returns: fn gets a
+// copy of the current value (ok false when absent) and returns the new
+// value and keep; keep false deletes the key (or leaves it absent).
+//
+// fn runs with the key's stripe locked: it must be quick, and must not
+// use this dict (the stripe lock is not reentrant: it would wait for
+// itself until ctx ends). If fn panics, the table is left unchanged and
+// the panic goes on. Over a RemoteDict, Update is a compare-and-swap loop
+// and fn may run several times.
+func (d *LocalDict) Update(ctx context.Context, key string, fn func(old []byte, ok bool) (new []byte, keep bool)) error {
+	return d.t.with(ctx, bytesOf(key), func(sl *slot) error {
+		var old []byte
+		if sl.found {
+			old = bytes.Clone(sl.value())
+		}
+		nv, keep := fn(old, sl.found)
+		switch {
+		case keep:
+			return sl.put(nv)
+		case sl.found:
+			sl.del()
+		}
+		return nil
+	})
+}
+
+// Len returns the number of keys. Concurrent writers may change it before
+// the caller looks.
+func (d *LocalDict) Len(ctx context.Context) (int, error) {
+	var n uint64
+	for i := range d.t.l.stripes {
+		n += loadCount(d.t.stripe(i))
+	}
+	return int(min(n, d.t.l.entries)), ctx.Err()
+}
+
+// Clear removes every key, atomically, and gives the whole arena back.
+func (d *LocalDict) Clear(ctx context.Context) error {
+	if err := d.t.lockAll(ctx); err != nil {
+		return err
+	}
+	defer d.t.unlockAll()
+	d.t.clearLocked()
+	return nil
+}
+
+// Reclaim recovers space a killed process may have leaked and merges
+// adjacent free blocks. It holds every stripe lock while it walks the
+// table: O(entries). Set runs it by itself before reporting ErrFull when
+// it may help.
+func (d *LocalDict) Reclaim(ctx context.Context) error { return d.t.reclaim(ctx) }
+
+// Stats describes a table's use.
+type Stats struct {
+	Entries, MaxEntries int
+	// UsedBytes is the size of the blocks of live entries; CarvedBytes
+	// how far the arena has ever been carved (used, free and leaked
+	// blocks); ArenaBytes its size.
+	UsedBytes, CarvedBytes, ArenaBytes int
+}
+
+// Stats returns the table's current use, read without locks.
+func (d *LocalDict) Stats() Stats { return d.t.stats() }

@@ -1,0 +1,60 @@
+// Package manager shares dictionaries, namespaces and lists between
+// processes: Python's multiprocessing Manager, at memory speed locally and
+// over TCP with an authentication key remotely.
+//
+// Python's Manager().dict() is a server process: every d[k] = v is a round
+// trip (~30 µs). Here a Dict is a hash table in shared memory (the way
+// nginx's shared dict serves its workers): every process that maps the
+// segment reads and writes it in place, under striped robust locks, with
+// no server. The same Dict interface is served over TCP by Serve and used
+// by Dial for processes on other machines.
+//
+//	m, _ := manager.New(nil)          // owns an anonymous segment
+//	defer m.Close()
+//	d, _ := m.Dict("config", nil)     // *LocalDict; pass it to children
+//	d.Set(ctx, "mode", []byte("fast"))
+//	v, ok, _ := d.Get(ctx, "mode")
+//
+// What to reach for:
+//
+//   - LocalDict (Manager.Dict, NewDict): []byte values under string keys;
+//     Get, Set, Delete, Pop, SetDefault, CompareAndSwap, CompareAndDelete,
+//     Update (atomic read-modify-write), SetMany (all or nothing), Clear,
+//     Snapshot, and Keys/Values/Items iterators.
+//   - TypedDict[V] (Typed): the same over a Codec (gob by default).
+//   - Namespace: named fields of any gob-able type.
+//   - List: Append, Get/Set by index, Pop, Len, Snapshot.
+//   - Serve, Dial, RemoteDict: the Dict interface over TCP.
+//   - There is no Queue proxy: package ring's Queue[T] already travels to
+//     children as a handle and works at memory speed.
+//
+// # Capacity
+//
+// A table's entry count, arena bytes and key and value maxima are fixed at
+// creation (DictOptions). A Set that does not fit returns ErrFull and
+// changes nothing; one over the maxima returns ErrTooLarge. Entries live in
+// blocks of size classes; deleted and replaced entries' blocks are reused
+// by entries of the same class, and Reclaim (run by itself before an
+// ErrFull it may avoid) merges adjacent free blocks. Replacing a value
+// needs room for the new block before the old one is freed (that is what
+// makes it crash-safe), so a table filled to the last byte refuses even a
+// same-size replacement.
+//
+// # Crashes
+//
+// A process killed with kill -9 in the middle of any operation leaves each
+// key with its old or its new value, never a torn one: a new entry is
+// written whole before one atomic store publishes it. The locks record
+// their holder's pid and start time; a waiter takes the lock of a dead
+// holder over within tens of milliseconds, recounts the stripe, and goes
+// on. The dead process may leak the block it was writing; Reclaim recovers
+// it.
+//
+// # Sharp edges
+//
+// Proxies point into their segment: they are valid while the segment is
+// mapped (the Manager's Close unmaps it in the creating process). A
+// goroutine waiting for a contended lock sleeps in FUTEX_WAIT and holds an
+// OS thread meanwhile. Update's function runs with a lock held: it must not
+// call the same dict. Iteration is weakly consistent (see Dict).
+package manager

@@ -1,0 +1,142 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// Manager owns a segment and hands out named shared objects in it: Dicts,
+// Namespaces and Lists, created on first use and found by name after
+// (Python's SyncManager, without the server process: every proxy works in
+// place in shared memory). Serve makes the same objects reachable over
+// TCP.
+//
+// A Manager travels to a child started by package process (gob, through
+// MarshalBinary): the child's copy finds the same objects by name. Only
+// the creating process's Close unmaps the segment; a child's Close does
+// nothing.
+type Manager struct {
+	seg    *shm.Segment
+	marker *shm.Object
+	owned  bool
+}
+
+// Options configure New.
+type Options struct {
+	// Size is the segment's room for objects (default 64 MiB).
+	Size int
+	// Objects is the directory capacity (default 256).
+	Objects int
+	// Name, if set, makes a named segment in /dev/shm (openable by other
+	// programs with Open); by default the segment is anonymous and
+	// reaches only children started by package process.
+	Name string
+}
+
+// markerName names the small object that stands for the manager in its
+// segment: its handle is the manager's.
+const markerName = "shmkit.manager"
+
+// New creates a Manager on a new segment.
+func New(opts *Options) (*Manager, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Size == 0 {
+		o.Size = 64 << 20
+	}
+	if o.Objects == 0 {
+		o.Objects = 256
+	}
+	so := &shm.Options{Objects: o.Objects}
+	var seg *shm.Segment
+	var err error
+	if o.Name != "" {
+		seg, err = shm.Create(o.Name, o.Size, so)
+	} else {
+		seg, err = shm.Anonymous(o.Size, so)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating a manager: %w", err)
+	}
+	marker, err := seg.Alloc(markerName, 8, 8)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("creating a manager: %w", err), seg.Close())
+	}
+	return &Manager{seg: seg, marker: marker, owned: true}, nil
+}
+
+// Open returns a Manager on the named segment another process created
+// with Options.Name. Its Close unmaps the segment in this process.
+func Open(name string) (*Manager, error) {
+	seg, err := shm.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	marker, err := seg.LookupKind(markerName, shm.KindBytes, 0)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("opening manager %q: %w", name, err), seg.Close())
+	}
+	return &Manager{seg: seg, marker: marker, owned: true}, nil
+}
+
+// Segment returns the segment the manager's objects live in.
+func (m *Manager) Segment() *shm.Segment { return m.seg }
+
+// Close unmaps the segment if this process created or opened it (every
+// proxy from it becomes invalid); on a Manager decoded in a child it does
+// nothing. It is idempotent.
+func (m *Manager) Close() error {
+	if !m.owned {
+		return nil
+	}
+	return m.seg.Close()
+}
+
+// MarshalBinary encodes the manager's handle, so that a Manager can be
+// sent to a child process (gob uses it).
+func (m *Manager) MarshalBinary() ([]byte, error) { return m.marker.Handle().MarshalBinary() }
+
+// UnmarshalBinary attaches the manager a handle names, in this process.
+func (m *Manager) UnmarshalBinary(b []byte) error {
+	var h shm.Handle
+	if err := h.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	if h.Object != markerName {
+		return fmt.Errorf("handle to %q is not a manager's: %w", h.Object, shm.ErrWrongKind)
+	}
+	o, err := shm.Attach(h, shm.KindBytes, 0)
+	if err != nil {
+		return err
+	}
+	*m = Manager{seg: o.Segment(), marker: o}
+	return nil
+}
+
+// Dict returns the Dict called name, creating it with opts if it does not
+// exist (opts are ignored for an existing one). Any process may call it
+// with the same name: they all get the same table.
+func (m *Manager) Dict(name string, opts *DictOptions) (*LocalDict, error) {
+	t, err := m.table(name, shm.KindDict, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &LocalDict{t}, nil
+}
+
+func (m *Manager) table(name string, kind shm.Kind, opts *DictOptions) (*table, error) {
+	t, err := allocTable(m.seg, name, kind, opts)
+	if errors.Is(err, os.ErrExist) {
+		o, lerr := m.seg.LookupKind(name, kind, tableVersion)
+		if lerr != nil {
+			return nil, lerr
+		}
+		return newTable(o)
+	}
+	return t, err
+}

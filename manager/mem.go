@@ -1,0 +1,21 @@
+package manager
+
+import "unsafe"
+
+// Index math over the mapped table, in one place. Every caller has already
+// checked that off (+ the word's size) lies inside b and is aligned for the
+// word: the table's layout is computed from parameters validated at attach
+// (layout.go), and offsets read from shared memory go through
+// table.block, which checks them.
+
+func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+
+// u32 returns the 32-bit word at b[off:], for atomic access.
+func u32(b []byte, off uint64) *uint32 { return (*uint32)(unsafe.Pointer(&b[off])) }
+
+// u64 returns the 64-bit word at b[off:], for atomic access.
+func u64(b []byte, off uint64) *uint64 { return (*uint64)(unsafe.Pointer(&b[off])) }
+
+// bytesOf views a string's bytes without copying; the slice must not be
+// written.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

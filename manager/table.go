@@ -1,0 +1,297 @@
+package manager
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// table is one process's view of a hash table in shared memory: the
+// object, and its layout computed in private memory.
+//
+// Keys hash with xxhash64; bucket = hash mod Buckets; the bucket's stripe
+// = bucket mod Stripes, so a chain never leaves its stripe. Each bucket
+// heads a singly linked chain of entry blocks (alloc.go).
+//
+// Write protocol (every mutation, under the stripe's lock):
+//
+//  1. Allocate a new block and write it whole: header, key, value, and
+//     Next (the successor of the entry it replaces, or 0 at a chain's end).
+//  2. Publish it with one atomic store of its index into the link that
+//     named the old entry (a bucket head or a predecessor's Next), or into
+//     the chain's final 0 for a new key.
+//  3. Only then free the old block, and update the stripe's counts.
+//
+// A delete is one atomic store that unlinks the entry, then its free.
+//
+// So a reader — and a process that takes the lock over from a writer
+// killed at any instant — sees each key with its old value or its new one,
+// never a half-written entry. What a killed writer can leave behind is a
+// leaked block and stale counts: the taker recounts the stripe
+// (repairStripe) and marks the table dirty, and the next Reclaim
+// recovers the leak.
+type table struct {
+	obj   *shm.Object
+	b     []byte // the object
+	arena []byte
+	l     layout
+	me    uint64
+}
+
+// block is a checked view of an entry's header.
+type block struct {
+	idx          uint32
+	off          uint64
+	class        uint32
+	hash         uint64
+	keyLen, vLen uint64
+}
+
+func newTable(o *shm.Object) (*table, error) {
+	b := o.Bytes()
+	p, err := readParams(b)
+	if err != nil {
+		return nil, fmt.Errorf("attaching %s: %w", o, err)
+	}
+	l, err := computeLayout(p)
+	if err != nil {
+		return nil, fmt.Errorf("attaching %s: %v: %w", o, err, ErrCorrupt)
+	}
+	if l.size > uint64(len(b)) || o.Offset()%shm.CacheLinePad != 0 {
+		return nil, fmt.Errorf("attaching %s: layout needs %d bytes: %w", o, l.size, ErrCorrupt)
+	}
+	me, err := selfID()
+	if err != nil {
+		return nil, err
+	}
+	return &table{obj: o, b: b, arena: b[l.arenaOff:l.size:l.size], l: l, me: me}, nil
+}
+
+func (t *table) stripe(i uint64) *stripe {
+	return (*stripe)(unsafePointer(&t.b[t.l.stripeOff(i)]))
+}
+
+func (t *table) bucket(i uint64) *uint32 { return u32(t.b, t.l.bucketsOff+4*i) }
+
+// readBlock checks and reads the header of block idx.
+func (t *table) readBlock(idx uint32) (block, error) {
+	off, err := t.blockOff(idx)
+	if err != nil {
+		return block{}, err
+	}
+	a := t.arena
+	bl := block{
+		idx: idx, off: off,
+		class:  *u32(a, off+bClass),
+		hash:   *u64(a, off+bHash),
+		keyLen: uint64(*u32(a, off+bKeyLen)),
+		vLen:   uint64(*u32(a, off+bValLen)),
+	}
+	if bl.class == 0 || bl.class > uint32(len(t.l.classes)) ||
+		off+t.classSize(bl.class) > t.l.arenaSize ||
+		bl.keyLen > t.l.maxKey || bl.vLen > t.l.maxValue ||
+		blockHeader+bl.keyLen+bl.vLen > t.classSize(bl.class) {
+		return block{}, fmt.Errorf("entry block %d (class %d, key %d, value %d bytes): %w",
+			idx, bl.class, bl.keyLen, bl.vLen, ErrCorrupt)
+	}
+	return bl, nil
+}
+
+func (t *table) key(bl block) []byte {
+	s := bl.off + blockHeader
+	return t.arena[s : s+bl.keyLen]
+}
+
+func (t *table) value(bl block) []byte {
+	s := bl.off + blockHeader + bl.keyLen
+	return t.arena[s : s+bl.vLen : s+bl.vLen]
+}
+
+func (t *table) next(bl block) *uint32 { return u32(t.arena, bl.off+bNext) }
+
+// maxChain bounds a chain walk, so a cycle in a corrupt table ends.
+func (t *table) maxChain() int { return int(t.l.arenaSize / minBlock) }
+
+// slot is a key's place in a locked stripe: the entry when found, and the
+// link that names it (or the chain's final link when not found).
+type slot struct {
+	t     *table
+	s     *stripe
+	hash  uint64
+	key   []byte
+	ref   *uint32
+	found bool
+	bl    block
+}
+
+// locate finds key in its chain. The caller holds the stripe's lock.
+func (t *table) locate(s *stripe, h uint64, key []byte) (slot, error) {
+	sl := slot{t: t, s: s, hash: h, key: key, ref: t.bucket(h & (t.l.buckets - 1))}
+	for range t.maxChain() {
+		idx := atomic.LoadUint32(sl.ref)
+		if idx == 0 {
+			return sl, nil
+		}
+		bl, err := t.readBlock(idx)
+		if err != nil {
+			return sl, err
+		}
+		if bl.hash == h && bl.keyLen == uint64(len(key)) && bytes.Equal(t.key(bl), key) {
+			sl.found, sl.bl = true, bl
+			return sl, nil
+		}
+		sl.ref = t.next(bl)
+	}
+	return sl, fmt.Errorf("bucket chain longer than the arena holds: %w", ErrCorrupt)
+}
+
+// value returns the found entry's value, a view into shared memory valid
+// while the stripe is locked.
+func (sl *slot) value() []byte { return sl.t.value(sl.bl) }
+
+// put publishes key = val in the slot (write protocol steps 1 to 3).
+// ErrFull leaves everything as it was.
+func (sl *slot) put(val []byte) error {
+	t := sl.t
+	if uint64(len(val)) > t.l.maxValue {
+		return fmt.Errorf("value of %d bytes, table maximum %d: %w", len(val), t.l.maxValue, ErrTooLarge)
+	}
+	if !sl.found && !t.reserve() {
+		return ErrFull
+	}
+	size := blockSizeFor(uint64(len(sl.key)), uint64(len(val)))
+	idx, err := t.alloc(size)
+	if err != nil {
+		if !sl.found {
+			t.unreserve()
+		}
+		return err
+	}
+	t.writeBlock(idx, sl.hash, sl.key, val)
+	sl.publish(idx, t.classFor(size), true)
+	return nil
+}
+
+// writeBlock fills the header (but Next), key and value of block idx,
+// not yet published: step 1.
+func (t *table) writeBlock(idx uint32, h uint64, key, val []byte) {
+	a := t.arena
+	off := uint64(idx) * blockUnit
+	*u64(a, off+bHash) = h
+	*u32(a, off+bKeyLen) = uint32(len(key))
+	*u32(a, off+bValLen) = uint32(len(val))
+	copy(a[off+blockHeader:], key)
+	copy(a[off+blockHeader+uint64(len(key)):], val)
+}
+
+// publish links the written block idx (of class c) in place of the slot's
+// entry or at its chain's end (step 2), then frees the old block and
+// counts (step 3). The entry reservation of a new key is already taken.
+func (sl *slot) publish(idx uint32, c uint32, reread bool) {
+	t := sl.t
+	var next uint32
+	if sl.found {
+		next = atomic.LoadUint32(t.next(sl.bl))
+	}
+	atomic.StoreUint32(u32(t.arena, uint64(idx)*blockUnit+bNext), next)
+	atomic.StoreUint32(sl.ref, idx) // publish: pairs with the loads in locate
+	if sl.found {
+		t.free(sl.bl.idx, sl.bl.class)
+		atomic.AddUint64(&sl.s.Frees, 1)
+		atomic.AddUint64(&sl.s.Bytes, t.classSize(c)-t.classSize(sl.bl.class))
+	} else {
+		atomic.AddUint64(&sl.s.Count, 1)
+		atomic.AddUint64(&sl.s.Bytes, t.classSize(c))
+	}
+	if reread {
+		sl.found = true
+		sl.bl, _ = t.readBlock(idx)
+	}
+}
+
+// del unlinks the found entry with one store, then frees it.
+func (sl *slot) del() {
+	t := sl.t
+	atomic.StoreUint32(sl.ref, atomic.LoadUint32(t.next(sl.bl)))
+	t.free(sl.bl.idx, sl.bl.class)
+	atomic.AddUint64(&sl.s.Frees, 1)
+	atomic.AddUint64(&sl.s.Count, ^uint64(0))
+	atomic.AddUint64(&sl.s.Bytes, -t.classSize(sl.bl.class))
+	t.unreserve()
+	sl.found = false
+}
+
+// reserve takes one unit of the entry capacity; false when none is left.
+func (t *table) reserve() bool {
+	live := u64(t.b, liveOff)
+	for {
+		n := atomic.LoadUint64(live)
+		if n >= t.l.entries {
+			return false
+		}
+		if atomic.CompareAndSwapUint64(live, n, n+1) {
+			return true
+		}
+	}
+}
+
+func (t *table) unreserve() { atomic.AddUint64(u64(t.b, liveOff), ^uint64(0)) }
+
+func (t *table) hash(key []byte) uint64 { return xxhash.Sum64(key) }
+
+func (t *table) stripeOf(h uint64) uint64 { return h & (t.l.stripes - 1) }
+
+// lockStripe locks stripe i, repairing it first if its last holder died.
+func (t *table) lockStripe(ctx context.Context, i uint64) (*stripe, error) {
+	s := t.stripe(i)
+	recovered, err := s.Lock.lock(ctx, t.me)
+	if err != nil {
+		return nil, err
+	}
+	if recovered {
+		if err := t.repairStripe(i); err != nil {
+			s.Lock.unlock()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// with runs fn on key's slot with its stripe locked. An ErrFull from fn
+// that a Reclaim may cure (a crash leaked space, or frees left blocks of
+// the wrong size) runs one Reclaim, with no lock held, and tries once more.
+func (t *table) with(ctx context.Context, key []byte, fn func(sl *slot) error) error {
+	if uint64(len(key)) > t.l.maxKey {
+		return fmt.Errorf("key of %d bytes, table maximum %d: %w", len(key), t.l.maxKey, ErrTooLarge)
+	}
+	h := t.hash(key)
+	for try := 0; ; try++ {
+		err := t.withHash(ctx, h, key, fn)
+		if err != ErrFull || try > 0 || !t.reclaimMayHelp() {
+			if err == ErrFull {
+				return fmt.Errorf("%s: %w", t.obj.Name(), ErrFull)
+			}
+			return err
+		}
+		if err := t.reclaim(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (t *table) withHash(ctx context.Context, h uint64, key []byte, fn func(sl *slot) error) error {
+	s, err := t.lockStripe(ctx, t.stripeOf(h))
+	if err != nil {
+		return err
+	}
+	defer s.Lock.unlock() // also when fn panics: the table is consistent between steps
+	sl, err := t.locate(s, h, key)
+	if err != nil {
+		return err
+	}
+	return fn(&sl)
+}

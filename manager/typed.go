@@ -1,0 +1,213 @@
+package manager
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"encoding/json"
+	"fmt"
+	"iter"
+)
+
+// Codec turns values of type V into bytes and back, for TypedDict.
+type Codec[V any] interface {
+	Encode(v V) ([]byte, error)
+	Decode(b []byte) (V, error)
+}
+
+// GobCodec encodes with encoding/gob: any type gob can carry. Each value is
+// a self-contained gob stream (type information included), so it is
+// bulky for small values; JSONCodec or a hand-written Codec is smaller.
+type GobCodec[V any] struct{}
+
+func (GobCodec[V]) Encode(v V) ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(&v)
+	return b.Bytes(), err
+}
+
+func (GobCodec[V]) Decode(b []byte) (V, error) {
+	var v V
+	err := gob.NewDecoder(bytes.NewReader(b)).Decode(&v)
+	return v, err
+}
+
+// JSONCodec encodes with encoding/json.
+type JSONCodec[V any] struct{}
+
+func (JSONCodec[V]) Encode(v V) ([]byte, error) { return json.Marshal(v) }
+
+func (JSONCodec[V]) Decode(b []byte) (V, error) {
+	var v V
+	err := json.Unmarshal(b, &v)
+	return v, err
+}
+
+// TypedDict is a Dict of V values: every call goes to the underlying Dict
+// (local or remote) through a Codec. A value that fails to decode is an
+// error that names its key.
+type TypedDict[V any] struct {
+	d Dict
+	c Codec[V]
+}
+
+// Typed returns a TypedDict over d with codec c (GobCodec when nil).
+func Typed[V any](d Dict, c Codec[V]) *TypedDict[V] {
+	if c == nil {
+		c = GobCodec[V]{}
+	}
+	return &TypedDict[V]{d: d, c: c}
+}
+
+// Dict returns the untyped dict underneath.
+func (t *TypedDict[V]) Dict() Dict { return t.d }
+
+// MarshalBinary encodes the underlying dict (a LocalDict's handle), so a
+// TypedDict travels to a child; the codec does not travel: the child's
+// decoded TypedDict uses GobCodec unless it had one set.
+func (t *TypedDict[V]) MarshalBinary() ([]byte, error) {
+	ld, ok := t.d.(*LocalDict)
+	if !ok {
+		return nil, fmt.Errorf("only a TypedDict over a LocalDict can be sent to a child: %w", ErrProtocol)
+	}
+	return ld.MarshalBinary()
+}
+
+// UnmarshalBinary attaches the LocalDict a handle names.
+func (t *TypedDict[V]) UnmarshalBinary(b []byte) error {
+	var ld LocalDict
+	if err := ld.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	t.d = &ld
+	if t.c == nil {
+		t.c = GobCodec[V]{}
+	}
+	return nil
+}
+
+func (t *TypedDict[V]) decode(key string, b []byte) (V, error) {
+	v, err := t.c.Decode(b)
+	if err != nil {
+		return v, fmt.Errorf("decoding the value of %q: %w", truncate(key), err)
+	}
+	return v, nil
+}
+
+// Get returns key's value and whether it is present.
+func (t *TypedDict[V]) Get(ctx context.Context, key string) (V, bool, error) {
+	var zero V
+	b, ok, err := t.d.Get(ctx, key)
+	if err != nil || !ok {
+		return zero, ok, err
+	}
+	v, err := t.decode(key, b)
+	return v, err == nil, err
+}
+
+// Set sets key to v.
+func (t *TypedDict[V]) Set(ctx context.Context, key string, v V) error {
+	b, err := t.c.Encode(v)
+	if err != nil {
+		return fmt.Errorf("encoding the value of %q: %w", truncate(key), err)
+	}
+	return t.d.Set(ctx, key, b)
+}
+
+// Delete removes key and reports whether it was present.
+func (t *TypedDict[V]) Delete(ctx context.Context, key string) (bool, error) {
+	return t.d.Delete(ctx, key)
+}
+
+// Contains reports whether key is present.
+func (t *TypedDict[V]) Contains(ctx context.Context, key string) (bool, error) {
+	return t.d.Contains(ctx, key)
+}
+
+// Len returns the number of keys.
+func (t *TypedDict[V]) Len(ctx context.Context) (int, error) { return t.d.Len(ctx) }
+
+// Clear removes every key.
+func (t *TypedDict[V]) Clear(ctx context.Context) error { return t.d.Clear(ctx) }
+
+// Pop removes key and returns its value, if present.
+func (t *TypedDict[V]) Pop(ctx context.Context, key string) (V, bool, error) {
+	var zero V
+	b, ok, err := t.d.Pop(ctx, key)
+	if err != nil || !ok {
+		return zero, ok, err
+	}
+	v, err := t.decode(key, b)
+	return v, true, err
+}
+
+// Update replaces key's value atomically by fn's result (see Dict.Update).
+// A present value that does not decode fails the Update and is left as is.
+func (t *TypedDict[V]) Update(ctx context.Context, key string, fn func(old V, ok bool) (V, bool)) error {
+	var ferr error
+	err := t.d.Update(ctx, key, func(old []byte, ok bool) ([]byte, bool) {
+		ferr = nil
+		var ov V
+		if ok {
+			if ov, ferr = t.decode(key, old); ferr != nil {
+				return old, true
+			}
+		}
+		nv, keep := fn(ov, ok)
+		if !keep {
+			return nil, false
+		}
+		var b []byte
+		if b, ferr = t.c.Encode(nv); ferr != nil {
+			return old, ok
+		}
+		return b, true
+	})
+	if err != nil {
+		return err
+	}
+	return ferr
+}
+
+// Items yields every key and decoded value (weakly consistent, see Dict);
+// a value that fails to decode ends the iteration.
+func (t *TypedDict[V]) Items(ctx context.Context) iter.Seq2[string, V] {
+	return func(yield func(string, V) bool) {
+		for k, b := range t.d.Items(ctx) {
+			v, err := t.decode(k, b)
+			if err != nil || !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// Keys yields every key (weakly consistent, see Dict).
+func (t *TypedDict[V]) Keys(ctx context.Context) iter.Seq[string] { return t.d.Keys(ctx) }
+
+// Snapshot returns a decoded copy of the whole dict, taken atomically.
+func (t *TypedDict[V]) Snapshot(ctx context.Context) (map[string]V, error) {
+	m, err := t.d.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]V, len(m))
+	for k, b := range m {
+		if out[k], err = t.decode(k, b); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// encodeValue gob-encodes v as its own concrete type (not as an
+// interface, which would need gob.Register).
+func (GobCodec[V]) encodeValue(v any) ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(v)
+	return b.Bytes(), err
+}
+
+func decodeInto(b []byte, ptr any) error {
+	return gob.NewDecoder(bytes.NewReader(b)).Decode(ptr)
+}

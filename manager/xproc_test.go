@@ -1,0 +1,252 @@
+package manager
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shmkit/shmkit/process"
+)
+
+type hammerArg struct {
+	D     *LocalDict
+	ID, N int
+}
+
+// hammer is a child's workload: its own keys set, checked, a third of them
+// deleted; a shared counter incremented N times with Update; shared keys
+// overwritten by everyone.
+var hammer = process.Register("manager.hammer", func(ctx context.Context, a hammerArg) (struct{}, error) {
+	d := a.D
+	for j := range a.N {
+		k := fmt.Sprintf("p%d-%d", a.ID, j)
+		if err := d.Set(ctx, k, []byte(k)); err != nil {
+			return struct{}{}, err
+		}
+		if err := d.Set(ctx, fmt.Sprint("shared-", j%10), []byte(strconv.Itoa(a.ID))); err != nil {
+			return struct{}{}, err
+		}
+		if v, ok, err := d.Get(ctx, k); err != nil || !ok || string(v) != k {
+			return struct{}{}, fmt.Errorf("Get %s = %q %v %v", k, v, ok, err)
+		}
+		if j%3 == 0 {
+			if ok, err := d.Delete(ctx, k); err != nil || !ok {
+				return struct{}{}, fmt.Errorf("Delete %s = %v %v", k, ok, err)
+			}
+		}
+		err := d.Update(ctx, "count", func(old []byte, ok bool) ([]byte, bool) {
+			n, _ := strconv.Atoi(string(old))
+			return []byte(strconv.Itoa(n + 1)), true
+		})
+		if err != nil {
+			return struct{}{}, err
+		}
+	}
+	return struct{}{}, nil
+})
+
+func TestDictProcesses(t *testing.T) {
+	for _, procs := range []int{2, 4} {
+		t.Run(fmt.Sprint(procs), func(t *testing.T) {
+			ctx := testCtx(t)
+			const n = 2000
+			d := newTestDict(t, &DictOptions{Entries: procs*n + 64, Stripes: 16})
+			var ps []*process.Process
+			for i := range procs {
+				p, err := process.Start(ctx, hammer, hammerArg{D: d, ID: i, N: n})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps = append(ps, p)
+			}
+			for _, p := range ps {
+				if err := p.Join(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := d.Snapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := string(got["count"]); c != strconv.Itoa(procs*n) {
+				t.Errorf("count = %s, want %d", c, procs*n)
+			}
+			want := 1 + 10
+			for i := range procs {
+				for j := range n {
+					k := fmt.Sprintf("p%d-%d", i, j)
+					v, ok := got[k]
+					if j%3 == 0 {
+						if ok {
+							t.Fatalf("deleted key %s present", k)
+						}
+						continue
+					}
+					want++
+					if string(v) != k {
+						t.Fatalf("%s = %q", k, v)
+					}
+				}
+			}
+			for j := range 10 {
+				if id, err := strconv.Atoi(string(got[fmt.Sprint("shared-", j)])); err != nil || id < 0 || id >= procs {
+					t.Fatalf("shared-%d = %q", j, got[fmt.Sprint("shared-", j)])
+				}
+			}
+			if len(got) != want {
+				t.Fatalf("%d keys, want %d", len(got), want)
+			}
+			if l, _ := d.Len(ctx); l != want {
+				t.Fatalf("Len = %d, want %d", l, want)
+			}
+		})
+	}
+}
+
+type writerArg struct {
+	D    *LocalDict
+	Size int
+}
+
+// writer sets "hot" (and a key of its own) forever to values whose bytes
+// are all the same, so a torn value shows.
+var writer = process.Register("manager.writer", func(ctx context.Context, a writerArg) (struct{}, error) {
+	v := make([]byte, a.Size)
+	for i := 0; ; i++ {
+		for j := range v {
+			v[j] = byte(i)
+		}
+		if err := a.D.Set(ctx, "hot", v[:a.Size-i%7]); err != nil {
+			return struct{}{}, err
+		}
+		if err := a.D.Set(ctx, fmt.Sprint("k", i%100), v[:i%50]); err != nil {
+			return struct{}{}, err
+		}
+	}
+})
+
+func checkWhole(t *testing.T, name string, v []byte, size int) {
+	t.Helper()
+	if len(v) > size || len(v) < size-6 {
+		t.Fatalf("%s: %d bytes, want %d..%d", name, len(v), size-6, size)
+	}
+	for _, c := range v {
+		if c != v[0] {
+			t.Fatalf("%s: torn value: bytes %d and %d", name, v[0], c)
+		}
+	}
+}
+
+// TestKillMidWrite kills a process that loops Set, many times at random
+// moments: every value read after is whole, the table stays consistent,
+// and the lock the dead held (when it died in a Set) is taken over.
+func TestKillMidWrite(t *testing.T) {
+	ctx := testCtx(t)
+	const size = 32 << 10
+	d := newTestDict(t, &DictOptions{Entries: 256, Bytes: 2 << 20, MaxValue: size, Stripes: 4})
+	rounds := 12
+	if testing.Short() {
+		rounds = 4
+	}
+	for r := range rounds {
+		p, err := process.Start(ctx, writer, writerArg{D: d, Size: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Let it run until it has written, then a little more.
+		for {
+			if ok, _ := d.Contains(ctx, "hot"); ok {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(1+r%5) * time.Millisecond)
+		p.Kill()
+		<-p.Done()
+		if code, _ := p.ExitCode(); code != -9 {
+			t.Fatalf("writer exit code %d, want -9 (it failed: %v)", code, p.Join(ctx))
+		}
+		v, ok, err := d.Get(ctx, "hot")
+		if err != nil || !ok {
+			t.Fatalf("round %d: Get hot: %v %v", r, ok, err)
+		}
+		checkWhole(t, "hot", v, size)
+		snap, err := d.Snapshot(ctx)
+		if err != nil {
+			t.Fatalf("round %d: Snapshot: %v", r, err)
+		}
+		if n, _ := d.Len(ctx); n != len(snap) {
+			t.Fatalf("round %d: Len %d, Snapshot %d keys", r, n, len(snap))
+		}
+		// Others go on: a Set in every stripe works.
+		for i := range 16 {
+			if err := d.Set(ctx, fmt.Sprint("after", i), []byte("x")); err != nil {
+				t.Fatalf("round %d: Set after the kill: %v", r, err)
+			}
+		}
+	}
+	t.Logf("a lock was taken over from the dead: %v", atomic.LoadUint32(u32(d.t.b, dirtyOff)) != 0)
+	if err := d.Reclaim(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := d.Stats()
+	if free := freeBytes(t, d.t); s.CarvedBytes-arenaStart != s.UsedBytes+free {
+		t.Fatalf("after Reclaim %d bytes carved, %d used, %d free: leak not recovered", s.CarvedBytes-arenaStart, s.UsedBytes, free)
+	}
+}
+
+// TestErrFullIntact fills a table and checks a refused Set changed
+// nothing, in a child too.
+func TestErrFullIntact(t *testing.T) {
+	ctx := testCtx(t)
+	d := newTestDict(t, &DictOptions{Entries: 50, Bytes: 8 << 10, MaxValue: 1000, Stripes: 4})
+	want := map[string][]byte{}
+	for i := 0; ; i++ {
+		k, v := fmt.Sprint("k", i), bytes.Repeat([]byte{byte(i)}, 100+i)
+		err := d.Set(ctx, k, v)
+		if errors.Is(err, ErrFull) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[k] = v
+	}
+	for k := range want {
+		if err := d.Set(ctx, k, make([]byte, 1000)); err != nil && !errors.Is(err, ErrFull) {
+			t.Fatal(err)
+		} else if err == nil {
+			want[k] = make([]byte, 1000)
+		}
+	}
+	checkContents(t, d, want)
+	if _, err := process.Run(ctx, fill, d); !errors.Is(err, ErrFull) && (err == nil || !bytes.Contains([]byte(err.Error()), []byte(ErrFull.Error()))) {
+		t.Fatalf("child Set on a full table: %v, want ErrFull", err)
+	}
+	checkContents(t, d, want)
+}
+
+var fill = process.Register("manager.fill", func(ctx context.Context, d *LocalDict) (struct{}, error) {
+	return struct{}{}, d.Set(ctx, "one more", make([]byte, 1000))
+})
+
+// freeBytes sums the blocks on the free lists (no allocator may run).
+func freeBytes(t *testing.T, tb *table) int {
+	var n uint64
+	for c := range uint32(len(tb.l.classes)) {
+		for idx := uint32(atomic.LoadUint64(tb.freeHead(c + 1))); idx != 0; {
+			off, err := tb.blockOff(idx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += tb.classSize(c + 1)
+			idx = *u32(tb.arena, off+bNext)
+		}
+	}
+	return int(n)
+}
