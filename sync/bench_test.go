@@ -21,12 +21,21 @@ const (
 	ctlWords   = 64
 )
 
+// Modes of the peer: hammer the lock, or pass it back and forth.
+const (
+	modeHammer  = 0
+	modeHandoff = 1
+)
+
 // hammer is the peer process: it locks, increments and unlocks as fast
 // as it can between go and stop, and returns how many times it did.
-var hammer = process.Register("sync.bench.hammer", func(ctx context.Context, a struct {
-	M   *sync.Mutex
-	Ctl shm.Handle
-}) (int, error) {
+type peerArg struct {
+	M    *sync.Mutex
+	Ctl  shm.Handle
+	Mode int
+}
+
+var hammer = process.Register("sync.bench.hammer", func(ctx context.Context, a peerArg) (int, error) {
 	w, err := words(a.Ctl)
 	if err != nil {
 		return 0, err
@@ -39,9 +48,13 @@ var hammer = process.Register("sync.bench.hammer", func(ctx context.Context, a s
 		if err := a.M.Lock(ctx); err != nil {
 			return n, err
 		}
-		w[ctlCounter]++
+		// Handoff: act only on odd counts, the peer's turn; the parent
+		// acts on even ones. Hammer: act every time.
+		if a.Mode == modeHammer || w[ctlCounter]%2 == 1 {
+			w[ctlCounter]++
+			n++
+		}
 		a.M.Unlock()
-		n++
 	}
 	return n, nil
 })
@@ -60,7 +73,14 @@ func BenchmarkMutexUncontended(b *testing.B) {
 // BenchmarkMutexContended2Proc: this process and a peer process both lock,
 // increment a shared counter and unlock. ns/op is this process's time per
 // locked increment; incr/s counts both processes' increments.
-func BenchmarkMutexContended2Proc(b *testing.B) {
+func BenchmarkMutexContended2Proc(b *testing.B) { bench2Proc(b, modeHammer) }
+
+// BenchmarkMutexHandoff2Proc: the lock passes back and forth between this
+// process and a peer, each taking its turn (a shared counter's parity)
+// under the lock. ns/op is one round trip: two handoffs.
+func BenchmarkMutexHandoff2Proc(b *testing.B) { bench2Proc(b, modeHandoff) }
+
+func bench2Proc(b *testing.B, mode int) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	seg := newSeg(b)
@@ -73,10 +93,7 @@ func BenchmarkMutexContended2Proc(b *testing.B) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		n, err := process.Run(ctx, hammer, struct {
-			M   *sync.Mutex
-			Ctl shm.Handle
-		}{m, ctl.Handle()})
+		n, err := process.Run(ctx, hammer, peerArg{m, ctl.Handle(), mode})
 		res <- result{n, err}
 	}()
 	for atomic.LoadUint64(&w[ctlReady]) == 0 {
@@ -85,11 +102,14 @@ func BenchmarkMutexContended2Proc(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	atomic.StoreUint64(&w[ctlGo], 1)
-	for range b.N {
+	for i := 0; i < b.N; {
 		if err := m.Lock(ctx); err != nil {
 			b.Fatal(err)
 		}
-		w[ctlCounter]++
+		if mode == modeHammer || w[ctlCounter]%2 == 0 {
+			w[ctlCounter]++
+			i++
+		}
 		m.Unlock()
 	}
 	atomic.StoreUint64(&w[ctlStop], 1)
@@ -102,6 +122,8 @@ func BenchmarkMutexContended2Proc(b *testing.B) {
 	if w[ctlCounter] != uint64(b.N+r.n) {
 		b.Fatalf("counter %d, want %d", w[ctlCounter], b.N+r.n)
 	}
-	b.ReportMetric(float64(b.N+r.n)/elapsed.Seconds(), "incr/s")
-	b.ReportMetric(float64(r.n)/float64(b.N+r.n), "peer-share")
+	if mode == modeHammer {
+		b.ReportMetric(float64(b.N+r.n)/elapsed.Seconds(), "incr/s")
+		b.ReportMetric(float64(r.n)/float64(b.N+r.n), "peer-share")
+	}
 }

@@ -14,6 +14,13 @@ func init() {
 	shm.RegisterKind(shm.KindMutex, "mutex", describeWith(mutexSize, func(o *shm.Object) string {
 		return lockWordAt(o.Bytes()).describe()
 	}))
+	shm.RegisterKind(shm.KindRLock, "rlock", describeWith(rlockSize, func(o *shm.Object) string {
+		r, err := rlockOf(o)
+		if err != nil {
+			return err.Error()
+		}
+		return r.describe()
+	}))
 	shm.RegisterKind(shm.KindRWMutex, "rwmutex", describeWith(rwSize, func(o *shm.Object) string {
 		rw, err := rwOf(o)
 		if err != nil {

@@ -1,6 +1,6 @@
 // Package sync provides locks and signals that live in shared memory and
 // work across processes: Python's multiprocessing Lock, Semaphore,
-// Condition, Event and Barrier for Go, plus an RWMutex — with one thing
+// RLock, Condition, Event and Barrier for Go, plus an RWMutex — with one thing
 // Python's lack: a lock held by a process that dies is not held forever.
 //
 // Each primitive is a fixed-size object in an shm.Segment: create it with
@@ -18,6 +18,7 @@
 //     updated. Repair it and call MarkConsistent; an Unlock before that
 //     makes the lock not recoverable (ErrNotRecoverable for every later
 //     locker), as pthread robust mutexes do.
+//   - RLock: as Mutex, at any depth.
 //   - RWMutex readers: a dead reader's slot is cleared by the next writer.
 //   - Semaphore: units held by a dead process are lost (no owner is
 //     recorded, as in POSIX and Python).
@@ -38,6 +39,10 @@
 // that count one too high, which costs later wakers a futile system call.
 //
 // # Sharp edges
+//
+// Liveness is judged by pid and start time in /proc: every process using an
+// object must share one pid namespace (containers sharing /dev/shm but not
+// pids would see each other as dead).
 //
 // Locks are held by processes, not goroutines: any goroutine of the owning
 // process may Unlock, and a process that locks a Mutex it holds waits for

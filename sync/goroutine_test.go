@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"errors"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"testing"
@@ -348,5 +349,89 @@ func TestBarrierGoroutines(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestRLock(t *testing.T) {
+	seg := newSeg(t)
+	r := must[*sync.RLock](t)(sync.NewRLock(seg, "r"))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	for range 3 {
+		if err := r.Lock(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.Depth() != 3 || !strings.HasSuffix(shm.Describe(must[*shm.Object](t)(seg.Lookup("r"))), "depth 3") {
+		t.Fatalf("depth %d, %q", r.Depth(), shm.Describe(must[*shm.Object](t)(seg.Lookup("r"))))
+	}
+	other := must[*sync.RLock](t)(sync.OpenRLock(seg, "r")) // another owner
+	short, cancelShort := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancelShort()
+	if err := other.Lock(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("other handle Lock = %v", err)
+	}
+	if err := other.Unlock(); !errors.Is(err, sync.ErrNotOwner) {
+		t.Fatalf("other handle Unlock = %v", err)
+	}
+	for range 3 {
+		if err := r.Unlock(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Unlock(); !errors.Is(err, sync.ErrNotOwner) {
+		t.Fatalf("extra Unlock = %v", err)
+	}
+	if err := other.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other.Unlock()
+	// Separate handles exclude each other across goroutines.
+	counter := 0
+	var wg gosync.WaitGroup
+	for range 3 {
+		h := must[*sync.RLock](t)(sync.OpenRLock(seg, "r"))
+		wg.Go(func() {
+			for range 2000 {
+				h.Lock(ctx)
+				h.Lock(ctx)
+				counter++
+				h.Unlock()
+				h.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if counter != 6000 {
+		t.Fatalf("counter %d", counter)
+	}
+}
+
+func TestDescribeAll(t *testing.T) {
+	seg := newSeg(t)
+	sync.NewMutex(seg, "mutex")
+	sync.NewRLock(seg, "rlock")
+	sync.NewRWMutex(seg, "rwmutex")
+	sync.NewSemaphore(seg, "semaphore", 1, 3)
+	sync.NewCond(seg, "cond")
+	sync.NewEvent(seg, "event")
+	sync.NewBarrier(seg, "barrier", 3)
+	want := map[string]string{
+		"mutex":     "unlocked",
+		"rlock":     "unlocked",
+		"rwmutex":   "writer: unlocked; 0 readers",
+		"semaphore": "1/3 available",
+		"cond":      "lock unlocked",
+		"event":     "clear",
+		"barrier":   "0/3 waiting, generation 0",
+	}
+	objs := must[[]*shm.Object](t)(seg.Objects())
+	for _, o := range objs {
+		if got := shm.Describe(o); got != want[o.Name()] || o.Kind().String() != o.Name() {
+			t.Errorf("%s (%s): %q, want %q", o.Name(), o.Kind(), got, want[o.Name()])
+		}
+	}
+	if len(objs) != len(want) {
+		t.Fatalf("%d objects", len(objs))
 	}
 }

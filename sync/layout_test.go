@@ -31,6 +31,8 @@ func TestLayouts(t *testing.T) {
 		{"rwmutex.Drain", unsafe.Offsetof(rwLayout{}.Drain), 128},
 		{"rwmutex.Readers", unsafe.Offsetof(rwLayout{}.Readers), 256},
 		{"rwSize", rwSize, 768},
+		{"rlock", unsafe.Sizeof(rlockLayout{}), 128},
+		{"rlock.Depth", unsafe.Offsetof(rlockLayout{}.Depth), 16},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)

@@ -314,3 +314,28 @@ func TestEventProcesses(t *testing.T) {
 		}
 	}
 }
+
+var rlockAndExit = process.Register("sync.test.rlockexit", func(ctx context.Context, r *sync.RLock) (int, error) {
+	for range 2 {
+		if err := r.Lock(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return r.Depth(), nil // exits holding it, two deep
+})
+
+func TestRLockOwnerExited(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	r := must[*sync.RLock](t)(sync.NewRLock(newSeg(t), "r"))
+	if depth, err := process.Run(ctx, rlockAndExit, r); err != nil || depth != 2 {
+		t.Fatalf("child: depth %d, %v", depth, err)
+	}
+	if err := r.Lock(ctx); !errors.Is(err, sync.ErrOwnerDead) {
+		t.Fatalf("Lock = %v, want ErrOwnerDead", err)
+	}
+	r.MarkConsistent()
+	if err := r.Unlock(); err != nil || r.Depth() != 0 {
+		t.Fatal(err, r.Depth())
+	}
+}
