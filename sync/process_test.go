@@ -339,3 +339,69 @@ func TestRLockOwnerExited(t *testing.T) {
 		t.Fatal(err, r.Depth())
 	}
 }
+
+// condWaiter waits under c's lock until the flag word is set, counting
+// itself in Words[1] first.
+var condWaiter = process.Register("sync.test.condwait", func(ctx context.Context, a struct {
+	C     *sync.Cond
+	Words shm.Handle // [0] the flag, protected by C's lock; [1] waiters
+}) (int, error) {
+	w, err := words(a.Words)
+	if err != nil {
+		return 0, err
+	}
+	if err := a.C.Lock(ctx); err != nil {
+		return 0, err
+	}
+	defer a.C.Unlock()
+	atomic.AddUint64(&w[1], 1)
+	wakes := 0
+	for w[0] == 0 {
+		if err := a.C.Wait(ctx); err != nil {
+			return wakes, err
+		}
+		wakes++
+	}
+	return wakes, nil
+})
+
+func TestCondProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	c := must[*sync.Cond](t)(sync.NewCond(seg, "c"))
+	wo := must[*shm.Object](t)(seg.Alloc("words", 16, 8))
+	w := must[[]uint64](t)(words(wo.Handle()))
+	type arg = struct {
+		C     *sync.Cond
+		Words shm.Handle
+	}
+	doomed := start(t, ctx, condWaiter, arg{c, wo.Handle()})
+	var ps []*process.Process
+	for range 2 {
+		ps = append(ps, start(t, ctx, condWaiter, arg{c, wo.Handle()}))
+	}
+	for atomic.LoadUint64(&w[1]) < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	// One waiter dies inside Wait: the others and the lock carry on.
+	doomed.Kill()
+	doomed.Join(ctx)
+	// (It may have died just before its Wait released the lock: then
+	// the lock comes with ErrOwnerDead, and the flag is intact.)
+	if err := c.Lock(ctx); errors.Is(err, sync.ErrOwnerDead) {
+		c.L().MarkConsistent()
+	} else if err != nil {
+		t.Fatalf("Lock after a waiter died = %v", err)
+	}
+	w[0] = 1
+	c.Broadcast()
+	if err := c.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if err := p.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
