@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -401,6 +402,59 @@ func TestCondProcesses(t *testing.T) {
 	}
 	for _, p := range ps {
 		if err := p.Join(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var rwHold = process.Register("sync.test.rwhold", func(ctx context.Context, a struct {
+	RW    *sync.RWMutex
+	Ev    *sync.Event
+	Write bool
+}) (int, error) {
+	lock := a.RW.RLock
+	if a.Write {
+		lock = a.RW.Lock
+	}
+	if err := lock(ctx); err != nil {
+		return 0, err
+	}
+	a.Ev.Set()
+	time.Sleep(time.Hour)
+	return 0, nil
+})
+
+func TestRWMutexHoldersKilled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	rw := must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"))
+	for i, write := range []bool{false, true} {
+		ev := must[*sync.Event](t)(sync.NewEvent(seg, fmt.Sprint("ev", i)))
+		p := start(t, ctx, rwHold, struct {
+			RW    *sync.RWMutex
+			Ev    *sync.Event
+			Write bool
+		}{rw, ev, write})
+		if err := ev.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := rw.TryLock(); ok {
+			t.Fatal("TryLock while another process holds the lock")
+		}
+		if ok, _ := rw.TryRLock(); ok != !write {
+			t.Fatalf("TryRLock = %v while a %s holds the lock", ok, map[bool]string{false: "reader", true: "writer"}[write])
+		}
+		if !write {
+			rw.RUnlock()
+		}
+		p.Kill()
+		err := rw.Lock(ctx)
+		if write != errors.Is(err, sync.ErrOwnerDead) || (err != nil && !errors.Is(err, sync.ErrOwnerDead)) {
+			t.Fatalf("Lock after the %v holder was killed = %v", map[bool]string{false: "reading", true: "writing"}[write], err)
+		}
+		rw.MarkConsistent()
+		if err := rw.Unlock(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -97,6 +97,28 @@ func (r *RLock) Lock(ctx context.Context) error {
 	return err
 }
 
+// TryLock is Lock without waiting: it reports whether r is now held
+// through this handle.
+func (r *RLock) TryLock() (bool, error) {
+	for {
+		n := r.held.Load()
+		if n == 0 {
+			break
+		}
+		if r.held.CompareAndSwap(n, n+1) {
+			atomic.StoreUint32(&r.l.Depth, uint32(n+1))
+			return true, nil
+		}
+	}
+	ok, err := r.l.Lock.tryLock(r.me)
+	if ok {
+		raceAcquire(unsafe.Pointer(r.l))
+		r.held.Store(1)
+		atomic.StoreUint32(&r.l.Depth, 1)
+	}
+	return ok, err
+}
+
 // Unlock leaves one level; the last releases the lock. Unlock through a
 // handle that does not hold it is ErrNotOwner.
 func (r *RLock) Unlock() error {

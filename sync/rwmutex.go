@@ -101,6 +101,47 @@ func (rw *RWMutex) Lock(ctx context.Context) error {
 	}
 }
 
+// TryLock acquires the write lock if neither a writer nor a live reader
+// holds it, without waiting (as Mutex.TryLock: a dead writer is taken
+// over with ErrOwnerDead; dead readers' slots are not reaped here).
+func (rw *RWMutex) TryLock() (bool, error) {
+	ok, err := rw.l.W.tryLock(rw.me)
+	if !ok {
+		return false, err
+	}
+	if !rw.readersGone(false) {
+		rw.l.W.abandon(rw.me)
+		return false, nil
+	}
+	raceAcquire(unsafe.Pointer(rw.l))
+	return true, err
+}
+
+// TryRLock acquires a read lock if no writer holds or waits for the lock
+// and a reader slot is free, without waiting. ErrOwnerDead as for RLock.
+func (rw *RWMutex) TryRLock() (bool, error) {
+	w := atomic.LoadUint64(&rw.l.W.Word)
+	if w == notRecoverable {
+		return false, fmt.Errorf("rwmutex %q: %w", rw.obj.Name(), ErrNotRecoverable)
+	}
+	if w&pidMask != 0 {
+		return false, nil
+	}
+	i := rw.claim()
+	if i < 0 {
+		return false, nil
+	}
+	if w = atomic.LoadUint64(&rw.l.W.Word); w&pidMask != 0 {
+		rw.release(i)
+		return false, nil
+	}
+	raceAcquire(unsafe.Pointer(rw.l))
+	if w&inconsistentBit != 0 {
+		return true, ErrOwnerDead
+	}
+	return true, nil
+}
+
 // readersGone reports whether no live reader holds a slot, clearing the
 // slots of dead readers when reap is set (reading /proc for each).
 func (rw *RWMutex) readersGone(reap bool) bool {
