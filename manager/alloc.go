@@ -108,7 +108,7 @@ func (t *table) pop(c uint32) (uint32, error) {
 		}
 		next := atomic.LoadUint32(u32(t.arena, off+bNext))
 		if atomic.CompareAndSwapUint64(head, h, (h>>32+1)<<32|uint64(next)) {
-			if got := *u32(t.arena, off+bClass); got != c {
+			if got := *u32(t.arena, off+bClass); got != c || off+t.classSize(c) > t.l.arenaSize {
 				return 0, fmt.Errorf("free block %d of class %d on the list of class %d: %w", idx, got, c, ErrCorrupt)
 			}
 			return idx, nil

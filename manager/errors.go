@@ -2,6 +2,7 @@ package manager
 
 import (
 	"errors"
+	"os"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -27,4 +28,9 @@ var (
 	ErrProtocol = errors.New("manager protocol error")
 	// ErrNotFound: Pop or a List index found nothing.
 	ErrNotFound = errors.New("not found")
+)
+
+var (
+	errNotExist = os.ErrNotExist
+	errInvalid  = os.ErrInvalid
 )

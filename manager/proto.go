@@ -1,0 +1,221 @@
+package manager
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// The wire protocol, after the handshake (auth.go). Every message, request
+// or reply, is one frame:
+//
+//	offset  size  field
+//	0       4     length of the rest of the frame, ≤ the receiver's limit
+//	4       1     op (request) or status (reply)
+//	5       2     number of fields, ≤ maxFields
+//	7       …     fields, each a 4-byte length and that many bytes
+//
+// All integers little-endian. A request's first field is the dict's name;
+// then its key and values, as the op says (see ops below). A reply's status
+// is statusOK, statusNo (absent, false, not swapped) or statusErr, whose
+// fields are a one-byte error code and a message. The client sends one
+// request and reads its reply before the next (no pipelining): many
+// concurrent clients use many connections.
+//
+// The decoder (parseFrame) checks every length against what is left of
+// the frame before slicing, so a hostile frame is an error reply, never a
+// panic or a large allocation: a frame's buffer is allocated only after
+// its length passed the limit, and fields are slices of that buffer.
+const (
+	frameHeader = 7
+	maxFields   = 1 << 16 // a SetMany of 32767 keys, or a Snapshot reply
+	// DefaultMaxFrame bounds a frame (request or reply) by default.
+	DefaultMaxFrame = 16 << 20
+)
+
+// Ops.
+const (
+	opOpen        = 1  // name, options (5×8 bytes) → ok
+	opGet         = 2  // name, key → ok value | no
+	opSet         = 3  // name, key, value → ok
+	opDelete      = 4  // name, key → ok | no
+	opContains    = 5  // name, key → ok | no
+	opLen         = 6  // name → ok, 8-byte count
+	opPop         = 7  // name, key → ok value | no
+	opSetDefault  = 8  // name, key, value → ok value (was there) | no value (set)
+	opCAS         = 9  // name, key, old, new → ok | no
+	opCAD         = 10 // name, key, old → ok | no
+	opSetMany     = 11 // name, key, value, key, value… → ok
+	opClear       = 12 // name → ok
+	opSnapshot    = 13 // name → ok key, value, key, value…
+	opCount       = 14
+	statusOK      = 0
+	statusNo      = 1
+	statusErr     = 2
+	optionsFields = 5
+)
+
+// Error codes of a statusErr reply, so errors.Is works across the wire.
+const (
+	codeOther    = 0
+	codeFull     = 1
+	codeTooLarge = 2
+	codeCorrupt  = 3
+	codeProtocol = 4
+	codeNotExist = 5
+	codeExist    = 6
+	codeWrong    = 7
+	codeInvalid  = 8
+)
+
+var codeErrs = []struct {
+	code byte
+	err  error
+}{
+	{codeFull, ErrFull}, {codeTooLarge, ErrTooLarge}, {codeCorrupt, ErrCorrupt},
+	{codeProtocol, ErrProtocol}, {codeNotExist, os.ErrNotExist}, {codeExist, os.ErrExist},
+	{codeWrong, shm.ErrWrongKind}, {codeInvalid, os.ErrInvalid},
+}
+
+func errCode(err error) byte {
+	for _, c := range codeErrs {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
+	}
+	return codeOther
+}
+
+// remoteError rebuilds an error reply.
+func remoteError(fields [][]byte) error {
+	if len(fields) != 2 || len(fields[0]) != 1 {
+		return fmt.Errorf("malformed error reply: %w", ErrProtocol)
+	}
+	msg := string(fields[1])
+	for _, c := range codeErrs {
+		if c.code == fields[0][0] {
+			return fmt.Errorf("remote: %s: %w", msg, c.err)
+		}
+	}
+	return fmt.Errorf("remote: %s", msg)
+}
+
+// frame is a decoded frame: op or status, and fields that are slices of
+// the buffer it was read into.
+type frame struct {
+	op     byte
+	fields [][]byte
+}
+
+// appendFrame encodes a frame onto dst.
+func appendFrame(dst []byte, op byte, fields ...[]byte) []byte {
+	n := 3
+	for _, f := range fields {
+		n += 4 + len(f)
+	}
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(n))
+	dst = append(dst, op)
+	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(fields)))
+	for _, f := range fields {
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(f)))
+		dst = append(dst, f...)
+	}
+	return dst
+}
+
+// frameSize is the encoded size of a frame with fields.
+func frameSize(fields ...[]byte) int {
+	n := 4 + 3
+	for _, f := range fields {
+		n += 4 + len(f)
+	}
+	return n
+}
+
+// readFrame reads one frame of at most max bytes (after its length word)
+// into buf (grown if needed) and parses it. The returned frame's fields
+// alias the returned buffer.
+func readFrame(r io.Reader, max int, buf []byte) (frame, []byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return frame{}, buf, err
+	}
+	n := binary.LittleEndian.Uint32(hdr[:])
+	if uint64(n) > uint64(max) {
+		return frame{}, buf, fmt.Errorf("frame of %d bytes (limit %d): %w", n, max, ErrTooLarge)
+	}
+	if cap(buf) < int(n) {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return frame{}, buf, err
+	}
+	f, err := parseFrame(buf)
+	return f, buf, err
+}
+
+// parseFrame decodes a frame's body (after its length word).
+func parseFrame(b []byte) (frame, error) {
+	if len(b) < 3 {
+		return frame{}, fmt.Errorf("frame of %d bytes: %w", len(b), ErrProtocol)
+	}
+	f := frame{op: b[0]}
+	count := int(binary.LittleEndian.Uint16(b[1:3]))
+	rest := b[3:]
+	if count > len(rest)/4 {
+		return frame{}, fmt.Errorf("%d fields in %d bytes: %w", count, len(rest), ErrProtocol)
+	}
+	f.fields = make([][]byte, count)
+	for i := range count {
+		if len(rest) < 4 {
+			return frame{}, fmt.Errorf("field %d: truncated length: %w", i, ErrProtocol)
+		}
+		n := binary.LittleEndian.Uint32(rest)
+		rest = rest[4:]
+		if uint64(n) > uint64(len(rest)) {
+			return frame{}, fmt.Errorf("field %d of %d bytes, %d left: %w", i, n, len(rest), ErrProtocol)
+		}
+		f.fields[i] = rest[:n:n]
+		rest = rest[n:]
+	}
+	if len(rest) != 0 {
+		return frame{}, fmt.Errorf("%d bytes after the last field: %w", len(rest), ErrProtocol)
+	}
+	return f, nil
+}
+
+// encodeOptions and decodeOptions carry DictOptions in an Open request.
+func encodeOptions(o *DictOptions) []byte {
+	var v DictOptions
+	if o != nil {
+		v = *o
+	}
+	var b []byte
+	for _, x := range []int{v.Entries, v.Bytes, v.MaxKey, v.MaxValue, v.Stripes} {
+		b = binary.LittleEndian.AppendUint64(b, uint64(x))
+	}
+	return b
+}
+
+func decodeOptions(b []byte) (*DictOptions, error) {
+	if len(b) != 8*optionsFields {
+		return nil, fmt.Errorf("dict options of %d bytes: %w", len(b), ErrProtocol)
+	}
+	var x [optionsFields]int
+	for i := range x {
+		u := binary.LittleEndian.Uint64(b[8*i:])
+		if u > 1<<40 {
+			return nil, fmt.Errorf("dict option %d: %w", u, os.ErrInvalid)
+		}
+		x[i] = int(u)
+	}
+	return &DictOptions{Entries: x[0], Bytes: x[1], MaxKey: x[2], MaxValue: x[3], Stripes: x[4]}, nil
+}

@@ -1,0 +1,240 @@
+package manager
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var testKey = []byte("test secret key")
+
+// startServer serves a new manager on 127.0.0.1 and stops it in Cleanup.
+func startServer(t testing.TB, s *Server) (*Manager, string) {
+	t.Helper()
+	m, err := New(&Options{Size: 16 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s == nil {
+		s = &Server{}
+	}
+	s.Manager, s.AuthKey = m, testKey
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Serve returned %v", err)
+		}
+		m.Close()
+	})
+	return m, ln.Addr().String()
+}
+
+func dialDict(t testing.TB, addr string) *RemoteDict {
+	t.Helper()
+	ctx := testCtx(t)
+	c, err := Dial(ctx, addr, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	d, err := c.Dict(ctx, "d", &DictOptions{Entries: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestRemoteSameAsLocal runs the same calls on a RemoteDict and checks the
+// server's LocalDict sees them.
+func TestRemoteSameAsLocal(t *testing.T) {
+	ctx := testCtx(t)
+	m, addr := startServer(t, nil)
+	d := dialDict(t, addr)
+	if err := d.Set(ctx, "a", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	local, err := m.Dict("d", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, _ := local.Get(ctx, "a"); !ok || string(v) != "1" {
+		t.Fatalf("server side Get a = %q %v", v, ok)
+	}
+	if v, ok, err := d.Get(ctx, "a"); err != nil || !ok || string(v) != "1" {
+		t.Fatalf("Get a = %q %v %v", v, ok, err)
+	}
+	if _, ok, err := d.Get(ctx, "nope"); ok || err != nil {
+		t.Fatalf("Get nope = %v %v", ok, err)
+	}
+	if v, loaded, _ := d.SetDefault(ctx, "b", []byte("2")); loaded || string(v) != "2" {
+		t.Fatalf("SetDefault b = %q %v", v, loaded)
+	}
+	if ok, _ := d.CompareAndSwap(ctx, "b", []byte("2"), []byte("3")); !ok {
+		t.Fatal("CAS failed")
+	}
+	for range 10 {
+		d.Update(ctx, "n", func(old []byte, ok bool) ([]byte, bool) {
+			return append(old, 'x'), true
+		})
+	}
+	if err := d.SetMany(ctx, map[string][]byte{"m": []byte("M"), "a": []byte("A")}); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, _ := d.Pop(ctx, "m"); !ok || string(v) != "M" {
+		t.Fatalf("Pop m = %q %v", v, ok)
+	}
+	checkContents(t, d, map[string][]byte{"a": []byte("A"), "b": []byte("3"), "n": []byte("xxxxxxxxxx")})
+	if err := d.Set(ctx, strings.Repeat("k", 2000), nil); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("long key: %v, want ErrTooLarge", err)
+	}
+	if err := d.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.Len(ctx); n != 0 {
+		t.Fatalf("Len after Clear = %d", n)
+	}
+	c, _ := Dial(ctx, addr, testKey)
+	defer c.Close()
+	if _, err := c.Dict(ctx, "missing", nil); !errors.Is(err, errNotExist) {
+		t.Fatalf("opening a missing dict: %v", err)
+	}
+}
+
+func TestRemoteWrongKey(t *testing.T) {
+	ctx := testCtx(t)
+	_, addr := startServer(t, nil)
+	if _, err := Dial(ctx, addr, []byte("wrong key")); !errors.Is(err, ErrAuth) {
+		t.Fatalf("Dial with a wrong key: %v, want ErrAuth", err)
+	}
+	// A client that skips the handshake and sends a request gets nothing.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write(appendFrame(make([]byte, nonceSize+macSize), opLen, []byte("d")))
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, _ := io.ReadAll(conn)
+	if len(got) != len(authMagic)+nonceSize+1 || got[len(got)-1] != 0 {
+		t.Fatalf("unauthenticated client got %d bytes %q, want the challenge and a refusal", len(got), got)
+	}
+	// The right key still works.
+	dialDict(t, addr)
+}
+
+// TestRemoteBadClients: garbage frames, an oversized frame and a client
+// stalled mid-frame, while a good client keeps working.
+func TestRemoteBadClients(t *testing.T) {
+	ctx := testCtx(t)
+	_, addr := startServer(t, &Server{IdleTimeout: 300 * time.Millisecond})
+	good := dialDict(t, addr)
+	raw := func() net.Conn {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		if err := clientHandshake(conn, testKey, time.Now().Add(10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+	// Garbage that frames but does not parse: an error reply, and the
+	// connection goes on.
+	c1 := raw()
+	r1 := newTestReader(c1)
+	for _, body := range [][]byte{
+		{1, 2},                    // too short
+		{99, 0, 0},                // unknown op
+		{opGet, 5, 0, 1, 0, 0, 0}, // 5 fields announced, 1 short one
+		{opGet, 1, 0, 9, 0, 0, 0}, // field longer than the frame
+		{opSet, 1, 0, 0, 0, 0, 0}, // Set with 1 field
+		{opOpen, 2, 0, 1, 0, 0, 0, 'd', 1, 0, 0, 0, 1}, // bad options
+	} {
+		c1.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(body))))
+		c1.Write(body)
+		f, err := r1.read()
+		if err != nil || f.op != statusErr {
+			t.Fatalf("garbage %v: reply %v %v, want an error reply", body, f, err)
+		}
+		if err := remoteError(f.fields); !errors.Is(err, ErrProtocol) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, errInvalid) {
+			t.Fatalf("garbage %v: %v", body, err)
+		}
+	}
+	// An oversized frame: error reply, then the server hangs up.
+	c2 := raw()
+	c2.Write(binary.LittleEndian.AppendUint32(nil, 1<<30))
+	r2 := newTestReader(c2)
+	if f, err := r2.read(); err != nil || !errors.Is(remoteError(f.fields), ErrTooLarge) {
+		t.Fatalf("oversized frame: %v %v", f, err)
+	}
+	// A client stalled mid-frame is cut off after the idle timeout.
+	c3 := raw()
+	c3.Write([]byte{100, 0, 0, 0, opGet})
+	// Meanwhile the good client works.
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				k := fmt.Sprint(g, "-", i)
+				if err := good.Set(ctx, k, []byte(k)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c3.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if n, err := c3.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("stalled client read %d bytes, want the server to hang up", n)
+	}
+	if n, err := good.Len(ctx); err != nil || n != 200 {
+		t.Fatalf("Len = %d %v, want 200", n, err)
+	}
+}
+
+type testReader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func newTestReader(c net.Conn) *testReader {
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	return &testReader{r: c}
+}
+
+func (r *testReader) read() (frame, error) {
+	f, b, err := readFrame(r.r, DefaultMaxFrame, nil)
+	r.buf = b
+	return f, err
+}
+
+func TestFrameRoundTrip(t *testing.T) {
+	fields := [][]byte{[]byte("name"), {}, bytes.Repeat([]byte{7}, 1000)}
+	b := appendFrame(nil, opSet, fields...)
+	if len(b) != frameSize(fields...) {
+		t.Fatalf("frame of %d bytes, frameSize says %d", len(b), frameSize(fields...))
+	}
+	f, _, err := readFrame(bytes.NewReader(b), DefaultMaxFrame, nil)
+	if err != nil || f.op != opSet || len(f.fields) != 3 || !bytes.Equal(f.fields[2], fields[2]) {
+		t.Fatalf("round trip: %v %v", f, err)
+	}
+}

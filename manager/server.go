@@ -1,0 +1,327 @@
+package manager
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// Server serves a Manager's dicts over a listener to clients that know the
+// auth key (Dial, RemoteDict). Set the fields, then call Serve; a zero
+// limit takes its default.
+type Server struct {
+	Manager *Manager
+	// AuthKey is the shared secret; it must not be empty.
+	AuthKey []byte
+	// MaxFrame bounds a request and a reply (default DefaultMaxFrame).
+	MaxFrame int
+	// IdleTimeout closes a connection that sends nothing (or stalls in the
+	// middle of a frame) for this long (default 5 minutes).
+	IdleTimeout time.Duration
+	// HandshakeTimeout bounds authentication (default 10 s).
+	HandshakeTimeout time.Duration
+	// RequestTimeout bounds one operation on a dict (default 30 s).
+	RequestTimeout time.Duration
+	// MaxConns bounds concurrent connections; more are closed on accept
+	// (default 1024).
+	MaxConns int
+	// ErrorLog, if set, receives one line per refused or failed
+	// connection (never the key or request contents).
+	ErrorLog *log.Logger
+
+	dicts sync.Map // name → *LocalDict
+}
+
+// Serve serves m's dicts on ln with authKey until ctx ends (see Server).
+func (m *Manager) Serve(ctx context.Context, ln net.Listener, authKey []byte) error {
+	s := &Server{Manager: m, AuthKey: authKey}
+	return s.Serve(ctx, ln)
+}
+
+func (s *Server) defaults() {
+	if s.MaxFrame <= 0 {
+		s.MaxFrame = DefaultMaxFrame
+	}
+	if s.IdleTimeout <= 0 {
+		s.IdleTimeout = 5 * time.Minute
+	}
+	if s.HandshakeTimeout <= 0 {
+		s.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if s.RequestTimeout <= 0 {
+		s.RequestTimeout = 30 * time.Second
+	}
+	if s.MaxConns <= 0 {
+		s.MaxConns = 1024
+	}
+}
+
+// Serve accepts connections on ln until ctx ends, then closes ln and every
+// connection and returns ctx's error after the handlers have finished. An
+// error from Accept other than a temporary one also ends it.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if len(s.AuthKey) == 0 || s.Manager == nil {
+		return fmt.Errorf("manager server needs a Manager and a non-empty auth key: %w", os.ErrInvalid)
+	}
+	s.defaults()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]struct{}{}
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	defer stop()
+	defer wg.Wait()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			cancel()
+			return err
+		}
+		mu.Lock()
+		if len(conns) >= s.MaxConns || ctx.Err() != nil {
+			mu.Unlock()
+			c.Close()
+			s.logf("refusing %s: %d connections", c.RemoteAddr(), s.MaxConns)
+			continue
+		}
+		conns[c] = struct{}{}
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.handle(ctx, c)
+			c.Close()
+			mu.Lock()
+			delete(conns, c)
+			mu.Unlock()
+		}()
+	}
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.ErrorLog != nil {
+		s.ErrorLog.Printf("manager: "+format, args...)
+	}
+}
+
+// handle runs one connection: the handshake, then requests until the
+// client leaves, idles out, or sends something that cannot be framed.
+// A request that parses but is wrong gets an error reply and the
+// connection goes on. A panic in a handler (a bug) ends this connection
+// only.
+func (s *Server) handle(ctx context.Context, c net.Conn) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf("connection from %s: panic: %v\n%s", c.RemoteAddr(), r, debug.Stack())
+		}
+	}()
+	if err := serverHandshake(c, s.AuthKey, s.HandshakeTimeout); err != nil {
+		s.logf("connection from %s: %v", c.RemoteAddr(), err)
+		return
+	}
+	r := bufio.NewReaderSize(c, 64<<10)
+	w := bufio.NewWriterSize(c, 64<<10)
+	var in, out []byte
+	for {
+		// The deadline covers the whole next frame: a client that
+		// stalls in the middle of one is cut off like an idle one.
+		c.SetReadDeadline(time.Now().Add(s.IdleTimeout))
+		var f frame
+		var err error
+		f, in, err = readFrame(r, s.MaxFrame, in)
+		if err != nil {
+			if errors.Is(err, ErrProtocol) {
+				// The frame was read whole: reply and go on.
+				out = s.errReply(out[:0], err)
+			} else {
+				if !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) {
+					s.logf("connection from %s: %v", c.RemoteAddr(), err)
+				}
+				if errors.Is(err, ErrTooLarge) {
+					// The stream cannot be resynchronised: tell, then close.
+					w.Write(s.errReply(out[:0], err))
+					w.Flush()
+				}
+				return
+			}
+		} else {
+			out = s.serve(ctx, f, out[:0])
+		}
+		c.SetWriteDeadline(time.Now().Add(s.IdleTimeout))
+		if _, err := w.Write(out); err != nil {
+			return
+		}
+		if r.Buffered() == 0 {
+			if err := w.Flush(); err != nil {
+				return
+			}
+		}
+		if cap(in) > 1<<20 {
+			in = nil // do not keep a huge buffer for a connection's life
+		}
+		if cap(out) > 1<<20 {
+			out = nil
+		}
+	}
+}
+
+func (s *Server) errReply(dst []byte, err error) []byte {
+	return appendFrame(dst, statusErr, []byte{errCode(err)}, []byte(err.Error()))
+}
+
+func (s *Server) dict(name string, opts *DictOptions) (*LocalDict, error) {
+	if d, ok := s.dicts.Load(name); ok {
+		return d.(*LocalDict), nil
+	}
+	var d *LocalDict
+	var err error
+	if opts != nil {
+		d, err = s.Manager.Dict(name, opts)
+	} else {
+		d, err = OpenDict(s.Manager.seg, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.dicts.Store(name, d)
+	return d, nil
+}
+
+// wantFields is the number of fields each op takes (-1: variable).
+var wantFields = [opCount]int{
+	opOpen: 2, opGet: 2, opSet: 3, opDelete: 2, opContains: 2, opLen: 1, opPop: 2,
+	opSetDefault: 3, opCAS: 4, opCAD: 3, opSetMany: -1, opClear: 1, opSnapshot: 1,
+}
+
+// serve runs one request and appends its reply to dst.
+func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
+	if f.op == 0 || int(f.op) >= opCount {
+		return s.errReply(dst, fmt.Errorf("unknown op %d: %w", f.op, ErrProtocol))
+	}
+	n := wantFields[f.op]
+	if (n >= 0 && len(f.fields) != n) || (n < 0 && (len(f.fields) < 1 || len(f.fields)%2 != 1)) {
+		return s.errReply(dst, fmt.Errorf("op %d with %d fields: %w", f.op, len(f.fields), ErrProtocol))
+	}
+	name := string(f.fields[0])
+	var opts *DictOptions
+	if f.op == opOpen {
+		var err error
+		if opts, err = decodeOptions(f.fields[1]); err != nil {
+			return s.errReply(dst, err)
+		}
+	}
+	d, err := s.dict(name, opts)
+	if err != nil {
+		return s.errReply(dst, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.RequestTimeout)
+	defer cancel()
+	reply, err := s.do(ctx, d, f, dst)
+	if err != nil {
+		return s.errReply(dst, err)
+	}
+	if len(reply)-len(dst) > s.MaxFrame {
+		return s.errReply(dst, fmt.Errorf("reply of %d bytes over the frame limit %d: %w", len(reply)-len(dst), s.MaxFrame, ErrTooLarge))
+	}
+	return reply
+}
+
+func yesNo(ok bool) byte {
+	if ok {
+		return statusOK
+	}
+	return statusNo
+}
+
+func (s *Server) do(ctx context.Context, d *LocalDict, f frame, dst []byte) ([]byte, error) {
+	a := f.fields
+	key := func() string { return string(a[1]) }
+	switch f.op {
+	case opOpen, opClear:
+		if f.op == opClear {
+			if err := d.Clear(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return appendFrame(dst, statusOK), nil
+	case opGet:
+		// Append the value straight into the reply: one copy.
+		start := len(dst)
+		dst = appendFrame(dst, statusOK, nil)
+		dst, ok, err := d.GetAppend(ctx, key(), dst)
+		if err != nil || !ok {
+			return appendFrame(dst[:start], statusNo), err
+		}
+		binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+		binary.LittleEndian.PutUint32(dst[start+frameHeader:], uint32(len(dst)-start-frameHeader-4))
+		return dst, nil
+	case opSet:
+		return appendFrame(dst, statusOK), d.Set(ctx, key(), a[2])
+	case opDelete:
+		ok, err := d.Delete(ctx, key())
+		return appendFrame(dst, yesNo(ok)), err
+	case opContains:
+		ok, err := d.Contains(ctx, key())
+		return appendFrame(dst, yesNo(ok)), err
+	case opLen:
+		n, err := d.Len(ctx)
+		return appendFrame(dst, statusOK, binary.LittleEndian.AppendUint64(nil, uint64(n))), err
+	case opPop:
+		v, ok, err := d.Pop(ctx, key())
+		return appendFrame(dst, yesNo(ok), v), err
+	case opSetDefault:
+		v, loaded, err := d.SetDefault(ctx, key(), a[2])
+		return appendFrame(dst, yesNo(loaded), v), err
+	case opCAS:
+		ok, err := d.CompareAndSwap(ctx, key(), a[2], a[3])
+		return appendFrame(dst, yesNo(ok)), err
+	case opCAD:
+		ok, err := d.CompareAndDelete(ctx, key(), a[2])
+		return appendFrame(dst, yesNo(ok)), err
+	case opSetMany:
+		m := make(map[string][]byte, len(a)/2)
+		for i := 1; i < len(a); i += 2 {
+			m[string(a[i])] = a[i+1]
+		}
+		return appendFrame(dst, statusOK), d.SetMany(ctx, m)
+	case opSnapshot:
+		m, err := d.Snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if 2*len(m) >= maxFields {
+			return nil, fmt.Errorf("snapshot of %d keys over the protocol's %d fields: %w", len(m), maxFields/2, ErrTooLarge)
+		}
+		fields := make([][]byte, 0, 2*len(m))
+		for k, v := range m {
+			fields = append(fields, []byte(k), v)
+		}
+		return appendFrame(dst, statusOK, fields...), nil
+	}
+	return nil, fmt.Errorf("op %d: %w", f.op, ErrProtocol)
+}
