@@ -225,7 +225,11 @@ func TestEventGoroutines(t *testing.T) {
 			woke.Add(1)
 		})
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Until all four sleep in the futex (they read the state before).
+	obj := must[*shm.Object](t)(seg.Lookup("ev"))
+	for shm.Describe(obj) != "clear, 4 asleep" {
+		time.Sleep(time.Millisecond)
+	}
 	if woke.Load() != 0 {
 		t.Fatal("woke before Set")
 	}

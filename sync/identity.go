@@ -39,7 +39,7 @@ func selfID() (uint64, error) {
 func idPid(id uint64) int { return int(id & pidMask) }
 
 // alive reports whether the process named by id (flags ignored) still runs.
-// This process is always alive. When /proc cannot say, the answer is
+// This process is alive; an earlier holder of its pid is not. When /proc cannot say, the answer is
 // "alive": taking over the lock of a live owner would break mutual
 // exclusion, while waiting a little longer breaks nothing.
 func alive(id uint64) bool {
@@ -47,9 +47,11 @@ func alive(id uint64) bool {
 	if pid == 0 {
 		return false
 	}
-	me, _ := kernel.Self()
+	me, start := kernel.Self()
 	if pid == me {
-		return true
+		// This process, or an earlier one that had its pid: that one is
+		// gone, since the pid is ours now.
+		return uint32(start) == uint32(id>>startOff)
 	}
 	st, err := kernel.StartTime(pid)
 	if err != nil {

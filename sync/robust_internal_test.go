@@ -168,3 +168,16 @@ func TestDescribeHostile(t *testing.T) {
 		t.Fatalf("OpenBarrier with hostile parties = %v", err)
 	}
 }
+
+// A lock held by an earlier process that had this process's pid (pid
+// reuse) is a dead owner's, not ours.
+func TestOwnerDeadPidReused(t *testing.T) {
+	seg := newSeg(t)
+	m, _ := NewMutex(seg, "m")
+	atomic.StoreUint64(&m.lw.Word, m.me^(1<<startOff)) // our pid, another start time
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.Lock(ctx); !errors.Is(err, ErrOwnerDead) {
+		t.Fatalf("Lock = %v, want ErrOwnerDead", err)
+	}
+}
