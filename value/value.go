@@ -69,7 +69,9 @@ func (v *Value[T]) copyAt(i uint64) []uint64 {
 }
 
 // Load returns the current value. It never blocks and never returns a
-// torn value; it retries while writers publish faster than it copies.
+// torn value. It retries when a write was published during its copy, so
+// writers that publish without pause faster than one copy of T can delay
+// it (readers never delay writers).
 func (v *Value[T]) Load() (x T) {
 	for {
 		s := atomic.LoadUint64(v.seq) // pairs with the publishing store in write
