@@ -203,7 +203,7 @@ func TestMutexOwnerKilled(t *testing.T) {
 }
 
 func TestSemaphoreProcesses(t *testing.T) {
-	const K, P, N = 2, 4, 20_000
+	const K, P, N = 2, 4, 5_000
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	seg := newSeg(t)
