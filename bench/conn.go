@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// Conn is one end of a transport, as a scenario body sees it. Send writes
+// whole messages (one, or a batch of several back to back); Recv reads
+// exactly len(p) bytes of whole messages. Abort may be called from another
+// goroutine to make blocked calls on both ends fail (a hung or failed peer);
+// Close releases the end.
+type Conn interface {
+	Send(p []byte) error
+	Recv(p []byte) error
+	Abort()
+	Close() error
+}
+
+// rawConn moves bytes with blocking read and write system calls on plain
+// descriptors: no netpoller, no goroutine parking — the kernel's best path
+// for small messages, and what a C program would do.
+type rawConn struct {
+	rfd, wfd int
+	packet   bool // seqpacket: one read is one whole message
+	socket   bool
+	files    []*os.File // owners of rfd and wfd
+	once     sync.Once
+}
+
+func newRawConn(files []*os.File, socket, packet bool) *rawConn {
+	c := &rawConn{files: files, socket: socket, packet: packet}
+	c.rfd = int(files[0].Fd()) // Fd puts the descriptor in blocking mode
+	c.wfd = int(files[len(files)-1].Fd())
+	return c
+}
+
+func (c *rawConn) Send(p []byte) error {
+	for len(p) > 0 {
+		n, err := syscall.Write(c.wfd, p)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		if c.packet && n != len(p) {
+			return fmt.Errorf("short packet write: %d of %d bytes", n, len(p))
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+func (c *rawConn) Recv(p []byte) error {
+	for len(p) > 0 {
+		n, err := syscall.Read(c.rfd, p)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("read: %w", io.ErrUnexpectedEOF)
+		}
+		if c.packet && n != len(p) {
+			return fmt.Errorf("packet of %d bytes, want %d: %w", n, len(p), ErrCorrupt)
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// Abort shuts sockets down (waking blocked calls on both ends) and closes
+// pipe descriptors (the peer's blocked read sees end of file).
+func (c *rawConn) Abort() {
+	if c.socket {
+		syscall.Shutdown(c.rfd, syscall.SHUT_RDWR)
+		return
+	}
+	c.Close()
+}
+
+func (c *rawConn) Close() error {
+	var err error
+	c.once.Do(func() {
+		for _, f := range c.files {
+			err = errors.Join(err, f.Close())
+		}
+	})
+	return err
+}
+
+// fileConn goes through Go's os.File on a non-blocking descriptor: reads
+// and writes park the goroutine in the netpoller, as os.Pipe users get.
+type fileConn struct {
+	r, w *os.File
+}
+
+// newFileConn re-opens each file on a non-blocking duplicate of its
+// descriptor, so that os.NewFile registers it with the netpoller (files
+// inherited from a parent arrive blocking).
+func newFileConn(files []*os.File) (*fileConn, error) {
+	var nb []*os.File
+	for _, f := range files {
+		fd, err := syscall.Dup(int(f.Fd()))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("dup: %w", err)
+		}
+		syscall.CloseOnExec(fd)
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			syscall.Close(fd)
+			return nil, fmt.Errorf("set non-blocking: %w", err)
+		}
+		nb = append(nb, os.NewFile(uintptr(fd), f.Name()))
+	}
+	return &fileConn{r: nb[0], w: nb[len(nb)-1]}, nil
+}
+
+func (c *fileConn) Send(p []byte) error {
+	_, err := c.w.Write(p)
+	return err
+}
+
+func (c *fileConn) Recv(p []byte) error {
+	_, err := io.ReadFull(c.r, p)
+	return err
+}
+
+func (c *fileConn) Abort() { c.Close() }
+
+func (c *fileConn) Close() error {
+	err := c.r.Close()
+	if c.w != c.r {
+		err = errors.Join(err, c.w.Close())
+	}
+	if errors.Is(err, os.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// abortOnDone aborts c when ctx ends. The returned release stops that, or
+// waits for an abort already under way, so that the caller may then free
+// what c points into (a shared segment being unmapped).
+func abortOnDone(ctx context.Context, c Conn) (release func()) {
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(done)
+		c.Abort()
+	})
+	return func() {
+		if !stop() {
+			<-done
+		}
+	}
+}

@@ -1,0 +1,29 @@
+// Package bench is shmkit's benchmark suite: the honest comparison of its
+// shared-memory transports against pipes, sockets, Go channels and CPython's
+// multiprocessing, used by `go test -bench` and by `shmkit bench`.
+//
+// A Scenario (pingpong, stream, fanin, memcpy, and later lock, value, dict,
+// pool and spawn) has one body that runs over every transport it supports.
+// Peers are separate processes — the parent and children re-executed through
+// package process — unless the transport is in-process (go-chan, memcpy).
+// Scenarios register themselves with Register, so packages that land later
+// add theirs without touching this one.
+//
+// What the numbers promise:
+//
+//   - Every byte of every message is written by the sender and read and
+//     checked by the receiver: each message carries its sequence number and a
+//     window of a fixed random pattern chosen by that number (pattern.go), so
+//     a stale, torn, reordered or duplicated message fails the run. Fanin also
+//     proves every message arrived exactly once.
+//   - A transport that fails, or a peer that hangs past its bound (it is
+//     killed), gives a Result whose Note says so; the run goes on.
+//   - Each Result carries the baseline it was compared with, from the same
+//     run: the faster of os-pipe and pipe-raw for the transport scenarios.
+//     Never compare figures of two runs: the machines this project runs on
+//     change speed regimes for minutes at a time.
+//
+// Sharp edges: a binary (or test binary) that runs cross-process cases must
+// call process.Main first thing in main (or TestMain). Spinning transports
+// own a core each while they run: on a 2-core machine other load skews them.
+package bench

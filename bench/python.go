@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// cpython-mp: CPython's multiprocessing doing the same scenario, through
+// python/mp_bench.py (embedded, written to a temporary file per run), run
+// with python3 from PATH. Where there is none the case is skipped with a
+// note. The script checks every byte as the Go side does, times itself, and
+// prints one JSON object.
+
+//go:embed python/mp_bench.py
+var mpBenchScript []byte
+
+var python = struct {
+	once   sync.Once
+	path   string // the interpreter
+	script string // the script's temporary copy
+	err    error
+}{}
+
+func findPython() (interp, script string, err error) {
+	python.once.Do(func() {
+		python.path, python.err = exec.LookPath("python3")
+		if python.err != nil {
+			python.err = errors.New("python3 not on PATH")
+			return
+		}
+		f, err := os.CreateTemp("", "shmkit-mp-bench-*.py")
+		if err != nil {
+			python.err = err
+			return
+		}
+		defer f.Close()
+		if _, err := f.Write(mpBenchScript); err != nil {
+			python.err = err
+			return
+		}
+		python.script = f.Name()
+	})
+	return python.path, python.script, python.err
+}
+
+// CleanupPython removes the temporary copy of the Python script, if a run
+// made one. Callers of Run call it once when done.
+func CleanupPython() {
+	if python.script != "" {
+		os.Remove(python.script)
+	}
+}
+
+type pyOut struct {
+	Ops     int     `json:"ops"`
+	NsPerOp float64 `json:"ns_per_op"`
+	P50Ns   float64 `json:"p50_ns"`
+	P99Ns   float64 `json:"p99_ns"`
+	MaxNs   float64 `json:"max_ns"`
+	Python  string  `json:"python"`
+}
+
+func runPython(ctx context.Context, c Case) Result {
+	r := resultFor(c)
+	interp, script, err := findPython()
+	if err != nil {
+		r.Note = "skipped: " + err.Error()
+		return r
+	}
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, interp, script, c.Scenario, itoa(c.Size), itoa(c.Ops), itoa(c.Corrupt))
+	// Kill the whole process group: the script's own children too.
+	cmd.SysProcAttr = pgidAttr()
+	cmd.Cancel = func() error { return killGroup(cmd) }
+	cmd.WaitDelay = 2 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return r.failed(fmt.Errorf("hung: no result within %v; killed", c.Timeout))
+	}
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return r.failed(fmt.Errorf("%w: %s", err, msg))
+	}
+	var o pyOut
+	if err := json.Unmarshal(stdout.Bytes(), &o); err != nil {
+		return r.failed(fmt.Errorf("reading the script's output: %w", err))
+	}
+	r.Ops, r.NsPerOp = o.Ops, o.NsPerOp
+	if c.Scenario == "pingpong" {
+		r.P50Ns, r.P99Ns, r.MaxNs = o.P50Ns, o.P99Ns, o.MaxNs
+		r.MsgsPerS = 1e9 / o.NsPerOp
+	} else {
+		throughput(&r, o.Ops, c.Size, time.Duration(o.NsPerOp*float64(o.Ops)))
+	}
+	r.Note = "CPython " + o.Python
+	return r
+}

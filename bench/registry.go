@@ -1,0 +1,137 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Case is one measurement: a scenario over one transport, in one mode, at
+// one message size and batch. Cases travel to child processes (gob), so
+// every field is plain data.
+type Case struct {
+	Scenario  string
+	Transport string
+	Mode      string // "spin" or "blocking" for shm transports, else ""
+	Size      int    // message bytes; 0 where the scenario has no size
+	Batch     int    // messages per send call; 1 unbatched, 0 where meaningless
+	Ops       int    // round trips, messages or operations to time
+	// Timeout bounds the whole case, children included; a child still
+	// running then is killed and the result's note says so.
+	Timeout time.Duration
+	// Corrupt is a test hook: when > 0, the sender flips a byte of message
+	// number Corrupt-1 after writing it, and the run must fail its check.
+	Corrupt int
+}
+
+// Label is the case's name below its scenario: transport[-mode]/size[xbatch].
+func (c Case) Label() string { return c.TransportLabel() + "/" + c.SizeLabel() }
+
+// TransportLabel is the transport with its mode: "shm-spsc-spin".
+func (c Case) TransportLabel() string {
+	if c.Mode == "" {
+		return c.Transport
+	}
+	return c.Transport + "-" + c.Mode
+}
+
+// SizeLabel is the size in bytes, with "x<batch>" when batched: "64x32".
+func (c Case) SizeLabel() string {
+	s := fmt.Sprint(c.Size)
+	if c.Batch > 1 {
+		s += fmt.Sprintf("x%d", c.Batch)
+	}
+	return s
+}
+
+// Kind says how a scenario's results compare with their baseline.
+type Kind int
+
+const (
+	// Latency: compared by p50 round trip (ratio = baseline p50 / p50).
+	Latency Kind = iota
+	// Throughput: compared by messages or operations per second.
+	Throughput
+)
+
+// Config selects what a run measures.
+type Config struct {
+	Quick bool  // fewer operations and sizes: a whole run in about a minute
+	Sizes []int // message sizes to run, where a scenario has sizes; nil = its own
+}
+
+// Scenario is one thing to measure, with one body for all its transports.
+type Scenario struct {
+	Name string
+	Doc  string // one line, shown above its table
+	Kind Kind
+	// Baselines are the transports whose fastest result (at the same size,
+	// unbatched) every result of the scenario is compared with.
+	Baselines []string
+	// Transports lists every transport name the scenario can run, for
+	// validating --transports before anything runs.
+	Transports []string
+	// Cases lists what to measure under cfg.
+	Cases func(cfg Config) []Case
+	// Run measures one case. A failure is reported in the Result's Note,
+	// not by panicking; Run must return by ctx's deadline (c.Timeout).
+	Run func(ctx context.Context, c Case) Result
+}
+
+var registry = struct {
+	sync.Mutex
+	m     map[string]*Scenario
+	order []string
+}{m: map[string]*Scenario{}}
+
+// Register adds a scenario. Packages call it from init; the suite runs
+// scenarios in registration order. Registering a name twice panics.
+func Register(s Scenario) {
+	if s.Name == "" || s.Cases == nil || s.Run == nil {
+		panic("bench: Register needs Name, Cases and Run")
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.m[s.Name]; dup {
+		panic(fmt.Sprintf("bench: scenario %q registered twice", s.Name))
+	}
+	registry.m[s.Name] = &s
+	registry.order = append(registry.order, s.Name)
+}
+
+// Scenarios returns every registered scenario in registration order.
+func Scenarios() []*Scenario {
+	registry.Lock()
+	defer registry.Unlock()
+	out := make([]*Scenario, 0, len(registry.order))
+	for _, n := range registry.order {
+		out = append(out, registry.m[n])
+	}
+	return out
+}
+
+// Lookup returns the scenario called name.
+func Lookup(name string) (*Scenario, bool) {
+	registry.Lock()
+	defer registry.Unlock()
+	s, ok := registry.m[name]
+	return s, ok
+}
+
+// TransportNames returns every transport name any scenario can run, sorted.
+func TransportNames() []string {
+	seen := map[string]bool{}
+	for _, s := range Scenarios() {
+		for _, t := range s.Transports {
+			seen[t] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for t := range seen {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}

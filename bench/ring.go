@@ -1,0 +1,212 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/shmkit/shmkit/ring"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// shm-spsc and shm-mpmc: shmkit's own rings, in a fresh anonymous segment
+// per case (children inherit it), each in spin and blocking mode. A link is
+// two queues, one per direction (A→B is queue 0). The Conn copies in and
+// out (Write/Read, Put/Get): the safe tier a user gets by default, with the
+// same two copies every other transport pays. Batched sends use the ring's
+// WriteBatch (one publishing store for the batch) and ReadBatch.
+
+var _ = []*transport{
+	addTransport(&transport{name: "shm-spsc", modes: []string{"spin", "blocking"}, batch: true,
+		open: func(c Case) (*link, error) { return openRings(c, false) }, end: openRingEnd}),
+	addTransport(&transport{name: "shm-mpmc", modes: []string{"spin", "blocking"}, fanin: true,
+		open: func(c Case) (*link, error) { return openRings(c, true) }, end: openRingEnd}),
+}
+
+func ringMode(m string) ring.Mode {
+	if m == "spin" {
+		return ring.Spin
+	}
+	return ring.Blocking
+}
+
+func pow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}
+
+func openRings(c Case, mpmc bool) (*link, error) {
+	msg := max(c.Size*max(c.Batch, 1), MinSize)
+	var opts ring.Options
+	opts.Mode = ringMode(c.Mode)
+	var room int
+	if mpmc {
+		payload := min(pow2(max(c.Size, 64)), 64<<10)
+		opts.SlotSize = payload + 16
+		opts.Capacity = pow2(max(1024, 4*((c.Size+payload-1)/payload)))
+		room = 2*opts.Capacity*opts.SlotSize + 1<<20
+	} else {
+		opts.Capacity = pow2(max(1<<20, 4*(msg+8)))
+		room = 2*opts.Capacity + 1<<20
+	}
+	seg, err := shm.Anonymous(room, nil)
+	if err != nil {
+		return nil, err
+	}
+	l := &link{close: seg.Close}
+	var hs [2][]byte
+	for d := range 2 {
+		var h shm.Handle
+		name := fmt.Sprintf("bench-q%d", d)
+		if mpmc {
+			q, err := ring.NewMPMC(seg, name, &opts)
+			if err != nil {
+				seg.Close()
+				return nil, err
+			}
+			h = q.Handle()
+		} else {
+			r, err := ring.NewRing(seg, name, &opts)
+			if err != nil {
+				seg.Close()
+				return nil, err
+			}
+			h = r.Handle()
+		}
+		if hs[d], err = h.MarshalBinary(); err != nil {
+			seg.Close()
+			return nil, err
+		}
+	}
+	// Side s sends on queue s and receives on queue 1-s; Handle carries
+	// both, its own first.
+	for s := range 2 {
+		l.specs[s].Handle = append(append([]byte{byte(len(hs[s]))}, hs[s]...), hs[1-s]...)
+	}
+	return l, nil
+}
+
+// splitHandles undoes openRings' packing of two handles.
+func splitHandles(b []byte) (send, recv shm.Handle, err error) {
+	if len(b) < 1 || int(b[0]) >= len(b) {
+		return send, recv, fmt.Errorf("ring handles: %w", shm.ErrCorrupt)
+	}
+	n := int(b[0])
+	if err := send.UnmarshalBinary(b[1 : 1+n]); err != nil {
+		return send, recv, err
+	}
+	return send, recv, recv.UnmarshalBinary(b[1+n:])
+}
+
+func openRingEnd(ctx context.Context, spec endSpec, _ []*os.File) (Conn, error) {
+	sh, rh, err := splitHandles(spec.Handle)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Transport == "shm-mpmc" {
+		s, err := ring.AttachMPMC(sh)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ring.AttachMPMC(rh)
+		if err != nil {
+			return nil, err
+		}
+		return &mpmcConn{ctx: ctx, send: s, recv: r}, nil
+	}
+	s, err := ring.AttachRing(sh)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ring.AttachRing(rh)
+	if err != nil {
+		return nil, err
+	}
+	return &spscConn{ctx: ctx, send: s, recv: r, msg: spec.Msg}, nil
+}
+
+type spscConn struct {
+	ctx        context.Context
+	send, recv *ring.Ring
+	msg        int // message size: a batch is len(p)/msg records
+	recs       [][]byte
+}
+
+func (c *spscConn) Send(p []byte) error {
+	if len(p) <= c.msg || c.msg <= 0 {
+		return c.send.Write(c.ctx, p)
+	}
+	c.recs = c.recs[:0]
+	for i := 0; i < len(p); i += c.msg {
+		c.recs = append(c.recs, p[i:i+c.msg])
+	}
+	for recs := c.recs; len(recs) > 0; {
+		n, err := c.send.WriteBatch(c.ctx, recs)
+		if err != nil {
+			return err
+		}
+		recs = recs[n:]
+	}
+	return nil
+}
+
+func (c *spscConn) Recv(p []byte) error {
+	if len(p) <= c.msg || c.msg <= 0 {
+		n, err := c.recv.Read(c.ctx, p)
+		if err == nil && n != len(p) {
+			err = fmt.Errorf("record of %d bytes, want %d: %w", n, len(p), ErrCorrupt)
+		}
+		return err
+	}
+	for off := 0; off < len(p); {
+		var bad error
+		_, err := c.recv.ReadBatch(c.ctx, (len(p)-off)/c.msg, func(rec []byte) {
+			if len(rec) != c.msg {
+				bad = fmt.Errorf("record of %d bytes, want %d: %w", len(rec), c.msg, ErrCorrupt)
+				return
+			}
+			copy(p[off:], rec)
+			off += c.msg
+		})
+		if err != nil {
+			return err
+		}
+		if bad != nil {
+			return bad
+		}
+	}
+	return nil
+}
+
+// Abort closes both rings for everyone: blocked calls on either end fail.
+func (c *spscConn) Abort() {
+	c.send.Close()
+	c.recv.Close()
+}
+
+func (c *spscConn) Close() error { return nil }
+
+type mpmcConn struct {
+	ctx        context.Context
+	send, recv *ring.MPMC
+}
+
+func (c *mpmcConn) Send(p []byte) error { return c.send.Put(c.ctx, p) }
+
+func (c *mpmcConn) Recv(p []byte) error {
+	n, err := c.recv.Get(c.ctx, p)
+	if err == nil && n != len(p) {
+		err = fmt.Errorf("message of %d bytes, want %d: %w", n, len(p), ErrCorrupt)
+	}
+	return err
+}
+
+func (c *mpmcConn) Abort() {
+	c.send.Close()
+	c.recv.Close()
+}
+
+func (c *mpmcConn) Close() error { return nil }

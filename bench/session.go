@@ -1,0 +1,259 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// A session runs one case: the link, the control block, and the peers —
+// children re-executed through package process, or goroutines for an
+// in-process transport. Its context ends at the case's timeout; on the
+// first failure of any party it is cancelled, which aborts every end
+// (blocked reads and writes fail), and kills the children.
+
+// peerArg is what a peer gets: plain data, gob-encoded to a child.
+type peerArg struct {
+	Case  Case
+	Role  string
+	Index int
+	End   endSpec
+	Ctl   []byte // marshalled shm.Handle of the control block
+}
+
+// peerOut is what a peer returns.
+type peerOut struct {
+	Count int
+	Seen  [][]byte // fanin: bitmap of the messages received, per producer
+}
+
+// peerEnv is a role's view of its process.
+type peerEnv struct {
+	Case  Case
+	Index int
+	Conn  Conn
+	ctl   *control
+}
+
+type roleFunc func(ctx context.Context, e *peerEnv) (peerOut, error)
+
+var roles = map[string]roleFunc{}
+
+var peerTask = process.Register("shmkit/bench.peer", func(ctx context.Context, a peerArg) (peerOut, error) {
+	return runPeer(ctx, a, process.Files())
+})
+
+// runPeer opens the peer's end and runs its role.
+func runPeer(ctx context.Context, a peerArg, files []*os.File) (peerOut, error) {
+	role := roles[a.Role]
+	t := transports[a.End.Transport]
+	if role == nil || t == nil {
+		return peerOut{}, fmt.Errorf("bench: unknown role %q or transport %q", a.Role, a.End.Transport)
+	}
+	ctl, err := attachControl(a.Ctl)
+	if err != nil {
+		return peerOut{}, err
+	}
+	conn, err := t.end(ctx, a.End, files)
+	if err != nil {
+		return peerOut{}, fmt.Errorf("opening %s end: %w", a.End.Transport, err)
+	}
+	defer conn.Close()
+	defer abortOnDone(ctx, conn)()
+	return role(ctx, &peerEnv{Case: a.Case, Index: a.Index, Conn: conn, ctl: ctl})
+}
+
+type session struct {
+	c      Case
+	tr     *transport
+	lk     *link
+	seg    *shm.Segment
+	ctl    *control
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	err      error // the first failure of any party
+	outs     []peerOut
+	own      [2]bool  // sides the parent holds (their files stay open)
+	releases []func() // stop aborting the parent's own ends
+}
+
+var errAborted = errors.New("aborted: another party failed")
+
+func newSession(ctx context.Context, c Case) (*session, error) {
+	tr := transports[c.Transport]
+	if tr == nil {
+		return nil, fmt.Errorf("unknown transport %q", c.Transport)
+	}
+	seg, err := shm.Anonymous(64<<10, nil)
+	if err != nil {
+		return nil, err
+	}
+	ctl, err := newControl(seg)
+	if err != nil {
+		seg.Close()
+		return nil, err
+	}
+	c.Size = max(c.Size, 0)
+	lk, err := tr.open(c)
+	if err != nil {
+		seg.Close()
+		return nil, err
+	}
+	for s := range 2 {
+		lk.specs[s].Transport, lk.specs[s].Mode, lk.specs[s].Side = c.Transport, c.Mode, s
+		lk.specs[s].Size = max(c.Size*max(c.Batch, 1), MinSize)
+		lk.specs[s].Msg = c.Size
+	}
+	s := &session{c: c, tr: tr, lk: lk, seg: seg, ctl: ctl}
+	s.ctx, s.cancel = context.WithTimeout(ctx, c.Timeout)
+	return s, nil
+}
+
+// fail records err as the session's failure (the first one wins) and
+// cancels the session, aborting every other party.
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.mu.Unlock()
+	s.cancel()
+}
+
+// spawn starts a peer playing role with the end of side, as a child (or a
+// goroutine for an in-process transport).
+func (s *session) spawn(role string, index, side int) {
+	a := peerArg{Case: s.c, Role: role, Index: index, End: s.lk.specs[side], Ctl: s.ctl.handle()}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		var out peerOut
+		var err error
+		if s.tr.inProcess {
+			var files []*os.File
+			files, err = dupFiles(s.lk.files[side])
+			if err == nil {
+				out, err = runPeer(s.ctx, a, files)
+			}
+		} else {
+			name := fmt.Sprintf("bench-%s-%d", role, index)
+			out, err = process.Run(s.ctx, peerTask, a, process.WithFiles(s.lk.files[side]...), process.WithName(name))
+		}
+		if err != nil {
+			if s.ctx.Err() != nil && errors.Is(err, s.ctx.Err()) {
+				err = s.ctx.Err()
+			}
+			s.fail(fmt.Errorf("%s %d: %w", role, index, err))
+			return
+		}
+		s.mu.Lock()
+		s.outs = append(s.outs, out)
+		s.mu.Unlock()
+	}()
+}
+
+// conn opens the parent's own end of side.
+func (s *session) conn(side int) (Conn, error) {
+	s.own[side] = true
+	files, err := dupFiles(s.lk.files[side])
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.tr.end(s.ctx, s.lk.specs[side], files)
+	if err != nil {
+		return nil, err
+	}
+	s.releases = append(s.releases, abortOnDone(s.ctx, c))
+	return c, nil
+}
+
+// open waits for n peers to be ready, then closes the parent's copies of
+// the descriptors it gave them (so a peer's death is end of file here),
+// starts the timed part and returns its start time.
+func (s *session) open(n int) (time.Time, error) {
+	t, err := s.ctl.open(s.ctx, uint32(n))
+	if err != nil {
+		return t, s.reason(err)
+	}
+	for side := range 2 {
+		if !s.own[side] {
+			for _, f := range s.lk.files[side] {
+				f.Close()
+			}
+		}
+	}
+	return t, nil
+}
+
+// waitDone waits for n parties to finish their timed part.
+func (s *session) waitDone(n int) (time.Time, error) {
+	t, err := s.ctl.waitDone(s.ctx, uint32(n))
+	return t, s.reason(err)
+}
+
+// reason turns a failure seen by the parent into the session's story: a
+// peer's own error, or the timeout.
+func (s *session) reason(err error) error {
+	if err == nil {
+		return nil
+	}
+	s.mu.Lock()
+	first := s.err
+	s.mu.Unlock()
+	if first != nil {
+		err = first
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("hung: no progress within %v; peers killed", s.c.Timeout)
+	}
+	return err
+}
+
+// finish waits for every peer and releases the session. It returns the
+// first failure of any party, or parentErr.
+func (s *session) finish(parentErr error) ([]peerOut, error) {
+	if parentErr != nil {
+		s.fail(parentErr)
+	}
+	s.wg.Wait()
+	for _, release := range s.releases {
+		release()
+	}
+	s.cancel()
+	err := s.lk.Close()
+	s.seg.Close()
+	s.mu.Lock()
+	first := s.err
+	s.mu.Unlock()
+	if first != nil {
+		return s.outs, s.reason(first)
+	}
+	return s.outs, err
+}
+
+// dupFiles duplicates files, so that each holder owns and closes its own.
+func dupFiles(files []*os.File) ([]*os.File, error) {
+	var out []*os.File
+	for _, f := range files {
+		fd, err := syscall.Dup(int(f.Fd()))
+		if err != nil {
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, fmt.Errorf("dup: %w", err)
+		}
+		syscall.CloseOnExec(fd)
+		out = append(out, os.NewFile(uintptr(fd), f.Name()))
+	}
+	return out, nil
+}

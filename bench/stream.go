@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// stream: the parent sends Ops messages one way; the child reads and checks
+// every one and then crosses the finish line. Time runs from the start
+// signal to the parent seeing the child finish, so it covers the sender's
+// writes, the transport, and the receiver's reads and checks. Batched
+// cases send Batch messages per call (one write of Batch×Size bytes, a
+// batched reserve/commit on a ring).
+
+const streamBatch = 32
+
+func init() {
+	roles["sink"] = sink
+	Register(Scenario{
+		Name:       "stream",
+		Doc:        "one-way messages from one process to another, every byte checked",
+		Kind:       Throughput,
+		Baselines:  []string{"os-pipe", "pipe-raw"},
+		Transports: append(transportNames(func(t *transport) bool { return !t.pingOnly }), "cpython-mp"),
+		Cases:      streamCases,
+		Run:        runStream,
+	})
+}
+
+// streamOps: enough messages to take a measurable time, fewer for big ones.
+func streamOps(size int, quick bool) int {
+	budget := 256 << 20 // bytes per case
+	ops := 200000
+	if quick {
+		budget, ops = 32<<20, 20000
+	}
+	return max(min(ops, budget/size), 16)
+}
+
+func streamCases(cfg Config) []Case {
+	var out []Case
+	for _, size := range sizesOr(cfg.Sizes, []int{64, 4 << 10, 64 << 10, 1 << 20}) {
+		ops := streamOps(size, cfg.Quick)
+		for _, name := range transportNames(func(t *transport) bool { return !t.pingOnly }) {
+			t := transports[name]
+			if t.maxSize > 0 && size > t.maxSize {
+				continue
+			}
+			for _, m := range modesOf(t) {
+				out = append(out, Case{Scenario: "stream", Transport: name, Mode: m, Size: size, Batch: 1, Ops: ops, Timeout: caseTimeout(cfg)})
+				if t.batch && size <= 4<<10 {
+					out = append(out, Case{Scenario: "stream", Transport: name, Mode: m, Size: size, Batch: streamBatch, Ops: ops, Timeout: caseTimeout(cfg)})
+				}
+			}
+		}
+		out = append(out, Case{Scenario: "stream", Transport: "cpython-mp", Size: size, Batch: 1, Ops: max(ops/4, 16), Timeout: caseTimeout(cfg)})
+	}
+	return out
+}
+
+func runStream(ctx context.Context, c Case) Result {
+	if c.Transport == "cpython-mp" {
+		return runPython(ctx, c)
+	}
+	c.Batch = max(c.Batch, 1)
+	c.Ops = (max(c.Ops, 1) + c.Batch - 1) / c.Batch * c.Batch
+	r := resultFor(c)
+	if reason := skipReason(c.Transport); reason != "" {
+		r.Note = "skipped: " + reason
+		return r
+	}
+	s, err := newSession(ctx, c)
+	if err != nil {
+		return r.failed(err)
+	}
+	d, perr := source(s)
+	if _, err := s.finish(perr); err != nil {
+		return r.failed(err)
+	}
+	throughput(&r, c.Ops, c.Size, d)
+	return r
+}
+
+// source is the parent's half: it sends on end A.
+func source(s *session) (time.Duration, error) {
+	c := s.c
+	s.spawn("sink", 0, 1)
+	conn, err := s.conn(0)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	buf := make([]byte, c.Size*c.Batch)
+	t0, err := s.open(1)
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i < c.Ops; i += c.Batch {
+		for j := range c.Batch {
+			m := buf[j*c.Size : (j+1)*c.Size]
+			fill(m, uint64(i+j))
+			if c.Corrupt == i+j+1 {
+				flip(m)
+			}
+		}
+		if err := conn.Send(buf); err != nil {
+			return 0, s.reason(err)
+		}
+	}
+	t1, err := s.waitDone(1)
+	if err != nil {
+		return 0, err
+	}
+	return t1.Sub(t0), nil
+}
+
+// sink is the child's half: it receives and checks on end B.
+func sink(ctx context.Context, e *peerEnv) (peerOut, error) {
+	c := e.Case
+	if c.Size < MinSize || c.Batch < 1 {
+		return peerOut{}, fmt.Errorf("bad case %s", c.Label())
+	}
+	buf := make([]byte, c.Size*c.Batch)
+	if err := e.ctl.arrive(ctx); err != nil {
+		return peerOut{}, err
+	}
+	for i := 0; i < c.Ops; i += c.Batch {
+		if err := e.Conn.Recv(buf); err != nil {
+			return peerOut{}, err
+		}
+		for j := range c.Batch {
+			if err := check(buf[j*c.Size:(j+1)*c.Size], uint64(i+j)); err != nil {
+				return peerOut{}, err
+			}
+		}
+	}
+	e.ctl.finish()
+	return peerOut{Count: c.Ops}, nil
+}
