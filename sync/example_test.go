@@ -165,3 +165,25 @@ func ExampleRWMutex() {
 	fmt.Println(rw.Unlock())
 	// Output: <nil>
 }
+
+func ExampleRLock() {
+	seg, _ := shm.Anonymous(1<<16, nil)
+	defer seg.Close()
+	r, _ := sync.NewRLock(seg, "r")
+	ctx := context.Background()
+	var visit func(depth int)
+	visit = func(depth int) { // recursive code re-enters through one handle
+		r.Lock(ctx)
+		defer r.Unlock()
+		if depth < 3 {
+			visit(depth + 1)
+		} else {
+			fmt.Println("depth", r.Depth())
+		}
+	}
+	visit(1)
+	fmt.Println("depth", r.Depth())
+	// Output:
+	// depth 3
+	// depth 0
+}
