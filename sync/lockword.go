@@ -153,6 +153,9 @@ func (l *lockWord) lockSlow(ctx context.Context, me uint64, sp *spinner) error {
 		}
 		timedOut, err := sleep(ctx, l.futex(), &l.Sleepers, uint32(old), n)
 		if err != nil {
+			if old&pidMask == 0 {
+				return fmt.Errorf("waiting for lock reserved for a starving waiter: %w", err)
+			}
 			return fmt.Errorf("waiting for lock held by %s: %w", describeOwner(old), err)
 		}
 		if timedOut || n%8 == 7 {
