@@ -36,3 +36,26 @@ func (r *Ring) adopt(nr *Ring) {
 	r.obj, r.h, r.data, r.mask, r.cap, r.mode = nr.obj, nr.h, nr.data, nr.mask, nr.cap, nr.mode
 	r.p, r.c = producer{r: r}, consumer{r: r}
 }
+
+// MarshalBinary encodes the queue as its handle.
+func (q *MPMC) MarshalBinary() ([]byte, error) { return q.obj.Handle().MarshalBinary() }
+
+// UnmarshalBinary attaches the queue a MarshalBinary encoding names.
+func (q *MPMC) UnmarshalBinary(b []byte) error {
+	var h shm.Handle
+	if err := h.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	nq, err := AttachMPMC(h)
+	if err != nil {
+		return err
+	}
+	q.adopt(nq)
+	return nil
+}
+
+func (q *MPMC) adopt(nq *MPMC) {
+	q.obj, q.h, q.parts, q.area = nq.obj, nq.h, nq.parts, nq.area
+	q.nslots, q.mask, q.slotSize, q.payload = nq.nslots, nq.mask, nq.slotSize, nq.payload
+	q.nparts, q.mode, q.local = nq.nparts, nq.mode, nq.local
+}

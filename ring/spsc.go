@@ -221,15 +221,20 @@ func (p *producer) tryReserve(n int) ([]byte, bool, error) {
 		}
 		if p.tail+pad+need-p.headCache > p.r.cap {
 			p.want = pad + need
+			if pad != 0 && p.tail+pad-p.headCache <= p.r.cap {
+				// The padding fits, the record after it does not yet:
+				// write the padding now so that the consumer can skip
+				// it and free the whole ring (else a record of nearly
+				// the ring's size would never fit).
+				p.pad(pad)
+				p.want = need
+			}
 			return nil, false, nil
 		}
 	}
 	d := p.r.data
 	if pad != 0 {
-		pos := p.tail & p.r.mask
-		binary.LittleEndian.PutUint32(d[pos:], uint32(pad-recHdr))
-		binary.LittleEndian.PutUint32(d[pos+4:], recPad)
-		p.tail += pad
+		p.pad(pad)
 	}
 	pos := p.tail & p.r.mask
 	binary.LittleEndian.PutUint32(d[pos:], uint32(n))
@@ -238,6 +243,14 @@ func (p *producer) tryReserve(n int) ([]byte, bool, error) {
 	p.recs++
 	p.bytes += uint64(n)
 	return d[pos+recHdr : pos+recHdr+uint64(n) : pos+recHdr+uint64(n)], true, nil
+}
+
+// pad writes a padding record of pad bytes (up to the end of the area).
+func (p *producer) pad(pad uint64) {
+	pos := p.tail & p.r.mask
+	binary.LittleEndian.PutUint32(p.r.data[pos:], uint32(pad-recHdr))
+	binary.LittleEndian.PutUint32(p.r.data[pos+4:], recPad)
+	p.tail += pad
 }
 
 // commit publishes every reserved record with one store of the tail.
@@ -293,10 +306,12 @@ func (p *producer) reserve(ctx context.Context, n int) ([]byte, error) {
 // must not be used after Commit.
 func (r *Ring) Reserve(ctx context.Context, n int) ([]byte, error) { return r.p.reserve(ctx, n) }
 
-// TryReserve is Reserve that never waits: ErrFull when there is no room.
+// TryReserve is Reserve that never waits: ErrFull when there is no room
+// (after committing what was reserved before, as a waiting Reserve would).
 func (r *Ring) TryReserve(n int) ([]byte, error) {
 	b, ok, err := r.p.tryReserve(n)
 	if err == nil && !ok {
+		r.p.commit() // as a Reserve that has to wait: publish padding and what came before
 		err = ErrFull
 	}
 	return b, err
@@ -325,6 +340,7 @@ func (r *Ring) TryWrite(p []byte) error {
 		return err
 	}
 	if !ok {
+		r.p.commit() // publish padding, if tryReserve wrote some
 		return ErrFull
 	}
 	copyChunked(b, p)

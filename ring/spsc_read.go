@@ -115,6 +115,9 @@ func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64
 			return nil, 0, io.EOF
 		}
 		if !wait {
+			if c.recs == 0 {
+				c.release() // padding skipped: give its room back
+			}
 			return nil, 0, ErrEmpty
 		}
 		// Free what was peeked, else a producer waiting for room and this

@@ -1,0 +1,39 @@
+package ring
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// The shared layouts are part of the format: pin them.
+func TestLayout(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"ringHdr", unsafe.Sizeof(ringHdr{}), 640},
+		{"ringHdr.prod", unsafe.Offsetof(ringHdr{}.prod), 128},
+		{"ringHdr.cons", unsafe.Offsetof(ringHdr{}.cons), 256},
+		{"ringHdr.dataWait", unsafe.Offsetof(ringHdr{}.dataWait), 384},
+		{"ringHdr.spaceWait", unsafe.Offsetof(ringHdr{}.spaceWait), 512},
+		{"ringHdr.closed", unsafe.Offsetof(ringHdr{}.closed), 20},
+		{"sideLine", unsafe.Sizeof(sideLine{}), 128},
+		{"waitLine", unsafe.Sizeof(waitLine{}), 128},
+		{"queueHdr", unsafe.Sizeof(queueHdr{}), 896},
+		{"queueHdr.enq", unsafe.Offsetof(queueHdr{}.enq), 128},
+		{"queueHdr.deq", unsafe.Offsetof(queueHdr{}.deq), 256},
+		{"queueHdr.dataWait", unsafe.Offsetof(queueHdr{}.dataWait), 384},
+		{"queueHdr.spaceWait", unsafe.Offsetof(queueHdr{}.spaceWait), 512},
+		{"queueHdr.unfinished", unsafe.Offsetof(queueHdr{}.unfinished), 640},
+		{"queueHdr.joinWait", unsafe.Offsetof(queueHdr{}.joinWait), 768},
+		{"queueHdr.closed", unsafe.Offsetof(queueHdr{}.closed), 36},
+		{"partEntry", unsafe.Sizeof(partEntry{}), 128},
+		{"partEntry.pPos", unsafe.Offsetof(partEntry{}.pPos), 16},
+		{"partEntry.cPos", unsafe.Offsetof(partEntry{}.cPos), 32},
+		{"pipeHdr", unsafe.Sizeof(pipeHdr{}), 128},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
