@@ -61,6 +61,9 @@ func (q *MPMC) tryGet(e *partEntry, buf []byte, fn func([]byte) error) (n int, o
 			q.free(e, pos, k)
 			continue
 		}
+		if hookAfterTake != nil {
+			hookAfterTake()
+		}
 		n, err = q.deliver(pos, k, int(ln), buf, fn)
 		q.free(e, pos, k)
 		e.out.Store(e.out.Load() + 1)

@@ -49,6 +49,9 @@ claim:
 			break
 		}
 	}
+	if hookAfterClaim != nil {
+		hookAfterClaim()
+	}
 	q.fill(pos, k, p)
 	if q.h.flags&flagJoinable != 0 {
 		q.h.unfinished.Add(1)

@@ -72,4 +72,3 @@ func TestPipeInProcess(t *testing.T) {
 		t.Fatal(s, err)
 	}
 }
-

@@ -1,0 +1,9 @@
+package ring
+
+// SetTestHooks installs functions run by MPMC puts right after claiming
+// their slots (before committing them), and by gets right after taking a
+// message (before freeing it), and by Ring producers after reserving; tests
+// use them to kill a process at exactly those points.
+func SetTestHooks(afterClaim, afterTake func()) {
+	hookAfterClaim, hookAfterTake = afterClaim, afterTake
+}

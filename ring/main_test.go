@@ -1,0 +1,13 @@
+package ring_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/shmkit/shmkit/process"
+)
+
+func TestMain(m *testing.M) {
+	process.Main()
+	os.Exit(m.Run())
+}
