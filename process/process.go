@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -68,6 +69,9 @@ var counter atomic.Int64
 // this process is inherited by the child. ctx bounds the start only; the
 // child runs until it returns, Terminate or Kill, or this process's death.
 func Start[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (*Process, error) {
+	if runtime.GOOS != "linux" {
+		return nil, fmt.Errorf("starting %s on %s: %w", t.name, runtime.GOOS, kernel.ErrUnsupported)
+	}
 	if os.Getenv(envTask) != "" && !dispatched {
 		return nil, ErrNoMain
 	}
