@@ -223,7 +223,7 @@ func (p *Process) err() error {
 		return ee
 	}
 	if ee.Code == exitOK && ee.Signal == 0 {
-		return fmt.Errorf("%s exited without running its task: %w", p.name, ErrNoMain)
+		return fmt.Errorf("%s exited with status 0 but sent no result (the task called os.Exit, or main does not call process.Main first): %w", p.name, ErrNoMain)
 	}
 	if ee.Signal == 0 && p.waitEr != nil && !errors.As(p.waitEr, new(*exec.ExitError)) {
 		ee.Message = p.waitEr.Error()

@@ -79,6 +79,10 @@ var (
 		time.Sleep(time.Hour)
 		return struct{}{}, nil
 	})
+	exits = process.RegisterFunc("test.exits", func(ctx context.Context) error {
+		os.Exit(0)
+		return nil
+	})
 	files = process.RegisterFunc("test.files", func(ctx context.Context) error {
 		fs := process.Files()
 		if len(fs) != 1 {
@@ -112,6 +116,13 @@ func TestChildErrorAndPanic(t *testing.T) {
 	_, err = process.Run(ctx, panics, "boom")
 	if !errors.As(err, &ee) || !ee.Panic || ee.Message != "boom" || !strings.Contains(ee.Stack, "goroutine") {
 		t.Fatalf("panic task: got %v", err)
+	}
+}
+
+func TestChildExitWithoutResult(t *testing.T) {
+	_, err := process.Run(ctxT(t), exits, struct{}{})
+	if !errors.Is(err, process.ErrNoMain) || !strings.Contains(err.Error(), "os.Exit") {
+		t.Fatalf("os.Exit in a task: %v", err)
 	}
 }
 
