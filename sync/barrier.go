@@ -38,10 +38,10 @@ type Barrier struct {
 type barrierLayout struct {
 	_         structs.HostLayout
 	State     uint32 // atomic
-	Sleepers  uint32 // atomic
+	W         waiters
 	Parties   uint32 // constant
 	LastReset uint32 // atomic: the generation Reset started (low 16 bits)
-	_         [shm.CacheLinePad - 16]byte
+	_         [shm.CacheLinePad - 20]byte
 }
 
 const (
@@ -129,7 +129,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 			// Last: start the next generation with no one arrived.
 			if atomic.CompareAndSwapUint32(&b.l.State, old, uint32(gen+1)<<16) {
 				atomic.StoreUint64(b.slot(gen, c), b.me)
-				wake(&b.l.State, &b.l.Sleepers, wakeAll)
+				wake(&b.l.State, &b.l.W, wakeAll)
 				return c, nil
 			}
 			continue
@@ -156,7 +156,7 @@ func (b *Barrier) await(ctx context.Context, gen uint16) error {
 		if s&brokenBit != 0 {
 			return fmt.Errorf("barrier %q: %w", b.obj.Name(), ErrBrokenBarrier)
 		}
-		timedOut, err := sleep(ctx, &b.l.State, &b.l.Sleepers, s, n)
+		timedOut, err := sleep(ctx, &b.l.State, &b.l.W, s, n)
 		if err != nil {
 			if b.breakGen(gen) {
 				return fmt.Errorf("barrier %q: %w: %w", b.obj.Name(), ErrBrokenBarrier, err)
@@ -180,7 +180,7 @@ func (b *Barrier) breakGen(gen uint16) bool {
 			return false
 		}
 		if s&brokenBit != 0 || atomic.CompareAndSwapUint32(&b.l.State, s, s|brokenBit) {
-			wake(&b.l.State, &b.l.Sleepers, wakeAll)
+			wake(&b.l.State, &b.l.W, wakeAll)
 			return true
 		}
 	}
@@ -224,7 +224,7 @@ func (b *Barrier) Reset() {
 	}
 	atomic.StoreUint32(&b.l.LastReset, uint32(gen+1))
 	atomic.StoreUint32(&b.l.State, uint32(gen+1)<<16)
-	wake(&b.l.State, &b.l.Sleepers, wakeAll)
+	wake(&b.l.State, &b.l.W, wakeAll)
 }
 
 // Abort breaks the barrier: waiting and later parties get ErrBrokenBarrier

@@ -30,12 +30,12 @@ type Cond struct {
 // condLayout: the lock, then the sequence word (the futex word of
 // waiters) on its own lines: lockers and signallers write different words.
 type condLayout struct {
-	_        structs.HostLayout
-	Lock     lockWord
-	_        [shm.CacheLinePad - LockSize]byte
-	Seq      uint32 // atomic: incremented by Signal and Broadcast
-	Sleepers uint32 // atomic
-	_        [shm.CacheLinePad - 8]byte
+	_    structs.HostLayout
+	Lock lockWord
+	_    [shm.CacheLinePad - LockSize]byte
+	Seq  uint32 // atomic: incremented by Signal and Broadcast
+	W    waiters
+	_    [shm.CacheLinePad - 12]byte
 }
 
 const condSize = 2 * shm.CacheLinePad
@@ -92,7 +92,7 @@ func (c *Cond) Wait(ctx context.Context) error {
 	}
 	var werr error
 	for n := 0; atomic.LoadUint32(&c.l.Seq) == seq; n++ {
-		if _, err := sleep(ctx, &c.l.Seq, &c.l.Sleepers, seq, n); err != nil {
+		if _, err := sleep(ctx, &c.l.Seq, &c.l.W, seq, n); err != nil {
 			werr = fmt.Errorf("cond %q wait: %w", c.obj.Name(), err)
 			break
 		}
@@ -107,13 +107,13 @@ func (c *Cond) Wait(ctx context.Context) error {
 // Signal wakes at least one process waiting in Wait, if any.
 func (c *Cond) Signal() {
 	atomic.AddUint32(&c.l.Seq, 1)
-	wake(&c.l.Seq, &c.l.Sleepers, 1)
+	wake(&c.l.Seq, &c.l.W, 1)
 }
 
 // Broadcast wakes every process waiting in Wait.
 func (c *Cond) Broadcast() {
 	atomic.AddUint32(&c.l.Seq, 1)
-	wake(&c.l.Seq, &c.l.Sleepers, wakeAll)
+	wake(&c.l.Seq, &c.l.W, wakeAll)
 }
 
 // Handle returns the shm handle of c's object.
@@ -138,7 +138,7 @@ func (c *Cond) UnmarshalBinary(b []byte) error {
 
 func (c *Cond) describe() string {
 	s := "lock " + c.l.Lock.describe()
-	if n := atomic.LoadUint32(&c.l.Sleepers); n != 0 {
+	if n := atomic.LoadUint32(&c.l.W.Sleepers); n != 0 {
 		s += fmt.Sprintf("; %d waiting", n)
 	}
 	return s

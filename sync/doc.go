@@ -36,7 +36,8 @@
 // context canceled without a deadline). A goroutine asleep in FUTEX_WAIT
 // holds its OS thread. Wakers call FUTEX_WAKE only when the object's
 // sleeper count says someone sleeps; a process killed while asleep leaves
-// that count one too high, which costs later wakers a futile system call.
+// that count one too high until a waker finds the kernel's queue empty and
+// lowers it (each such waker pays one futile system call).
 //
 // # Sharp edges
 //

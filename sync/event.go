@@ -16,8 +16,8 @@ import (
 // A waiter that sleeps through a Set followed at once by a Clear still
 // returns: Set also advances a generation counter, and Wait returns when
 // the flag is set or the generation moved. A process that dies inside Wait
-// leaves nothing behind but an extra count of sleepers, which costs the
-// next Set one futile FUTEX_WAKE.
+// leaves nothing behind but an extra count of sleepers, which the next Set
+// that finds no one asleep repairs.
 type Event struct {
 	obj *shm.Object
 	l   *eventLayout
@@ -25,10 +25,10 @@ type Event struct {
 
 // eventLayout: State is (generation << 1) | set; the futex word.
 type eventLayout struct {
-	_        structs.HostLayout
-	State    uint32 // atomic
-	Sleepers uint32 // atomic
-	_        [shm.CacheLinePad - 8]byte
+	_     structs.HostLayout
+	State uint32 // atomic
+	W     waiters
+	_     [shm.CacheLinePad - 12]byte
 }
 
 const eventSize = shm.CacheLinePad
@@ -66,7 +66,7 @@ func (e *Event) Set() {
 		// The generation moves with every Set, so a waiter that reads
 		// the word after a Set and a Clear still sees a change.
 		if atomic.CompareAndSwapUint32(&e.l.State, old, (old+2)|1) {
-			wake(&e.l.State, &e.l.Sleepers, wakeAll)
+			wake(&e.l.State, &e.l.W, wakeAll)
 			return
 		}
 	}
@@ -100,7 +100,7 @@ func (e *Event) Wait(ctx context.Context) error {
 		}
 	}
 	for n := 0; ; n++ {
-		if _, err := sleep(ctx, &e.l.State, &e.l.Sleepers, s, n); err != nil {
+		if _, err := sleep(ctx, &e.l.State, &e.l.W, s, n); err != nil {
 			return fmt.Errorf("waiting for event %q: %w", e.obj.Name(), err)
 		}
 		if atomic.LoadUint32(&e.l.State) != s {
@@ -131,7 +131,7 @@ func (e *Event) describe() string {
 	if s&1 != 0 {
 		st = "set"
 	}
-	if n := atomic.LoadUint32(&e.l.Sleepers); n != 0 {
+	if n := atomic.LoadUint32(&e.l.W.Sleepers); n != 0 {
 		st += fmt.Sprintf(", %d asleep", n)
 	}
 	return st

@@ -15,8 +15,7 @@ import (
 //
 //	offset  size  field
 //	0       8     Word: owner id and flags (atomic, 64-bit CAS)
-//	8       4     Sleepers: processes asleep in FUTEX_WAIT on Word (atomic)
-//	12      4     reserved, zero
+//	8       8     waiters: sleepers on Word, futile wakes (see wait.go)
 //
 // Word, little-endian, low half first (the low half is the futex word):
 //
@@ -29,14 +28,13 @@ import (
 //	bits 32..63  owner start time, low 32 bits (see identity.go)
 //
 // Acquiring is one CAS that writes pid and start time together, so a waiter
-// never sees a pid without its start time. Sleepers shares the line with
+// never sees a pid without its start time. The waiters share the line with
 // Word: both are written by the same contenders, and the unlocker reads
-// Sleepers right after writing Word.
+// the sleeper count right after writing Word.
 type lockWord struct {
-	_        structs.HostLayout
-	Word     uint64
-	Sleepers uint32
-	_        uint32
+	_    structs.HostLayout
+	Word uint64
+	W    waiters
 }
 
 // LockSize is the number of bytes a lock embedded in another object takes
@@ -151,7 +149,7 @@ func (l *lockWord) lockSlow(ctx context.Context, me uint64, sp *spinner) error {
 			atomic.CompareAndSwapUint64(&l.Word, old, old|starvingBit)
 			continue
 		}
-		timedOut, err := sleep(ctx, l.futex(), &l.Sleepers, uint32(old), n)
+		timedOut, err := sleep(ctx, l.futex(), &l.W, uint32(old), n)
 		if err != nil {
 			if old&pidMask == 0 {
 				return fmt.Errorf("waiting for lock reserved for a starving waiter: %w", err)
@@ -174,7 +172,7 @@ func (l *lockWord) unlock(me uint64) error { return l.unlockN(me, 1) }
 // unlockN is unlock waking n sleepers (RWMutex wakes every reader).
 func (l *lockWord) unlockN(me uint64, n int) error {
 	if atomic.CompareAndSwapUint64(&l.Word, me, 0) {
-		wake(l.futex(), &l.Sleepers, n)
+		wake(l.futex(), &l.W, n)
 		return nil
 	}
 	return l.unlockSlow(me, n)
@@ -194,11 +192,11 @@ func (l *lockWord) unlockSlow(me uint64, n int) error {
 			continue
 		}
 		if next == 0 {
-			wake(l.futex(), &l.Sleepers, n)
+			wake(l.futex(), &l.W, n)
 			return nil
 		}
 		// A starving waiter may not be the one FUTEX_WAKE picks: wake all.
-		wake(l.futex(), &l.Sleepers, wakeAll)
+		wake(l.futex(), &l.W, wakeAll)
 		if next == notRecoverable {
 			return fmt.Errorf("unlock: %w", ErrNotRecoverable)
 		}
@@ -218,7 +216,7 @@ func (l *lockWord) abandon(me uint64) error {
 			return err
 		}
 		if atomic.CompareAndSwapUint64(&l.Word, old, old&(inconsistentBit|starvingBit)) {
-			wake(l.futex(), &l.Sleepers, wakeAll)
+			wake(l.futex(), &l.W, wakeAll)
 			return nil
 		}
 	}
@@ -267,7 +265,7 @@ func (l *lockWord) describe() string {
 	if w&inconsistentBit != 0 {
 		s += ", inconsistent (previous owner died)"
 	}
-	if n := atomic.LoadUint32(&l.Sleepers); n != 0 {
+	if n := atomic.LoadUint32(&l.W.Sleepers); n != 0 {
 		s += fmt.Sprintf(", %d asleep", n)
 	}
 	return s

@@ -179,3 +179,36 @@ func TestOwnerDeadPidReused(t *testing.T) {
 		t.Fatalf("Lock = %v, want ErrOwnerDead", err)
 	}
 }
+
+// Sleepers counted by processes killed in FUTEX_WAIT are removed by the
+// wakers that find no one asleep.
+func TestSleeperCountHeals(t *testing.T) {
+	seg := newSeg(t)
+	m, _ := NewMutex(seg, "m")
+	atomic.StoreUint32(&m.lw.W.Sleepers, 3)
+	ctx := context.Background()
+	for range healAfter - 1 {
+		m.Lock(ctx)
+		m.Unlock()
+	}
+	if n := atomic.LoadUint32(&m.lw.W.Sleepers); n != 3 {
+		t.Fatalf("sleepers %d after %d futile wakes: healed too early", n, healAfter-1)
+	}
+	for range 2*healAfter + 1 {
+		m.Lock(ctx)
+		m.Unlock()
+	}
+	if n := atomic.LoadUint32(&m.lw.W.Sleepers); n != 0 {
+		t.Fatalf("sleepers %d after %d futile wakes", n, 3*healAfter)
+	}
+	// The same for another kind.
+	ev, _ := NewEvent(seg, "ev")
+	atomic.StoreUint32(&ev.l.W.Sleepers, 1)
+	for range healAfter {
+		ev.Set()
+		ev.Clear()
+	}
+	if n := atomic.LoadUint32(&ev.l.W.Sleepers); n != 0 {
+		t.Fatalf("event sleepers %d", n)
+	}
+}

@@ -40,13 +40,13 @@ const MaxReaders = 64
 // while readers leave (every RUnlock increments it); the reader slots, each
 // the id of a process holding a read lock, 0 when free.
 type rwLayout struct {
-	_             structs.HostLayout
-	W             lockWord
-	_             [shm.CacheLinePad - LockSize]byte
-	Drain         uint32 // atomic
-	DrainSleepers uint32 // atomic
-	_             [shm.CacheLinePad - 8]byte
-	Readers       [MaxReaders]uint64 // atomic
+	_       structs.HostLayout
+	W       lockWord
+	_       [shm.CacheLinePad - LockSize]byte
+	Drain   uint32 // atomic
+	DrainW  waiters
+	_       [shm.CacheLinePad - 12]byte
+	Readers [MaxReaders]uint64 // atomic
 }
 
 const rwSize = 2*shm.CacheLinePad + 8*MaxReaders
@@ -94,7 +94,7 @@ func (rw *RWMutex) Lock(ctx context.Context) error {
 		if rw.readersGone(n > 0) {
 			return dead
 		}
-		if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainSleepers, d, n); err != nil {
+		if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainW, d, n); err != nil {
 			rw.l.W.abandon(rw.me)
 			return fmt.Errorf("rwmutex %q: waiting for readers: %w", rw.obj.Name(), err)
 		}
@@ -191,7 +191,7 @@ func (rw *RWMutex) RLock(ctx context.Context) error {
 				rw.release(i) // a writer came: let it go first
 			} else {
 				d := atomic.LoadUint32(&rw.l.Drain)
-				if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainSleepers, d, n); err != nil {
+				if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainW, d, n); err != nil {
 					return fmt.Errorf("rwmutex %q: waiting for a reader slot: %w", rw.obj.Name(), err)
 				}
 				continue
@@ -202,7 +202,7 @@ func (rw *RWMutex) RLock(ctx context.Context) error {
 				continue
 			}
 		}
-		timedOut, err := sleep(ctx, rw.l.W.futex(), &rw.l.W.Sleepers, uint32(w), n)
+		timedOut, err := sleep(ctx, rw.l.W.futex(), &rw.l.W.W, uint32(w), n)
 		if err != nil {
 			return fmt.Errorf("rwmutex %q: waiting for writer %s: %w", rw.obj.Name(), describeOwner(w), err)
 		}
@@ -242,7 +242,7 @@ func (rw *RWMutex) claim() int {
 func (rw *RWMutex) release(i int) {
 	atomic.StoreUint64(&rw.l.Readers[i], 0)
 	atomic.AddUint32(&rw.l.Drain, 1)
-	wake(&rw.l.Drain, &rw.l.DrainSleepers, wakeAll)
+	wake(&rw.l.Drain, &rw.l.DrainW, wakeAll)
 }
 
 // RUnlock releases one read lock held by this process; ErrNotOwner if it
@@ -254,7 +254,7 @@ func (rw *RWMutex) RUnlock() error {
 		i := (start + k) % MaxReaders
 		if atomic.LoadUint64(&rw.l.Readers[i]) == rw.me && atomic.CompareAndSwapUint64(&rw.l.Readers[i], rw.me, 0) {
 			atomic.AddUint32(&rw.l.Drain, 1)
-			wake(&rw.l.Drain, &rw.l.DrainSleepers, wakeAll)
+			wake(&rw.l.Drain, &rw.l.DrainW, wakeAll)
 			return nil
 		}
 	}

@@ -27,11 +27,11 @@ type Semaphore struct {
 
 // semLayout: Count is the futex word; Max is written once at creation.
 type semLayout struct {
-	_        structs.HostLayout
-	Count    uint32 // atomic: units available
-	Sleepers uint32 // atomic
-	Max      uint32 // the bound; constant
-	_        [shm.CacheLinePad - 12]byte
+	_     structs.HostLayout
+	Count uint32 // atomic: units available
+	W     waiters
+	Max   uint32 // the bound; constant
+	_     [shm.CacheLinePad - 16]byte
 }
 
 const semSize = shm.CacheLinePad
@@ -105,7 +105,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	}
 	s.sp.lost()
 	for n := 0; ; n++ {
-		if _, err := sleep(ctx, &s.l.Count, &s.l.Sleepers, 0, n); err != nil {
+		if _, err := sleep(ctx, &s.l.Count, &s.l.W, 0, n); err != nil {
 			return fmt.Errorf("acquiring semaphore %q: %w", s.obj.Name(), err)
 		}
 		if s.TryAcquire() {
@@ -125,7 +125,7 @@ func (s *Semaphore) Release() error {
 			return fmt.Errorf("semaphore %q at its bound %d: %w", s.obj.Name(), max, ErrOverflow)
 		}
 		if atomic.CompareAndSwapUint32(&s.l.Count, c, c+1) {
-			wake(&s.l.Count, &s.l.Sleepers, 1)
+			wake(&s.l.Count, &s.l.W, 1)
 			return nil
 		}
 	}
@@ -156,7 +156,7 @@ func (s *Semaphore) UnmarshalBinary(b []byte) error {
 
 func (s *Semaphore) describe() string {
 	st := fmt.Sprintf("%d/%d available", atomic.LoadUint32(&s.l.Count), atomic.LoadUint32(&s.l.Max))
-	if n := atomic.LoadUint32(&s.l.Sleepers); n != 0 {
+	if n := atomic.LoadUint32(&s.l.W.Sleepers); n != 0 {
 		st += fmt.Sprintf(", %d asleep", n)
 	}
 	return st

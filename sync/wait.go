@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"runtime"
+	"structs"
 	"sync/atomic"
 	"time"
 
@@ -81,7 +82,7 @@ func backoff(n int) time.Duration {
 // add) before FUTEX_WAIT re-reads the word in the kernel; a waker stores
 // the word and then loads the count. Either the waker sees the sleeper and
 // wakes it, or the kernel sees the new word and does not sleep.
-func sleep(ctx context.Context, addr, sleepers *uint32, val uint32, n int) (timedOut bool, err error) {
+func sleep(ctx context.Context, addr *uint32, w *waiters, val uint32, n int) (timedOut bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -93,9 +94,9 @@ func sleep(ctx context.Context, addr, sleepers *uint32, val uint32, n int) (time
 		}
 		d = min(d, left)
 	}
-	atomic.AddUint32(sleepers, 1)
+	atomic.AddUint32(&w.Sleepers, 1)
 	err = kernel.FutexWait(addr, val, d)
-	atomic.AddUint32(sleepers, ^uint32(0))
+	w.leave()
 	if err == kernel.ErrTimeout {
 		return true, ctx.Err()
 	}
@@ -105,11 +106,59 @@ func sleep(ctx context.Context, addr, sleepers *uint32, val uint32, n int) (time
 	return false, ctx.Err()
 }
 
+// waiters is the part of every object that tells wakers whether to call
+// FUTEX_WAKE: 8 bytes, next to the futex word they serve.
+//
+//	offset  size  field
+//	0       4     Sleepers: processes in (or entering) FUTEX_WAIT (atomic)
+//	4       4     Futile: consecutive wakes that found no one asleep (atomic)
+type waiters struct {
+	_        structs.HostLayout
+	Sleepers uint32
+	Futile   uint32
+}
+
+// healAfter is the number of consecutive futile wakes after which a waker
+// believes one counted sleeper is a dead process (see wake).
+const healAfter = 16
+
+// leave takes a sleeper out of the count, which never goes below zero
+// (see wake for why it may already be lower than the truth).
+func (w *waiters) leave() {
+	for {
+		c := atomic.LoadUint32(&w.Sleepers)
+		if c == 0 || atomic.CompareAndSwapUint32(&w.Sleepers, c, c-1) {
+			return
+		}
+	}
+}
+
 // wake wakes up to n sleepers on addr if the sleeper count says any sleep.
 // It pairs with the count increment in sleep: callers store the word first.
-func wake(addr, sleepers *uint32, n int) {
-	if atomic.LoadUint32(sleepers) != 0 {
-		kernel.FutexWake(addr, n) // an error here leaves sleepers to their timeout
+//
+// The count heals itself. A process killed while asleep never takes itself
+// out of the count, and without repair every later waker would pay a
+// futile FUTEX_WAKE forever. A single futile wake proves nothing: a live
+// waiter may be between its increment and FUTEX_WAIT. But healAfter
+// futile wakes in a row (any wake that finds a sleeper resets the streak)
+// mean a counted sleeper is not in the kernel's queue for a long while: the
+// waker then lowers the count by one. Should that one be alive after all,
+// it is not lost: leave stops at zero, and its FUTEX_WAIT has a timeout.
+func wake(addr *uint32, w *waiters, n int) {
+	c := atomic.LoadUint32(&w.Sleepers)
+	if c == 0 {
+		return
+	}
+	woken, err := kernel.FutexWake(addr, n)
+	switch {
+	case err != nil: // leaves the sleepers to their timeouts
+	case woken > 0:
+		if atomic.LoadUint32(&w.Futile) != 0 {
+			atomic.StoreUint32(&w.Futile, 0)
+		}
+	case atomic.AddUint32(&w.Futile, 1) >= healAfter:
+		atomic.StoreUint32(&w.Futile, 0)
+		atomic.CompareAndSwapUint32(&w.Sleepers, c, c-1)
 	}
 }
 
