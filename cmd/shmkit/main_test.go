@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
+	shmsync "github.com/shmkit/shmkit/sync"
 )
 
 func TestMain(m *testing.M) {
@@ -65,6 +68,34 @@ func TestLsInspectRm(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(shm.Dir, name)); !os.IsNotExist(err) {
 		t.Fatalf("still there after rm: %v", err)
+	}
+}
+
+func TestInspectLiveState(t *testing.T) {
+	name := segName(t, "kinds")
+	s, err := shm.Create(name, 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := ring.NewRing(s, "jobs", &ring.Options{Capacity: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Write(context.Background(), []byte("queued")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := shmsync.NewMutex(s, "lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Lock(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI("inspect", name)
+	if code != 0 || !strings.Contains(out, "ring") || !strings.Contains(out, "in 1 out 0") ||
+		!strings.Contains(out, "mutex") || !strings.Contains(out, strconv.Itoa(os.Getpid())) {
+		t.Fatalf("inspect: %d\n%s", code, out)
 	}
 }
 
