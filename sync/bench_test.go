@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,4 +127,54 @@ func bench2Proc(b *testing.B, mode int) {
 		b.ReportMetric(float64(b.N+r.n)/elapsed.Seconds(), "incr/s")
 		b.ReportMetric(float64(r.n)/float64(b.N+r.n), "peer-share")
 	}
+}
+
+// BenchmarkMutexWait3Proc: two peer processes hammer the lock while this
+// one takes it b.N times, pausing briefly between; it reports how long
+// each Lock waited (p50, p99, max): what the starvation guard bounds when
+// three processes share two cores.
+func BenchmarkMutexWait3Proc(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(b)
+	m := must[*sync.Mutex](b)(sync.NewMutex(seg, "m"))
+	ctl := must[*shm.Object](b)(seg.Alloc("ctl", ctlWords*8, 128))
+	w := must[[]uint64](b)(words(ctl.Handle()))
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := process.Run(ctx, hammer, peerArg{m, ctl.Handle(), modeHammer})
+			errs <- err
+		}()
+	}
+	for atomic.LoadUint64(&w[ctlReady]) == 0 {
+		time.Sleep(100 * time.Microsecond)
+	}
+	waits := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	atomic.StoreUint64(&w[ctlGo], 1)
+	for range b.N {
+		t0 := time.Now()
+		if err := m.Lock(ctx); err != nil {
+			b.Fatal(err)
+		}
+		waits = append(waits, time.Since(t0))
+		w[ctlCounter]++
+		m.Unlock()
+		for range 100 { // let the peers in
+			atomic.LoadUint64(&w[ctlReady])
+		}
+	}
+	atomic.StoreUint64(&w[ctlStop], 1)
+	b.StopTimer()
+	for range 2 {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	slices.Sort(waits)
+	q := func(f float64) float64 { return float64(waits[int(f*float64(len(waits)-1))].Nanoseconds()) }
+	b.ReportMetric(q(0.5), "p50-ns")
+	b.ReportMetric(q(0.99), "p99-ns")
+	b.ReportMetric(q(1), "max-ns")
 }
