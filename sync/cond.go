@@ -104,6 +104,18 @@ func (c *Cond) Wait(ctx context.Context) error {
 	return werr
 }
 
+// WaitFor waits until pred, called with the lock held, returns true:
+// Python's wait_for. The caller holds the lock, and holds it again when
+// WaitFor returns, with nil once pred is true or Wait's error otherwise.
+func (c *Cond) WaitFor(ctx context.Context, pred func() bool) error {
+	for !pred() {
+		if err := c.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Signal wakes at least one process waiting in Wait, if any.
 func (c *Cond) Signal() {
 	atomic.AddUint32(&c.l.Seq, 1)

@@ -143,9 +143,7 @@ func ExampleCond() {
 		close(done)
 	}()
 	c.Lock(ctx)
-	for flag.Bytes()[0] == 0 {
-		c.Wait(ctx)
-	}
+	c.WaitFor(ctx, func() bool { return flag.Bytes()[0] != 0 })
 	c.Unlock()
 	<-done
 	fmt.Println("ready")
