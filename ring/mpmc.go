@@ -123,7 +123,16 @@ func AttachMPMC(h shm.Handle) (*MPMC, error) {
 // read from shared memory afterwards can move a slot or entry outside the
 // object.
 func mpmcFrom(obj *shm.Object) (*MPMC, error) {
-	b := obj.Bytes()
+	q, err := mpmcBytes(obj.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	q.obj, q.local = obj, localFor(obj)
+	return q, nil
+}
+
+// mpmcBytes validates a queue in b; the caller sets obj and local.
+func mpmcBytes(b []byte) (*MPMC, error) {
 	if len(b) < queueHdrSize {
 		return nil, corrupt("queue of %d bytes", len(b))
 	}
@@ -139,12 +148,11 @@ func mpmcFrom(obj *shm.Object) (*MPMC, error) {
 	}
 	pEnd := queueHdrSize + int(nparts)*partSize
 	q := &MPMC{
-		obj: obj, h: h, parts: b[queueHdrSize:pEnd:pEnd],
+		h: h, parts: b[queueHdrSize:pEnd:pEnd],
 		area:   b[pEnd : pEnd+int(nslots*slotSize) : pEnd+int(nslots*slotSize)],
 		nslots: nslots, mask: nslots - 1, slotSize: slotSize, payload: slotSize - slotHdr,
 		nparts: int(nparts), mode: Mode(h.mode & 1),
 	}
-	q.local = localFor(obj)
 	return q, nil
 }
 
@@ -330,7 +338,7 @@ func (q *MPMC) claimEntry() (int, error) {
 		e.cPos.Store(noPos)
 		return i, nil
 	}
-	return 0, fmt.Errorf("queue %q: %d entries: %w", q.obj.Name(), q.nparts, ErrTooManyParticipants)
+	return 0, fmt.Errorf("queue of %d participant entries: %w", q.nparts, ErrTooManyParticipants)
 }
 
 // alive reports whether the entry's owner runs (this process counts).

@@ -32,6 +32,9 @@ func (q *MPMC) tryGet(e *partEntry, buf []byte, fn func([]byte) error) (n int, o
 				}
 				return 0, false, false, pos, sv, nil
 			}
+			if q.h.deq.Load() == pos {
+				return 0, false, false, 0, 0, corrupt("queue slot %d: seq %d at dequeue position %d", pos&q.mask, sv, pos)
+			}
 			continue // deq moved on
 		}
 		sl := q.slot(pos)

@@ -84,3 +84,5 @@ const (
 	tombLen   = ^uint32(0)
 	rescueBit = uint64(1) << 63
 )
+
+func asQueueHdr(b []byte) *queueHdr { return (*queueHdr)(unsafe.Pointer(&b[0])) }

@@ -41,6 +41,11 @@ claim:
 			if sv&rescueBit != 0 || int64(sv-(pos+i)) < 0 {
 				return false, pos + i, sv, nil
 			}
+			if q.h.enq.Load() == pos {
+				// A slot ahead of an unmoved enq: never so in a sound
+				// queue (claims move enq first).
+				return false, 0, 0, corrupt("queue slot %d: seq %d at enqueue position %d", (pos+i)&q.mask, sv, pos)
+			}
 			continue claim // enq moved on
 		}
 		e.pSpan.Store(k)

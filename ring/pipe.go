@@ -70,11 +70,22 @@ func NewPipe(seg *shm.Segment, name string, duplex bool, opts *Options) (c1, c2 
 
 // pipeFrom validates a pipe object and builds its rings.
 func pipeFrom(obj *shm.Object) (*pipe, error) {
-	b := obj.Bytes()
+	p, err := pipeBytes(obj.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	p.obj = obj
+	return p, nil
+}
+
+func asPipeHdr(b []byte) *pipeHdr { return (*pipeHdr)(unsafe.Pointer(&b[0])) }
+
+// pipeBytes validates a pipe in b; the caller sets obj.
+func pipeBytes(b []byte) (*pipe, error) {
 	if len(b) < pipeHdrSize {
 		return nil, corrupt("pipe of %d bytes", len(b))
 	}
-	h := (*pipeHdr)(unsafe.Pointer(&b[0]))
+	h := asPipeHdr(b)
 	capacity, duplex := h.capacity, h.duplex
 	if h.magic != pipeMagic || h.version != pipeVersion || duplex > 1 {
 		return nil, corrupt("pipe header magic %#x version %d", h.magic, h.version)
@@ -85,7 +96,7 @@ func pipeFrom(obj *shm.Object) (*pipe, error) {
 		return nil, corrupt("pipe capacity %d in %d bytes", capacity, len(b))
 	}
 	rs := int(capacity) + ringHdrSize
-	p := &pipe{obj: obj}
+	p := &pipe{}
 	var err error
 	if p.a, err = ringFrom(nil, b[pipeHdrSize:pipeHdrSize+rs:pipeHdrSize+rs]); err != nil {
 		return nil, err
