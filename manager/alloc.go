@@ -83,11 +83,64 @@ func (t *table) classSize(c uint32) uint64 { return t.l.classes[c-1] }
 
 func (t *table) freeHead(c uint32) *uint64 { return u64(t.b, freeOff+uint64(c-1)*128) }
 
-// alloc returns a block of the class for size, from its free list or else
-// freshly carved; ErrFull when the arena has no room. The block's Class is
-// set; the rest of its header is the caller's to write.
-func (t *table) alloc(size uint64) (uint32, error) {
+// cached is a block kept by this process for stripe reuse: replacing a
+// value then costs no CAS on a free-list head that every process shares.
+// Cached blocks are allocated as far as other processes know (leaked, if
+// this process dies); Reclaim and Clear bump the table's generation, which
+// drops every process's cache, since they rebuild the free lists from what
+// the chains reach and may hand a cached block to someone else.
+//
+// Only the holder of the stripe's lock touches its entry: plain fields,
+// in go:norace functions because the race detector cannot see that the
+// lock (in shared memory) orders them.
+type cached struct {
+	gen   uint64
+	idx   uint32
+	class uint32
+}
+
+// freeCached frees block idx of class c from stripe si (whose lock the
+// caller holds): into this process's cache for the stripe if empty, else
+// onto the shared free list.
+//
+//go:norace
+func (t *table) freeCached(si uint64, idx, c uint32) {
+	ca := &t.cache[si]
+	gen := atomic.LoadUint64(u64(t.b, genOff))
+	if ca.idx == 0 || ca.gen != gen {
+		*ca = cached{gen: gen, idx: idx, class: c}
+		return
+	}
+	t.free(idx, c)
+}
+
+// takeCached returns this process's cached block of class c for stripe si
+// (whose lock the caller holds), or 0.
+//
+//go:norace
+func (t *table) takeCached(si uint64, c uint32) uint32 {
+	ca := &t.cache[si]
+	if ca.idx == 0 || ca.class != c {
+		return 0
+	}
+	idx := ca.idx
+	ca.idx = 0
+	if ca.gen != atomic.LoadUint64(u64(t.b, genOff)) {
+		return 0 // Reclaim or Clear gave it to the free lists
+	}
+	return idx
+}
+
+// alloc returns a block of the class for size for stripe si (whose lock
+// the caller holds): the one this process cached for the stripe, else one
+// from the class's free list, else one freshly carved; ErrFull when the
+// arena has no room. The block's Class is set; the rest of its header is
+// the caller's to write.
+func (t *table) alloc(size uint64, si uint64) (uint32, error) {
 	c := t.classFor(size)
+	if idx := t.takeCached(si, c); idx != 0 {
+		return idx, nil
+	}
 	if idx, err := t.pop(c); idx != 0 || err != nil {
 		return idx, err
 	}

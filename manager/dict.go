@@ -126,27 +126,28 @@ func (d *LocalDict) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // GetAppend appends key's value to dst (for callers that reuse a buffer)
 // and reports whether key is present; absent, it returns dst unchanged.
 func (d *LocalDict) GetAppend(ctx context.Context, key string, dst []byte) ([]byte, bool, error) {
-	var ok bool
-	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
-		if ok = sl.found; ok {
-			dst = append(dst, sl.value()...)
-		}
-		return nil
-	})
-	return dst, ok, err
+	return d.t.getAppend(ctx, bytesOf(key), dst)
 }
 
 // Contains reports whether key is present.
 func (d *LocalDict) Contains(ctx context.Context, key string) (bool, error) {
-	var ok bool
-	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error { ok = sl.found; return nil })
-	return ok, err
+	return d.t.contains(ctx, bytesOf(key))
 }
 
 // Set sets key to a copy of val. ErrFull (no room) and ErrTooLarge leave
 // the table as it was.
 func (d *LocalDict) Set(ctx context.Context, key string, val []byte) error {
-	return d.t.with(ctx, bytesOf(key), func(sl *slot) error { return sl.put(val) })
+	k := bytesOf(key)
+	if err := d.t.checkKey(k); err != nil {
+		return err
+	}
+	h := d.t.hash(k)
+	for try := 0; ; try++ {
+		err := d.t.set(ctx, h, k, val)
+		if retry, err := d.t.afterFull(ctx, err, try); !retry {
+			return err
+		}
+	}
 }
 
 // Delete removes key and reports whether it was present.

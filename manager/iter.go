@@ -176,7 +176,7 @@ func (t *table) setMany(ctx context.Context, items map[string][]byte) error {
 			reserved++
 		}
 		p.size = blockSizeFor(uint64(len(p.key)), uint64(len(items[p.key])))
-		if p.idx, err = t.alloc(p.size); err != nil {
+		if p.idx, err = t.alloc(p.size, t.stripeOf(p.h)); err != nil {
 			p.idx = 0
 			undo()
 			return err

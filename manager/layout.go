@@ -15,7 +15,7 @@ import (
 //	0           128         tableHeader: parameters, written once by init
 //	128         128         Live: entries in the table (atomic)
 //	256         128         Cursor: next uncarved arena byte; Dirty (atomic)
-//	384         64×128      free-list heads, one per size class (atomic)
+//	384         C×128       free-list heads, one per size class (atomic)
 //	stripesOff  S×128       stripes: lock, entry count, bytes in use
 //	bucketsOff  4×B         bucket heads: block index of the first entry
 //	arenaOff    arenaSize   blocks (entries and free blocks), 16-byte units
@@ -46,7 +46,8 @@ type stripe struct {
 	Count uint64 // entries in the stripe's buckets; written under Lock
 	Bytes uint64 // block bytes of those entries; written under Lock
 	Frees uint64 // blocks freed by this stripe, ever (see reclaimMayHelp)
-	_     [shm.CacheLinePad - lockSize - 24]byte
+	Seq   uint32 // += 2 before every free of a block of the stripe (read.go)
+	_     [shm.CacheLinePad - lockSize - 28]byte
 }
 
 const (
@@ -57,9 +58,9 @@ const (
 	cursorOff         = 256
 	dirtyOff          = 264 // 1 after a lock was taken over from the dead, until Reclaim
 	reclaimedFreesOff = 272 // sum of the stripes' Frees at the last Reclaim
+	genOff            = 280 // bumped by Reclaim and Clear: drops blocks cached in processes
 	freeOff           = 384
 	maxClasses        = 64
-	stripesOff        = freeOff + maxClasses*shm.CacheLinePad
 
 	stripeSize = shm.CacheLinePad
 
@@ -82,8 +83,8 @@ type params struct {
 // layout is where everything lives, computed from params.
 type layout struct {
 	params
-	bucketsOff, arenaOff, size uint64
-	classes                    []uint64 // block size of class i+1
+	stripesOff, bucketsOff, arenaOff, size uint64
+	classes                                []uint64 // block size of class i+1
 }
 
 func (p params) check() error {
@@ -111,23 +112,24 @@ func computeLayout(p params) (layout, error) {
 		return layout{}, err
 	}
 	l := layout{params: p}
-	l.bucketsOff = stripesOff + p.stripes*stripeSize
-	l.arenaOff = alignUp(l.bucketsOff+4*p.buckets, shm.CacheLinePad)
-	l.size = l.arenaOff + p.arenaSize
 	l.classes = sizeClasses(blockSizeFor(p.maxKey, p.maxValue))
 	if len(l.classes) > maxClasses {
 		return layout{}, fmt.Errorf("%d size classes: over %d", len(l.classes), maxClasses)
 	}
+	l.stripesOff = freeOff + uint64(len(l.classes))*shm.CacheLinePad
+	l.bucketsOff = l.stripesOff + p.stripes*stripeSize
+	l.arenaOff = alignUp(l.bucketsOff+4*p.buckets, shm.CacheLinePad)
+	l.size = l.arenaOff + p.arenaSize
 	return l, nil
 }
 
-func (l *layout) stripeOff(i uint64) uint64 { return stripesOff + i*stripeSize }
+func (l *layout) stripeOff(i uint64) uint64 { return l.stripesOff + i*stripeSize }
 
 func alignUp(n, a uint64) uint64 { return (n + a - 1) &^ (a - 1) }
 
 // readParams reads the parameters of the table header in b.
 func readParams(b []byte) (params, error) {
-	if len(b) < stripesOff {
+	if len(b) < freeOff {
 		return params{}, fmt.Errorf("table of %d bytes: too small: %w", len(b), ErrCorrupt)
 	}
 	h := (*tableHeader)(unsafePointer(&b[0]))

@@ -141,6 +141,8 @@ func (t *table) reclaimLocked() error {
 		}
 		end = u.off + u.size
 	}
+	// Readers may be in any block: tell them; drop every process's cache.
+	t.bumpAll()
 	// Empty the free lists, then refill them with the gaps.
 	for c := range uint32(len(t.l.classes)) {
 		head := t.freeHead(c + 1)
@@ -197,6 +199,7 @@ func (t *table) clearLocked() {
 	for b := range t.l.buckets {
 		atomic.StoreUint32(t.bucket(b), 0)
 	}
+	t.bumpAll()
 	for c := range uint32(len(t.l.classes)) {
 		head := t.freeHead(c + 1)
 		atomic.StoreUint64(head, (atomic.LoadUint64(head)>>32+1)<<32)
@@ -210,4 +213,13 @@ func (t *table) clearLocked() {
 	atomic.StoreUint64(u64(t.b, liveOff), 0)
 	atomic.StoreUint64(u64(t.b, reclaimedFreesOff), t.frees())
 	atomic.StoreUint32(u32(t.b, dirtyOff), 0)
+}
+
+// bumpAll moves every stripe's Seq (optimistic readers retry) and the
+// generation (cached blocks are dropped); every stripe lock is held.
+func (t *table) bumpAll() {
+	for i := range t.l.stripes {
+		atomic.AddUint32(&t.stripe(i).Seq, 2)
+	}
+	atomic.AddUint64(u64(t.b, genOff), 1)
 }

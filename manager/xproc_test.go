@@ -250,3 +250,53 @@ func freeBytes(t *testing.T, tb *table) int {
 	}
 	return int(n)
 }
+
+// TestReadsNeverTorn reads (lock-free) while two processes rewrite the same
+// keys with values of changing sizes, so blocks are freed and reused under
+// the readers: every value read must be whole.
+func TestReadsNeverTorn(t *testing.T) {
+	ctx := testCtx(t)
+	const size = 512
+	d := newTestDict(t, &DictOptions{Entries: 256, Bytes: 1 << 20, MaxValue: size, Stripes: 2})
+	var ps []*process.Process
+	for range 2 {
+		p, err := process.Start(ctx, writer, writerArg{D: d, Size: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	defer func() {
+		for _, p := range ps {
+			p.Kill()
+			<-p.Done()
+		}
+	}()
+	deadline := time.Now().Add(time.Second)
+	var reads, found int
+	for time.Now().Before(deadline) {
+		for i := range 100 {
+			k := fmt.Sprint("k", i)
+			v, ok, err := d.Get(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reads++
+			if ok {
+				found++
+				for _, c := range v {
+					if c != v[0] {
+						t.Fatalf("%s: torn value %v", k, v)
+					}
+				}
+			}
+		}
+		if v, ok, _ := d.Get(ctx, "hot"); ok {
+			checkWhole(t, "hot", v, size)
+		}
+	}
+	t.Logf("%d reads, %d found", reads, found)
+	if found == 0 {
+		t.Fatal("the writers wrote nothing")
+	}
+}
