@@ -168,3 +168,53 @@ func TestUpdateAfterLockHolderKilled(t *testing.T) {
 		t.Fatalf("value %d", c.Load())
 	}
 }
+
+// Writers killed at random moments, mid-Store for some: readers never see
+// a torn value, and later writers take the lock over.
+func TestValueWritersKilled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	v := must[*value.Value[pattern]](t)(value.New(newSeg(t), "p", makePattern(0)))
+	type arg = struct {
+		V    *value.Value[pattern]
+		From uint64
+		N    uint64
+	}
+	var writers [2]*process.Process
+	next := uint64(1)
+	startWriter := func(i int) {
+		p, err := process.Start(ctx, writePatterns, arg{v, next, 1 << 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+		writers[i] = p
+		next += 1 << 40
+	}
+	startWriter(0)
+	startWriter(1)
+	reads := 0
+	for round := range 10 {
+		deadline := time.Now().Add(time.Duration(3+round) * time.Millisecond)
+		for time.Now().Before(deadline) {
+			if x := v.Load(); !x.ok() {
+				t.Fatalf("torn read after %d reads: %+v", reads, x)
+			}
+			reads++
+		}
+		writers[round%2].Kill()
+		writers[round%2].Join(ctx)
+		startWriter(round % 2)
+	}
+	before := v.Seq()
+	for v.Seq() == before { // the replacements still make progress
+		if err := ctx.Err(); err != nil {
+			t.Fatal("no write after the kills:", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if x := v.Load(); !x.ok() {
+		t.Fatalf("torn at the end: %+v", x)
+	}
+	t.Logf("%d reads, %d writes", reads, v.Seq())
+}
