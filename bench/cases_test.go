@@ -47,3 +47,93 @@ func TestEveryCase(t *testing.T) {
 		}
 	}
 }
+
+// corruptionCaught reports whether note tells of a failed payload check
+// (Go's ErrCorrupt, or the CPython script's words for it).
+func corruptionCaught(note string) bool {
+	for _, s := range []string{ErrCorrupt.Error(), "payload differs", "wrong sequence"} {
+		if strings.Contains(note, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCorruptionCaught flips one byte of one message, through the Corrupt
+// hook, in every scenario over every transport, and checks the run fails
+// its payload check instead of reporting figures.
+func TestCorruptionCaught(t *testing.T) {
+	for _, s := range Scenarios() {
+		seen := map[string]bool{}
+		for _, c := range tinyCases(s) {
+			if seen[c.TransportLabel()] || c.Size > 4096 {
+				continue // one size per transport and mode is enough
+			}
+			seen[c.TransportLabel()] = true
+			c.Corrupt = 3
+			t.Run(s.Name+"/"+c.Label(), func(t *testing.T) {
+				r := RunCase(context.Background(), c)
+				if strings.HasPrefix(r.Note, "skipped:") {
+					t.Skip(r.Note)
+				}
+				if !r.Failed || !corruptionCaught(r.Note) {
+					t.Fatalf("flipped byte not caught: failed=%v note=%q", r.Failed, r.Note)
+				}
+				if r.NsPerOp != 0 || r.MsgsPerS != 0 || r.P50Ns != 0 {
+					t.Fatalf("a failed case reports figures: %+v", r)
+				}
+			})
+		}
+	}
+}
+
+// TestCheckCatchesEveryByte flips each byte of a message in turn.
+func TestCheckCatchesEveryByte(t *testing.T) {
+	for _, size := range []int{8, 9, 64, 4096} {
+		p := make([]byte, size)
+		fill(p, 12345)
+		if err := check(p, 12345); err != nil {
+			t.Fatalf("size %d: clean message fails: %v", size, err)
+		}
+		if err := check(p, 12346); err == nil {
+			t.Fatalf("size %d: message passes as the next one", size)
+		}
+		for i := range p {
+			p[i] ^= 1
+			if err := check(p, 12345); err == nil {
+				t.Fatalf("size %d: flipped byte %d not caught", size, i)
+			}
+			p[i] ^= 1
+		}
+	}
+	a, b := make([]byte, 64), make([]byte, 64)
+	fill(a, 1)
+	fill(b, 2)
+	if string(a[8:]) == string(b[8:]) {
+		t.Fatal("consecutive messages carry the same payload")
+	}
+}
+
+// TestHungPeerKilled: a child that stops answering is killed at the case's
+// bound and the result says so.
+func TestHungPeerKilled(t *testing.T) {
+	for _, k := range []struct{ sc, tr string }{{"pingpong", "pipe-raw"}, {"stream", "shm-spsc"}, {"pingpong", "go-chan"}} {
+		sc, tr := k.sc, k.tr
+		{
+			t.Run(sc+"/"+tr, func(t *testing.T) {
+				c := Case{Scenario: sc, Transport: tr, Size: 64, Batch: 1, Ops: 100, Timeout: 1500 * time.Millisecond, Hang: true}
+				if tr == "shm-spsc" {
+					c.Mode = "blocking"
+				}
+				start := time.Now()
+				r := RunCase(context.Background(), c)
+				if !r.Failed || !strings.Contains(r.Note, "hung") || !strings.Contains(r.Note, "killed") {
+					t.Fatalf("hang not reported: failed=%v note=%q", r.Failed, r.Note)
+				}
+				if d := time.Since(start); d > 30*time.Second {
+					t.Fatalf("hung case took %v to end", d)
+				}
+			})
+		}
+	}
+}

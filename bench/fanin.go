@@ -26,21 +26,12 @@ const (
 func init() {
 	roles["produce"] = produce
 	roles["consume"] = consume
-	Register(Scenario{
-		Name:       "fanin",
-		Doc:        "2 producer and 2 consumer processes on one channel, 64 B, exactly once",
-		Kind:       Throughput,
-		Baselines:  []string{"os-pipe", "pipe-raw"},
-		Transports: append(transportNames(func(t *transport) bool { return t.fanin }), "cpython-mp"),
-		Cases:      faninCases,
-		Run:        runFanin,
-	})
 }
 
 func faninCases(cfg Config) []Case {
-	ops := 200000
+	ops := 1000000
 	if cfg.Quick {
-		ops = 20000
+		ops = 200000
 	}
 	var out []Case
 	for _, size := range sizesOr(cfg.Sizes, []int{64}) {

@@ -12,23 +12,14 @@ import (
 
 func init() {
 	roles["echo"] = echo
-	Register(Scenario{
-		Name:       "pingpong",
-		Doc:        "round trip of one message and its answer between two processes",
-		Kind:       Latency,
-		Baselines:  []string{"os-pipe", "pipe-raw"},
-		Transports: append(transportNames(func(t *transport) bool { return true }), "cpython-mp"),
-		Cases:      pingpongCases,
-		Run:        runPingpong,
-	})
 }
 
 func warmups(ops int) int { return min(ops/4+1, 500) }
 
 func pingpongCases(cfg Config) []Case {
-	ops := 20000
+	ops := 100000
 	if cfg.Quick {
-		ops = 2000
+		ops = 20000
 	}
 	var out []Case
 	for _, size := range sizesOr(cfg.Sizes, []int{8, 64}) {
@@ -112,6 +103,10 @@ func echo(ctx context.Context, e *peerEnv) (peerOut, error) {
 		return peerOut{}, err
 	}
 	buf := make([]byte, c.Size)
+	if c.Hang {
+		<-ctx.Done() // a child's context never ends: it waits to be killed
+		return peerOut{}, ctx.Err()
+	}
 	n := warmups(c.Ops) + c.Ops
 	for i := range n {
 		if err := e.Conn.Recv(buf); err != nil {

@@ -81,6 +81,11 @@ func runPython(ctx context.Context, c Case) Result {
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
 	}
+	c.Ops = max(c.Ops, 1)
+	if c.Scenario == "fanin" {
+		c.Ops = (c.Ops + faninProducers - 1) / faninProducers * faninProducers
+	}
+	r.Ops = c.Ops
 	cmd := exec.CommandContext(ctx, interp, script, c.Scenario, itoa(c.Size), itoa(c.Ops), itoa(c.Corrupt))
 	// Kill the whole process group: the script's own children too.
 	cmd.SysProcAttr = pgidAttr()
@@ -93,9 +98,9 @@ func runPython(ctx context.Context, c Case) Result {
 		return r.failed(fmt.Errorf("hung: no result within %v; killed", c.Timeout))
 	}
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-			msg = msg[i+1:]
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(stderr.String(), "\n", "; ")), " ")
+		if len(msg) > 400 {
+			msg = msg[:400] + "…"
 		}
 		return r.failed(fmt.Errorf("%w: %s", err, msg))
 	}

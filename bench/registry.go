@@ -24,6 +24,9 @@ type Case struct {
 	// Corrupt is a test hook: when > 0, the sender flips a byte of message
 	// number Corrupt-1 after writing it, and the run must fail its check.
 	Corrupt int
+	// Hang is a test hook: the child peer stops answering (pingpong,
+	// stream), so the case must end at Timeout with its peers killed.
+	Hang bool
 }
 
 // Label is the case's name below its scenario: transport[-mode]/size[xbatch].

@@ -81,7 +81,7 @@ type session struct {
 
 	wg       sync.WaitGroup
 	mu       sync.Mutex
-	err      error // the first failure of any party
+	errs     []error // the failures of peers, in order
 	outs     []peerOut
 	own      [2]bool  // sides the parent holds (their files stay open)
 	releases []func() // stop aborting the parent's own ends
@@ -119,13 +119,11 @@ func newSession(ctx context.Context, c Case) (*session, error) {
 	return s, nil
 }
 
-// fail records err as the session's failure (the first one wins) and
-// cancels the session, aborting every other party.
+// fail records a peer's failure and cancels the session, aborting every
+// other party.
 func (s *session) fail(err error) {
 	s.mu.Lock()
-	if s.err == nil {
-		s.err = err
-	}
+	s.errs = append(s.errs, err)
 	s.mu.Unlock()
 	s.cancel()
 }
@@ -201,42 +199,69 @@ func (s *session) waitDone(n int) (time.Time, error) {
 	return t, s.reason(err)
 }
 
-// reason turns a failure seen by the parent into the session's story: a
-// peer's own error, or the timeout.
+// reason turns a failure seen by the parent into the session's story:
+// the timeout when the case ran out of time, else a peer's own failure
+// when one has been reported (the parent's read often fails only because
+// the peer died), else err.
 func (s *session) reason(err error) error {
 	if err == nil {
 		return nil
 	}
-	s.mu.Lock()
-	first := s.err
-	s.mu.Unlock()
-	if first != nil {
-		err = first
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("hung: no progress within %v; peers killed", s.c.Timeout)
+	}
+	if p := s.peerErr(); p != nil {
+		return p
 	}
 	return err
 }
 
+// peerErr returns the first failure of a peer that was not merely its
+// cancellation by the session.
+func (s *session) peerErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.errs {
+		if !errors.Is(e, context.Canceled) {
+			return e
+		}
+	}
+	return nil
+}
+
 // finish waits for every peer and releases the session. It returns the
-// first failure of any party, or parentErr.
+// case's failure: the timeout, a peer's own error, or parentErr (the
+// parent's half failed; the peers are then cancelled).
 func (s *session) finish(parentErr error) ([]peerOut, error) {
 	if parentErr != nil {
-		s.fail(parentErr)
+		// A read or write that failed here usually means a peer died: give
+		// the peers a moment to report why before cancelling them, so the
+		// note names the cause rather than the end of file it caused.
+		if !errors.Is(parentErr, ErrCorrupt) {
+			waitTimeout(&s.wg, 2*time.Second)
+		}
+		s.cancel()
 	}
 	s.wg.Wait()
 	for _, release := range s.releases {
 		release()
 	}
+	timedOut := errors.Is(s.ctx.Err(), context.DeadlineExceeded)
 	s.cancel()
 	err := s.lk.Close()
 	s.seg.Close()
 	s.mu.Lock()
-	first := s.err
+	failed := len(s.errs) > 0
 	s.mu.Unlock()
-	if first != nil {
-		return s.outs, s.reason(first)
+	switch {
+	case timedOut && (failed || parentErr != nil):
+		return s.outs, fmt.Errorf("hung: no progress within %v; peers killed", s.c.Timeout)
+	case s.peerErr() != nil:
+		return s.outs, s.peerErr()
+	case parentErr != nil:
+		return s.outs, parentErr
+	case failed:
+		return s.outs, s.errs[0]
 	}
 	return s.outs, err
 }
@@ -256,4 +281,19 @@ func dupFiles(files []*os.File) ([]*os.File, error) {
 		out = append(out, os.NewFile(uintptr(fd), f.Name()))
 	}
 	return out, nil
+}
+
+// waitTimeout waits for wg, at most d.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }

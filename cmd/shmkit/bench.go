@@ -1,13 +1,218 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shmkit/shmkit/bench"
 )
 
-// benchMain is a placeholder until the bench suite lands: it says so and
-// fails, rather than pretending to measure.
+const benchUsage = `usage: shmkit bench [flags]
+
+Runs shmkit's benchmark suite: every scenario over every transport, peers in
+separate processes, every byte checked, each result beside its baseline from
+the same run (the faster of os-pipe and pipe-raw; CPython for the scenarios
+that compare with it).
+
+flags:
+`
+
+// benchMain runs `shmkit bench ARGS...` and returns the exit code: 0 after a
+// run (failed cases are reported in their notes), 1 when the results could
+// not be written, 2 for bad flags, names, sizes or output paths — found
+// before anything runs.
 func benchMain(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "shmkit bench: the benchmark suite is not built yet")
-	return 1
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "fewer operations and sizes: a whole run in about a minute on 2 cores")
+	only := fs.String("only", "", "scenarios to run, comma-separated (`scenario[,scenario]`)")
+	transports := fs.String("transports", "", "transports to run, comma-separated (`a,b`)")
+	sizes := fs.String("sizes", "", "message sizes, comma-separated, with optional K or M suffix (`64,4K,1M`)")
+	jsonPath := fs.String("json", "", "also write the results as JSON to `FILE`")
+	plotDir := fs.String("plot", "", "also write SVG charts into `DIR`")
+	list := fs.Bool("list", false, "print the scenarios and transports, then exit")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, benchUsage)
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nscenarios: %s\ntransports: %s\n", strings.Join(scenarioNames(), ", "), strings.Join(bench.TransportNames(), ", "))
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "shmkit bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *list {
+		fmt.Fprintf(stdout, "scenarios: %s\ntransports: %s\n", strings.Join(scenarioNames(), ", "), strings.Join(bench.TransportNames(), ", "))
+		return 0
+	}
+	opts := bench.Options{Config: bench.Config{Quick: *quick}, Only: splitList(*only), Transports: splitList(*transports)}
+	var err error
+	if opts.Sizes, err = parseSizes(*sizes); err != nil {
+		fmt.Fprintf(stderr, "shmkit bench: --sizes: %v\n", err)
+		return 2
+	}
+	if err := opts.Validate(); err != nil {
+		fmt.Fprintf(stderr, "shmkit bench: %v\n", err)
+		return 2
+	}
+	if len(opts.Plan()) == 0 {
+		fmt.Fprintln(stderr, "shmkit bench: nothing to run: no scenario has those transports")
+		return 2
+	}
+	var jsonFile *os.File
+	if *jsonPath != "" {
+		if jsonFile, err = os.OpenFile(*jsonPath, os.O_WRONLY|os.O_CREATE, 0o644); err != nil {
+			fmt.Fprintf(stderr, "shmkit bench: --json: %v\n", err)
+			return 2
+		}
+		defer jsonFile.Close()
+	}
+	if *plotDir != "" {
+		if err := checkWritableDir(*plotDir); err != nil {
+			fmt.Fprintf(stderr, "shmkit bench: --plot: %v\n", err)
+			return 2
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	defer bench.CleanupPython()
+	if isTerminal(stderr) {
+		start := time.Now()
+		opts.Progress = func(i, n int, c bench.Case) {
+			fmt.Fprintf(stderr, "\r\x1b[K[%d/%d %s] %s/%s", i+1, n, time.Since(start).Round(time.Second), c.Scenario, c.Label())
+		}
+		defer fmt.Fprint(stderr, "\r\x1b[K")
+	}
+	rep, err := bench.Run(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "shmkit bench: %v\n", err)
+		return 2
+	}
+	if opts.Progress != nil {
+		fmt.Fprint(stderr, "\r\x1b[K")
+	}
+	fmt.Fprintf(stdout, "shmkit bench%s — %s\n", flagsLine(args), time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	bench.WriteTable(stdout, rep)
+	code := 0
+	if jsonFile != nil {
+		if err := writeJSON(jsonFile, rep); err != nil {
+			fmt.Fprintf(stderr, "shmkit bench: writing %s: %v\n", *jsonPath, err)
+			code = 1
+		}
+	}
+	if *plotDir != "" {
+		files, err := bench.WritePlots(*plotDir, rep)
+		if err != nil {
+			fmt.Fprintf(stderr, "shmkit bench: %v\n", err)
+			code = 1
+		}
+		for _, f := range files {
+			fmt.Fprintf(stdout, "wrote %s\n", f)
+		}
+	}
+	return code
+}
+
+func flagsLine(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return " " + strings.Join(args, " ")
+}
+
+func scenarioNames() []string {
+	var out []string
+	for _, s := range bench.Scenarios() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// parseSizes reads "64,4K,1M" (K and M are powers of two; KiB, MiB too).
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range splitList(s) {
+		num, mul := strings.ToUpper(f), 1
+		for _, u := range []struct {
+			suffix string
+			mul    int
+		}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}} {
+			if strings.HasSuffix(num, u.suffix) {
+				num, mul = strings.TrimSuffix(num, u.suffix), u.mul
+				break
+			}
+		}
+		n, err := strconv.Atoi(num)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("bad size %q", f)
+		}
+		if n > bench.MaxSize/mul || n*mul < bench.MinSize {
+			return nil, fmt.Errorf("size %q: must be %d B..%d MiB", f, bench.MinSize, bench.MaxSize>>20)
+		}
+		out = append(out, n*mul)
+	}
+	return out, nil
+}
+
+func checkWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".shmkit-bench-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(filepath.Clean(f.Name()))
+}
+
+func writeJSON(f *os.File, rep bench.Report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(append(b, '\n'), 0); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// isTerminal reports whether w is a character device (a terminal), where a
+// progress line that rewrites itself belongs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

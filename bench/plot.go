@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// WritePlots writes SVG charts of rep into dir (created if missing) and
+// returns the files written:
+//
+//	stream-throughput.svg  bytes/s by message size, one line per transport
+//	                       (memcpy's line is the physical limit); log-log
+//	pingpong-latency.svg   p50 and p99 round trip by transport, per size;
+//	                       log scale
+func WritePlots(dir string, rep Report) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var files []string
+	if p := throughputPlot(rep); p != nil {
+		f := filepath.Join(dir, "stream-throughput.svg")
+		if err := p.Save(9*vg.Inch, 6*vg.Inch, f); err != nil {
+			return files, fmt.Errorf("writing %s: %w", f, err)
+		}
+		files = append(files, f)
+	}
+	if p := latencyPlot(rep); p != nil {
+		f := filepath.Join(dir, "pingpong-latency.svg")
+		if err := p.Save(9*vg.Inch, 6*vg.Inch, f); err != nil {
+			return files, fmt.Errorf("writing %s: %w", f, err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+func plotLabel(r Result) string {
+	l := label(r)
+	if r.Batch > 1 {
+		l += fmt.Sprintf(" batch %d", r.Batch)
+	}
+	return l
+}
+
+func throughputPlot(rep Report) *plot.Plot {
+	lines := map[string]plotter.XYs{}
+	var order []string
+	for _, r := range rep.Results {
+		if (r.Scenario != "stream" && r.Scenario != "memcpy") || r.Failed || r.BytesPerS <= 0 || r.Size <= 0 {
+			continue
+		}
+		l := plotLabel(r)
+		if r.Scenario == "memcpy" {
+			l = "memcpy (limit)"
+			if r.Mode != "" {
+				l = "memcpy " + r.Mode
+			}
+		}
+		if _, ok := lines[l]; !ok {
+			order = append(order, l)
+		}
+		lines[l] = append(lines[l], plotter.XY{X: float64(r.Size), Y: r.BytesPerS})
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	p := plot.New()
+	p.Title.Text = "stream throughput by message size (" + rep.Machine.CPU + ")"
+	p.X.Label.Text = "message size (bytes)"
+	p.Y.Label.Text = "bytes/s (every byte checked)"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Add(plotter.NewGrid())
+	var vs []any
+	for _, l := range order {
+		xy := lines[l]
+		sort.Slice(xy, func(i, j int) bool { return xy[i].X < xy[j].X })
+		vs = append(vs, l, xy)
+	}
+	if err := plotutil.AddLinePoints(p, vs...); err != nil {
+		return nil
+	}
+	return p
+}
+
+func latencyPlot(rep Report) *plot.Plot {
+	var names []string
+	index := map[string]int{}
+	type key struct {
+		size int
+		p99  bool
+	}
+	series := map[key]plotter.XYs{}
+	var sizes []int
+	for _, r := range rep.Results {
+		if r.Scenario != "pingpong" || r.Failed || r.P50Ns <= 0 {
+			continue
+		}
+		l := label(r)
+		if _, ok := index[l]; !ok {
+			index[l] = len(names)
+			names = append(names, l)
+		}
+		if _, ok := series[key{r.Size, false}]; !ok {
+			sizes = append(sizes, r.Size)
+		}
+		x := float64(index[l])
+		series[key{r.Size, false}] = append(series[key{r.Size, false}], plotter.XY{X: x, Y: r.P50Ns})
+		series[key{r.Size, true}] = append(series[key{r.Size, true}], plotter.XY{X: x, Y: r.P99Ns})
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	p := plot.New()
+	p.Title.Text = "ping-pong round trip by transport (" + rep.Machine.CPU + ")"
+	p.Y.Label.Text = "round trip (ns)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.NominalX(names...)
+	p.X.Tick.Label.Rotation = 0.6
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	for i, size := range sizes {
+		for _, p99 := range []bool{false, true} {
+			xy := series[key{size, p99}]
+			for j := range xy {
+				xy[j].X += (float64(i) - float64(len(sizes)-1)/2) * 0.2
+			}
+			sc, err := plotter.NewScatter(xy)
+			if err != nil {
+				continue
+			}
+			sc.GlyphStyle.Color = plotutil.Color(i)
+			sc.GlyphStyle.Radius = vg.Points(4)
+			sc.GlyphStyle.Shape = draw.CircleGlyph{}
+			name := fmt.Sprintf("p50, %s", fmtSize(size))
+			if p99 {
+				sc.GlyphStyle.Shape = draw.TriangleGlyph{}
+				sc.GlyphStyle.Color = fade(plotutil.Color(i))
+				name = fmt.Sprintf("p99, %s", fmtSize(size))
+			}
+			p.Add(sc)
+			p.Legend.Add(name, sc)
+		}
+	}
+	return p
+}
+
+func fade(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 128}
+}

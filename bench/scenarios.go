@@ -1,0 +1,41 @@
+package bench
+
+// The suite's own scenarios, registered in display order; later packages'
+// scenarios follow them.
+func init() {
+	Register(Scenario{
+		Name:       "pingpong",
+		Doc:        "round trip of one message and its answer between two processes",
+		Kind:       Latency,
+		Baselines:  []string{"os-pipe", "pipe-raw"},
+		Transports: append(transportNames(func(t *transport) bool { return true }), "cpython-mp"),
+		Cases:      pingpongCases,
+		Run:        runPingpong,
+	})
+	Register(Scenario{
+		Name:       "stream",
+		Doc:        "one-way messages from one process to another, every byte checked",
+		Kind:       Throughput,
+		Baselines:  []string{"os-pipe", "pipe-raw"},
+		Transports: append(transportNames(func(t *transport) bool { return !t.pingOnly }), "cpython-mp"),
+		Cases:      streamCases,
+		Run:        runStream,
+	})
+	Register(Scenario{
+		Name:       "fanin",
+		Doc:        "2 producer and 2 consumer processes on one channel, 64 B, exactly once",
+		Kind:       Throughput,
+		Baselines:  []string{"os-pipe", "pipe-raw"},
+		Transports: append(transportNames(func(t *transport) bool { return t.fanin }), "cpython-mp"),
+		Cases:      faninCases,
+		Run:        runFanin,
+	})
+	Register(Scenario{
+		Name:       "memcpy",
+		Doc:        "single-process copy bandwidth: the limit for large messages",
+		Kind:       Throughput,
+		Transports: []string{"memcpy"},
+		Cases:      memcpyCases,
+		Run:        runMemcpy,
+	})
+}
