@@ -72,7 +72,7 @@ func backoff(n int) time.Duration {
 }
 
 // sleep waits on addr while it holds val, for at most backoff(n) and not
-// past ctx's deadline, counting itself in *sleepers meanwhile so that
+// past ctx's deadline, counting itself in w.Sleepers meanwhile so that
 // wakers know to call FUTEX_WAKE. It reports whether the sleep ended by
 // timeout (the caller then checks liveness) and ctx's error once ctx is
 // done. A nil result with timedOut false means "woken or the word changed":
@@ -90,7 +90,8 @@ func sleep(ctx context.Context, addr *uint32, w *waiters, val uint32, n int) (ti
 	if dl, ok := ctx.Deadline(); ok {
 		left := time.Until(dl)
 		if left <= 0 {
-			return false, ctx.Err()
+			// The deadline passed; ctx.Err may lag until its timer fires.
+			return false, context.DeadlineExceeded
 		}
 		d = min(d, left)
 	}
