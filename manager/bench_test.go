@@ -32,6 +32,7 @@ type benchArg struct {
 	Addr       string     // remote
 	Set        bool
 	N, ID, All int
+	Goroutines int // > 1: the ops split among that many goroutines sharing d
 }
 
 func benchKey(i int) string { return "key" + strconv.Itoa(i%benchKeys) }
@@ -69,12 +70,26 @@ var benchChild = process.Register("manager.bench", func(ctx context.Context, a b
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
+	g := max(a.Goroutines, 1)
+	errs := make(chan error, g)
+	start := time.Now()
+	for w := range g {
+		go func() { errs <- benchLoop(ctx, d, a, keys, w, a.N/g) }()
+	}
+	for range g {
+		if err := <-errs; err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+})
+
+func benchLoop(ctx context.Context, d Dict, a benchArg, keys []string, w, n int) error {
 	val := make([]byte, benchValue)
 	var buf []byte
 	ld, local := d.(*LocalDict)
-	start := time.Now()
-	for i := range a.N {
-		k := keys[(i*7+a.ID*511)%benchKeys]
+	for i := range n {
+		k := keys[(i*7+a.ID*511+w*131)%benchKeys]
 		var err error
 		switch {
 		case a.Set:
@@ -95,11 +110,11 @@ var benchChild = process.Register("manager.bench", func(ctx context.Context, a b
 			}
 		}
 		if err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return time.Since(start), nil
-})
+	return nil
+}
 
 // runDict runs n operations per process and returns the aggregate rate.
 func runDict(tb testing.TB, mode string, set bool, n int) float64 {
@@ -117,7 +132,12 @@ func runDict(tb testing.TB, mode string, set bool, n int) float64 {
 		d.Set(ctx, benchKey(i), make([]byte, benchValue))
 	}
 	arg := benchArg{D: d, Set: set, N: n, All: benchProcs}
-	if mode == "remote" {
+	if mode == "remote-pipelined" {
+		arg.Goroutines = 16
+		arg.N = n / 16 * 16
+		n = arg.N
+	}
+	if strings.HasPrefix(mode, "remote") {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			tb.Fatal(err)
@@ -211,7 +231,7 @@ func runCPython(tb testing.TB, set bool, n int) float64 {
 // Manager().dict(); compare only numbers from one run.
 func BenchmarkDict(b *testing.B) {
 	for _, op := range []string{"get", "set"} {
-		for _, mode := range []string{"local", "remote", "cpython"} {
+		for _, mode := range []string{"local", "remote", "remote-pipelined", "cpython"} {
 			b.Run(mode+"/"+op, func(b *testing.B) {
 				var rate float64
 				if mode == "cpython" {
@@ -241,11 +261,14 @@ func BenchmarkDictRatio(b *testing.B) {
 			py := runCPython(b, set, 20000)
 			local := runDict(b, "local", set, 2000000)
 			remote := runDict(b, "remote", set, 50000)
+			piped := runDict(b, "remote-pipelined", set, 400000)
 			b.ReportMetric(py, "cpython-"+op+"-ops/s")
 			b.ReportMetric(local, "local-"+op+"-ops/s")
 			b.ReportMetric(remote, "remote-"+op+"-ops/s")
+			b.ReportMetric(piped, "remote16-"+op+"-ops/s")
 			b.ReportMetric(local/py, "local-"+op+"-x")
 			b.ReportMetric(remote/py, "remote-"+op+"-x")
+			b.ReportMetric(piped/py, "remote16-"+op+"-x")
 		}
 	}
 }

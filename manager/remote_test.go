@@ -238,3 +238,74 @@ func TestFrameRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %v %v", f, err)
 	}
 }
+
+// TestRemotePipelined: many goroutines share one Client; their replies
+// come back to the right callers, and a call whose context ends does not
+// disturb the others.
+func TestRemotePipelined(t *testing.T) {
+	ctx := testCtx(t)
+	_, addr := startServer(t, nil)
+	d := dialDict(t, addr)
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				k := fmt.Sprint(g, "-", i%10)
+				v := []byte(fmt.Sprint(g, "/", i))
+				if err := d.Set(ctx, k, v); err != nil {
+					t.Error(err)
+					return
+				}
+				got, ok, err := d.Get(ctx, k)
+				if err != nil || !ok || !bytes.Equal(got, v) {
+					t.Errorf("Get %s = %q %v %v, want %q", k, got, ok, err, v)
+					return
+				}
+				if err := d.Update(ctx, "count", func(old []byte, ok bool) ([]byte, bool) {
+					n := 0
+					fmt.Sscan(string(old), &n)
+					return []byte(fmt.Sprint(n + 1)), true
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%25 == 0 {
+					cctx, cancel := context.WithCancel(ctx)
+					cancel()
+					if _, _, err := d.Get(cctx, k); !errors.Is(err, context.Canceled) {
+						t.Errorf("Get with a canceled context: %v", err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if v, _, err := d.Get(ctx, "count"); err != nil || string(v) != "1600" {
+		t.Fatalf("count = %s %v, want 1600", v, err)
+	}
+}
+
+// TestRemoteReconnect: after the connection breaks, the next call dials
+// again.
+func TestRemoteReconnect(t *testing.T) {
+	ctx := testCtx(t)
+	_, addr := startServer(t, nil)
+	d := dialDict(t, addr)
+	if err := d.Set(ctx, "a", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	d.c.mu.Lock()
+	d.c.cn.conn.Close() // as if the network dropped it
+	d.c.mu.Unlock()
+	var err error
+	for range 3 { // the first call may see the broken connection
+		if _, _, err = d.Get(ctx, "a"); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("Get after the connection broke: %v", err)
+	}
+}
