@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"image/color"
+	"math"
+	"strings"
 	"os"
 	"path/filepath"
 	"sort"
@@ -55,15 +57,15 @@ func throughputPlot(rep Report) *plot.Plot {
 	lines := map[string]plotter.XYs{}
 	var order []string
 	for _, r := range rep.Results {
-		if (r.Scenario != "stream" && r.Scenario != "memcpy") || r.Failed || r.BytesPerS <= 0 || r.Size <= 0 {
+		if (r.Scenario != "stream" && r.Scenario != "memcpy") || r.Failed || r.BytesPerS <= 0 || r.Size <= 0 || r.Batch > 1 {
 			continue
 		}
 		l := plotLabel(r)
 		if r.Scenario == "memcpy" {
-			l = "memcpy (limit)"
 			if r.Mode != "" {
-				l = "memcpy " + r.Mode
+				continue
 			}
+			l = "memcpy (the limit)"
 		}
 		if _, ok := lines[l]; !ok {
 			order = append(order, l)
@@ -74,12 +76,14 @@ func throughputPlot(rep Report) *plot.Plot {
 		return nil
 	}
 	p := plot.New()
-	p.Title.Text = "stream throughput by message size (" + rep.Machine.CPU + ")"
-	p.X.Label.Text = "message size (bytes)"
-	p.Y.Label.Text = "bytes/s (every byte checked)"
+	p.Title.Text = "one-way stream, unbatched, every byte checked (" + rep.Machine.CPU + ")"
+	p.X.Label.Text = "message size"
+	p.Y.Label.Text = "throughput"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = sizeTicks{}
+	p.Y.Tick.Marker = rateTicks{unit: "B/s"}
 	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
 	p.Add(plotter.NewGrid())
 	var vs []any
 	for _, l := range order {
@@ -123,14 +127,15 @@ func latencyPlot(rep Report) *plot.Plot {
 	}
 	p := plot.New()
 	p.Title.Text = "ping-pong round trip by transport (" + rep.Machine.CPU + ")"
-	p.Y.Label.Text = "round trip (ns)"
+	p.Y.Label.Text = "round trip"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = nsTicks{}
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = 0.6
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.YOffs = -vg.Points(12)
 	for i, size := range sizes {
 		for _, p99 := range []bool{false, true} {
 			xy := series[key{size, p99}]
@@ -160,4 +165,48 @@ func latencyPlot(rep Report) *plot.Plot {
 func fade(c color.Color) color.Color {
 	r, g, b, _ := c.RGBA()
 	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 128}
+}
+
+// decades returns the powers of ten from below min to above max.
+func decades(min, max float64) []float64 {
+	var out []float64
+	for v := math.Pow(10, math.Floor(math.Log10(min))); v <= max*1.0001; v *= 10 {
+		out = append(out, v)
+	}
+	return out
+}
+
+// sizeTicks marks powers of two in bytes: 64 B, 1 KiB…
+type sizeTicks struct{}
+
+func (sizeTicks) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	for v := 1.0; v <= max*1.0001; v *= 4 {
+		if v >= min/1.0001 {
+			out = append(out, plot.Tick{Value: v, Label: fmtSize(int(v))})
+		}
+	}
+	return out
+}
+
+// rateTicks marks decades of a rate: 100 MB/s, 1 GB/s…
+type rateTicks struct{ unit string }
+
+func (t rateTicks) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	for _, v := range decades(min, max) {
+		out = append(out, plot.Tick{Value: v, Label: strings.Replace(fmtRate(v, t.unit[:1]), ".00", "", 1)})
+	}
+	return out
+}
+
+// nsTicks marks decades of a duration: 100 ns, 1 µs…
+type nsTicks struct{}
+
+func (nsTicks) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	for _, v := range decades(min, max) {
+		out = append(out, plot.Tick{Value: v, Label: strings.Replace(fmtNs(v), ".00", "", 1)})
+	}
+	return out
 }
