@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"strings"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
