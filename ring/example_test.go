@@ -207,11 +207,13 @@ func ExampleJoinableQueue() {
 	for i := range 3 {
 		q.Put(ctx, i*i)
 	}
+	worker := make(chan struct{})
 	go func() {
+		defer close(worker)
 		for {
 			v, err := q.Get(ctx)
 			if err != nil {
-				return
+				return // io.EOF after Close
 			}
 			fmt.Println("done", v)
 			q.TaskDone()
@@ -219,6 +221,8 @@ func ExampleJoinableQueue() {
 	}()
 	q.Join(ctx)
 	fmt.Println("all done")
+	q.Close()
+	<-worker // before the segment is unmapped
 	// Output:
 	// done 0
 	// done 1
