@@ -63,6 +63,8 @@ const (
 type Config struct {
 	Quick bool  // fewer operations and sizes: a whole run in about a minute
 	Sizes []int // message sizes to run, where a scenario has sizes; nil = its own
+	// MaxOps, when > 0, caps every case's operation count (tests, smoke runs).
+	MaxOps int
 }
 
 // Scenario is one thing to measure, with one body for all its transports.

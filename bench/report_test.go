@@ -102,7 +102,7 @@ func TestReportJSONSchema(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	rep, err := Run(ctx, Options{
-		Config:     Config{Quick: true, Sizes: []int{64}},
+		Config:     Config{Quick: true, Sizes: []int{64}, MaxOps: 500},
 		Only:       []string{"pingpong", "stream", "memcpy"},
 		Transports: []string{"os-pipe", "pipe-raw", "shm-spsc", "memcpy"},
 	})

@@ -56,6 +56,9 @@ func (o Options) Plan() []Case {
 			if len(o.Transports) > 0 && !slices.Contains(o.Transports, c.Transport) {
 				continue
 			}
+			if o.MaxOps > 0 {
+				c.Ops = min(c.Ops, o.MaxOps)
+			}
 			out = append(out, c)
 		}
 	}

@@ -45,6 +45,7 @@ func WriteTable(w io.Writer, rep Report) error {
 		}
 		tw.Flush()
 	}
+	WriteTargets(w, rep)
 	return nil
 }
 

@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// The performance targets of DESIGN.md that this suite's own scenarios
+// measure, each evaluated on one run's results (never across runs). Where
+// a target holds for either shm mode, the better mode is shown and named.
+
+type target struct {
+	what string
+	goal string
+	// eval returns the measured figure, what it was made of, and whether it
+	// meets the goal; ok false when the run lacks the results.
+	eval func(rs []Result) (v float64, how string, met, ok bool)
+}
+
+func find(rs []Result, scenario, transport, mode string, size, batch int) *Result {
+	for i := range rs {
+		r := &rs[i]
+		if r.Scenario == scenario && r.Transport == transport && r.Mode == mode && r.Size == size && max(r.Batch, 1) == batch && !r.Failed {
+			return r
+		}
+	}
+	return nil
+}
+
+// best returns the result of transport in whichever of modes is fastest by
+// speed (higher is better).
+func best(rs []Result, scenario, transport string, modes []string, size, batch int, speed func(*Result) float64) *Result {
+	var b *Result
+	for _, m := range modes {
+		if r := find(rs, scenario, transport, m, size, batch); r != nil && (b == nil || speed(r) > speed(b)) {
+			b = r
+		}
+	}
+	return b
+}
+
+func msgRate(r *Result) float64  { return r.MsgsPerS }
+func byteRate(r *Result) float64 { return r.BytesPerS }
+func invP50(r *Result) float64 {
+	if r.P50Ns <= 0 {
+		return 0
+	}
+	return 1 / r.P50Ns
+}
+
+var shmModes = []string{"spin", "blocking"}
+
+// fasterPipe returns the baseline pipe result of a scenario and size.
+func fasterPipe(rs []Result, scenario string, size int, speed func(*Result) float64) *Result {
+	a, b := find(rs, scenario, "os-pipe", "", size, 1), find(rs, scenario, "pipe-raw", "", size, 1)
+	if a == nil || (b != nil && speed(b) > speed(a)) {
+		return b
+	}
+	return a
+}
+
+func ratioTarget(what, goal string, atLeast float64, mine, base func(rs []Result) *Result, speed func(*Result) float64) target {
+	return target{what: what, goal: goal, eval: func(rs []Result) (float64, string, bool, bool) {
+		m, b := mine(rs), base(rs)
+		if m == nil || b == nil || speed(b) <= 0 {
+			return 0, "", false, false
+		}
+		v := speed(m) / speed(b)
+		return v, label(*m) + " vs " + label(*b), v >= atLeast, true
+	}}
+}
+
+var targets = []target{
+	ratioTarget("SPSC 64 B stream / faster pipe", "≥ 10×", 10,
+		func(rs []Result) *Result { return best(rs, "stream", "shm-spsc", shmModes, 64, 1, msgRate) },
+		func(rs []Result) *Result { return fasterPipe(rs, "stream", 64, msgRate) }, msgRate),
+	ratioTarget("SPSC 64 B stream batched / faster pipe", "≥ 25×", 25,
+		func(rs []Result) *Result { return best(rs, "stream", "shm-spsc", shmModes, 64, streamBatch, msgRate) },
+		func(rs []Result) *Result { return fasterPipe(rs, "stream", 64, msgRate) }, msgRate),
+	ratioTarget("SPSC 64 B stream / go-chan", "> 1×", 1.0000001,
+		func(rs []Result) *Result { return best(rs, "stream", "shm-spsc", shmModes, 64, 1, msgRate) },
+		func(rs []Result) *Result { return find(rs, "stream", "go-chan", "", 64, 1) }, msgRate),
+	ratioTarget("SPSC 1 MiB stream / memcpy 1 MiB", "≥ 0.8×", 0.8,
+		func(rs []Result) *Result { return best(rs, "stream", "shm-spsc", shmModes, 1<<20, 1, byteRate) },
+		func(rs []Result) *Result {
+			return best(rs, "memcpy", "memcpy", []string{"", "pieces"}, 1<<20, 1, byteRate)
+		}, byteRate),
+	ratioTarget("SPSC 1 MiB stream / best kernel transport", "> 1×", 1.0000001,
+		func(rs []Result) *Result { return best(rs, "stream", "shm-spsc", shmModes, 1<<20, 1, byteRate) },
+		func(rs []Result) *Result {
+			var b *Result
+			for _, t := range []string{"os-pipe", "pipe-raw", "unix-stream", "unix-seqpacket", "tcp-loopback"} {
+				if r := find(rs, "stream", t, "", 1<<20, 1); r != nil && (b == nil || r.BytesPerS > b.BytesPerS) {
+					b = r
+				}
+			}
+			return b
+		}, byteRate),
+	ratioTarget("SPSC spin round trip 8 B: pipe-raw p50 / p50", "≥ 20×", 20,
+		func(rs []Result) *Result { return find(rs, "pingpong", "shm-spsc", "spin", 8, 1) },
+		func(rs []Result) *Result { return find(rs, "pingpong", "pipe-raw", "", 8, 1) }, invP50),
+	ratioTarget("SPSC spin round trip 8 B: cacheline p50 / p50", "≥ 0.67× (within 1.5×)", 1/1.5,
+		func(rs []Result) *Result { return find(rs, "pingpong", "shm-spsc", "spin", 8, 1) },
+		func(rs []Result) *Result { return find(rs, "pingpong", "cacheline", "", 8, 1) }, invP50),
+	ratioTarget("SPSC blocking round trip 8 B: pipe-raw p50 / p50", "≥ 1×", 1,
+		func(rs []Result) *Result { return find(rs, "pingpong", "shm-spsc", "blocking", 8, 1) },
+		func(rs []Result) *Result { return find(rs, "pingpong", "pipe-raw", "", 8, 1) }, invP50),
+	ratioTarget("MPMC fanin 2×2 64 B / faster pipe", "≥ 5×", 5,
+		func(rs []Result) *Result { return best(rs, "fanin", "shm-mpmc", shmModes, 64, 1, msgRate) },
+		func(rs []Result) *Result { return fasterPipe(rs, "fanin", 64, msgRate) }, msgRate),
+}
+
+// WriteTargets prints DESIGN.md's targets that the run has the results
+// for, each with the figure measured and whether it is met.
+func WriteTargets(w io.Writer, rep Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	n := 0
+	for _, t := range targets {
+		v, how, met, ok := t.eval(rep.Results)
+		if !ok {
+			continue
+		}
+		if n == 0 {
+			fmt.Fprintln(w, "\ntargets (DESIGN.md), from this run:")
+			fmt.Fprintln(tw, "target\tgoal\tmeasured\tmet\tcompared")
+		}
+		n++
+		verdict := "no"
+		if met {
+			verdict = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.what, t.goal, fmtRatio(v), verdict, how)
+	}
+	tw.Flush()
+}
