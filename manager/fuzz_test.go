@@ -126,7 +126,7 @@ func fuzzAttachBody(t *testing.T, b []byte) {
 			return
 		}
 		d := &LocalDict{tab}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond) // short: a lock word naming a live process waits it out
 		defer cancel()
 		for _, k := range []string{"a", "bb", "ccc", "zz"} {
 			d.Get(ctx, k)
@@ -137,7 +137,7 @@ func fuzzAttachBody(t *testing.T, b []byte) {
 		d.Snapshot(ctx)
 		for range d.Items(ctx) {
 		}
-		d.SetMany(ctx, map[string][]byte{"x": nil, "y": []byte("y")})
+		d.SetMany(ctx, map[string][]byte{"x": nil}) // one key: map order would make coverage flaky
 		d.Reclaim(ctx)
 		d.Len(ctx)
 		d.Stats()
