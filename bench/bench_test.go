@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The go test -bench entry points: Benchmark<Scenario>/<transport>/<size>,
@@ -25,6 +26,7 @@ func benchScenario(b *testing.B, name string) {
 	for _, c := range s.Cases(Config{Quick: true}) {
 		b.Run(c.Label(), func(b *testing.B) {
 			c.Ops = b.N
+			c.Timeout = max(c.Timeout, 5*time.Minute) // b.N may be large
 			b.ReportAllocs()
 			r := RunCase(context.Background(), c)
 			if strings.HasPrefix(r.Note, "skipped:") {
