@@ -25,8 +25,9 @@
 //   - Namespace: named fields of any gob-able type.
 //   - List: Append, Get/Set by index, Pop, Len, Snapshot.
 //   - Serve, Dial, RemoteDict: the Dict interface over TCP.
-//   - There is no Queue proxy: package ring's Queue[T] already travels to
-//     children as a handle and works at memory speed.
+//   - Queue[T](m, name, opts): package ring's typed MPMC queue, created
+//     or found by name in the manager's segment (Python's
+//     Manager().Queue()). There is no remote Queue.
 //
 // # Capacity
 //
@@ -35,7 +36,10 @@
 // changes nothing; one over the maxima returns ErrTooLarge. Entries live in
 // blocks of size classes; deleted and replaced entries' blocks are reused
 // by entries of the same class, and Reclaim (run by itself before an
-// ErrFull it may avoid) merges adjacent free blocks. Replacing a value
+// ErrFull it may avoid) merges adjacent free blocks. Each process keeps at
+// most one freed block per stripe for its own next write there (so
+// replacing a value touches no shared allocator word); Reclaim returns
+// those too. Replacing a value
 // needs room for the new block before the old one is freed (that is what
 // makes it crash-safe), so a table filled to the last byte refuses even a
 // same-size replacement.

@@ -176,3 +176,67 @@ func ExampleManager_Namespace() {
 	fmt.Println(x, name)
 	// Output: 42 shmkit
 }
+
+type queueArg struct {
+	M *manager.Manager
+}
+
+var qwriter = process.Register("example.qwriter", func(ctx context.Context, a queueArg) (struct{}, error) {
+	q, err := manager.Queue[string](a.M, "q", nil)
+	if err != nil {
+		return struct{}{}, err
+	}
+	for _, c := range "Python" {
+		if err := q.Put(ctx, string(c)); err != nil {
+			return struct{}{}, err
+		}
+	}
+	return struct{}{}, nil
+})
+
+var qreader = process.Register("example.qreader", func(ctx context.Context, a queueArg) ([]string, error) {
+	q, err := manager.Queue[string](a.M, "q", nil)
+	if err != nil {
+		return nil, err
+	}
+	var read []string
+	for range q.Len() {
+		v, err := q.Get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		read = append(read, "Read: "+v)
+	}
+	return read, nil
+})
+
+// The seeds' Manager().Queue(): a writer process puts the letters of
+// "Python", then a reader process gets as many as the queue holds. The
+// children find the queue by name through the Manager they were sent.
+func ExampleQueue() {
+	ctx := context.Background()
+	m, err := manager.New(nil)
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close()
+	if _, err := process.Run(ctx, qwriter, queueArg{m}); err != nil {
+		panic(err)
+	}
+	read, err := process.Run(ctx, qreader, queueArg{m})
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range read {
+		fmt.Println(r)
+	}
+	fmt.Println("Done")
+	// Output:
+	// Read: P
+	// Read: y
+	// Read: t
+	// Read: h
+	// Read: o
+	// Read: n
+	// Done
+}
