@@ -38,9 +38,13 @@ func streamCases(cfg Config) []Case {
 			if t.maxSize > 0 && size > t.maxSize {
 				continue
 			}
-			for _, m := range modesOf(t) {
+			modes := modesOf(t)
+			if t.streamModes != nil {
+				modes = t.streamModes
+			}
+			for _, m := range modes {
 				out = append(out, Case{Scenario: "stream", Transport: name, Mode: m, Size: size, Batch: 1, Ops: ops, Timeout: caseTimeout(cfg)})
-				if t.batch && size <= 4<<10 {
+				if t.batch && size <= 4<<10 && (t.streamModes == nil || zeroCopy(m)) {
 					out = append(out, Case{Scenario: "stream", Transport: name, Mode: m, Size: size, Batch: streamBatch, Ops: ops, Timeout: caseTimeout(cfg)})
 				}
 			}
@@ -87,15 +91,26 @@ func source(s *session) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	zc, _ := conn.(lender)
 	for i := 0; i < c.Ops; i += c.Batch {
-		for j := range c.Batch {
-			m := buf[j*c.Size : (j+1)*c.Size]
-			fill(m, uint64(i+j))
-			if c.Corrupt == i+j+1 {
-				flip(m)
+		if zc != nil && zeroCopy(c.Mode) {
+			err = zc.SendFunc(c.Batch, c.Size, func(j int, m []byte) {
+				fill(m, uint64(i+j))
+				if c.Corrupt == i+j+1 {
+					flip(m)
+				}
+			})
+		} else {
+			for j := range c.Batch {
+				m := buf[j*c.Size : (j+1)*c.Size]
+				fill(m, uint64(i+j))
+				if c.Corrupt == i+j+1 {
+					flip(m)
+				}
 			}
+			err = conn.Send(buf)
 		}
-		if err := conn.Send(buf); err != nil {
+		if err != nil {
 			return 0, s.reason(err)
 		}
 	}
@@ -120,7 +135,15 @@ func sink(ctx context.Context, e *peerEnv) (peerOut, error) {
 		<-ctx.Done() // a child's context never ends: it waits to be killed
 		return peerOut{}, ctx.Err()
 	}
+	zc, _ := e.Conn.(lender)
 	for i := 0; i < c.Ops; i += c.Batch {
+		if zc != nil && zeroCopy(c.Mode) {
+			err := zc.RecvFunc(c.Batch, c.Size, func(j int, m []byte) error { return check(m, uint64(i+j)) })
+			if err != nil {
+				return peerOut{}, err
+			}
+			continue
+		}
 		if err := e.Conn.Recv(buf); err != nil {
 			return peerOut{}, err
 		}

@@ -49,7 +49,7 @@ func invP50(r *Result) float64 {
 	return 1 / r.P50Ns
 }
 
-var shmModes = []string{"spin", "blocking"}
+var shmModes = []string{"spin", "blocking", "spin-zerocopy", "blocking-zerocopy"}
 
 // fasterPipe returns the baseline pipe result of a scenario and size.
 func fasterPipe(rs []Result, scenario string, size int, speed func(*Result) float64) *Result {

@@ -12,13 +12,15 @@ import (
 // in fanin every producer holds an A end and every consumer a B end, all
 // sharing one channel.
 type transport struct {
-	name      string
-	modes     []string // nil: one unnamed mode
-	inProcess bool     // both ends must live in one process (go-chan)
-	batch     bool     // has a batched send path worth measuring
-	fanin     bool     // many producers and consumers may share one link
-	maxSize   int      // largest message (times batch); 0 = MaxSize
-	pingOnly  bool     // only in pingpong (cacheline)
+	name  string
+	modes []string // nil: one unnamed mode
+	// streamModes, when set, replaces modes in the stream scenario.
+	streamModes []string
+	inProcess   bool // both ends must live in one process (go-chan)
+	batch       bool // has a batched send path worth measuring
+	fanin       bool // many producers and consumers may share one link
+	maxSize     int  // largest message (times batch); 0 = MaxSize
+	pingOnly    bool // only in pingpong (cacheline)
 	// skip, when it returns a reason, leaves the transport out with a note.
 	skip func() string
 	// open makes a link in the parent for case c.
