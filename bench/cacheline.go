@@ -22,7 +22,7 @@ import (
 // publishes it). Recv spins until the other slot's seq reaches the next
 // value (the acquire load that pairs with it), then copies the payload
 // out. One message in flight per direction: exactly ping-pong's pattern.
-// The spinner yields its core (sched_yield) every few thousand spins, so a
+// The spinner yields its core (sched_yield) every thousand spins, so a
 // peer waiting for a core gets one, and checks for an abort.
 
 const (
@@ -99,7 +99,7 @@ func (c *clConn) Recv(p []byte) error {
 	want := c.got + 1
 	w := c.seq(c.theirs)
 	for spins := 1; atomic.LoadUint64(w) != want; spins++ { // pairs with the peer's Send store
-		if spins%4096 == 0 {
+		if spins%1024 == 0 {
 			if c.aborted.Load() || c.ctx.Err() != nil {
 				return errAborted
 			}

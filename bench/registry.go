@@ -65,6 +65,11 @@ type Config struct {
 	Sizes []int // message sizes to run, where a scenario has sizes; nil = its own
 	// MaxOps, when > 0, caps every case's operation count (tests, smoke runs).
 	MaxOps int
+	// Rounds is how many times Run measures the whole plan, interleaved
+	// (all cases once, then all again…), keeping each case's median: the
+	// machine's speed drifts, and a ratio is only fair between results
+	// taken close together. 0 means 1 with Quick, else 3.
+	Rounds int
 }
 
 // Scenario is one thing to measure, with one body for all its transports.

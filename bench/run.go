@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -65,8 +66,9 @@ func (o Options) Plan() []Case {
 	return out
 }
 
-// Run measures every case o selects, one at a time, and returns the report
-// with baselines and ratios filled in. A case that fails is a result with a
+// Run measures every case o selects, one at a time, in Rounds interleaved
+// rounds, and returns the report with each case's median result and the
+// baselines and ratios filled in. A case that fails is a result with a
 // note; Run itself fails only on bad options.
 func Run(ctx context.Context, o Options) (Report, error) {
 	if err := o.Validate(); err != nil {
@@ -74,19 +76,65 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	rep := Report{Machine: ThisMachine()}
 	plan := o.Plan()
+	rounds := o.Rounds
+	if rounds <= 0 {
+		rounds = 3
+		if o.Quick {
+			rounds = 1
+		}
+	}
+	got := make([][]Result, len(plan))
+	for round := range rounds {
+		for i, c := range plan {
+			if o.Progress != nil {
+				o.Progress(round*len(plan)+i, rounds*len(plan), c)
+			}
+			if err := ctx.Err(); err != nil {
+				got[i] = append(got[i], resultFor(c).failed(err))
+				continue
+			}
+			got[i] = append(got[i], RunCase(ctx, c))
+		}
+	}
 	for i, c := range plan {
-		if o.Progress != nil {
-			o.Progress(i, len(plan), c)
-		}
-		if err := ctx.Err(); err != nil {
-			r := resultFor(c).failed(err)
-			rep.Results = append(rep.Results, r)
-			continue
-		}
-		rep.Results = append(rep.Results, RunCase(ctx, c))
+		s, _ := Lookup(c.Scenario)
+		rep.Results = append(rep.Results, median(got[i], s.Kind))
 	}
 	Compare(rep.Results)
 	return rep, nil
+}
+
+// median returns the result of median speed among rs's successful rounds,
+// noting how many rounds there were and how many failed.
+func median(rs []Result, k Kind) Result {
+	if len(rs) == 1 {
+		return rs[0]
+	}
+	var ok []Result
+	var failed []string
+	for _, r := range rs {
+		if r.Failed {
+			failed = append(failed, r.Note)
+		} else {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		r := rs[0]
+		r.Note = fmt.Sprintf("%s (all %d rounds failed)", r.Note, len(rs))
+		return r
+	}
+	sort.SliceStable(ok, func(i, j int) bool { return ok[i].speed(k) < ok[j].speed(k) })
+	r := ok[len(ok)/2]
+	note := fmt.Sprintf("median of %d rounds", len(ok))
+	if len(failed) > 0 {
+		note = fmt.Sprintf("median of %d rounds; %d of %d failed: %s", len(ok), len(failed), len(rs), failed[0])
+	}
+	if r.Note != "" {
+		note = r.Note + "; " + note
+	}
+	r.Note = note
+	return r
 }
 
 // RunCase measures one case.

@@ -41,3 +41,19 @@ func TestTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestMedian keeps the middle round by speed and notes failed rounds.
+func TestMedian(t *testing.T) {
+	rs := []Result{{P50Ns: 300}, {P50Ns: 100}, {Failed: true, Note: "FAILED: x"}, {P50Ns: 200}}
+	m := median(rs, Latency)
+	if m.P50Ns != 200 || !strings.Contains(m.Note, "1 of 4 failed") {
+		t.Fatalf("median: %+v", m)
+	}
+	rs = []Result{{MsgsPerS: 5}, {MsgsPerS: 1}, {MsgsPerS: 3}}
+	if m := median(rs, Throughput); m.MsgsPerS != 3 || m.Note != "median of 3 rounds" {
+		t.Fatalf("median: %+v", m)
+	}
+	if m := median([]Result{{Failed: true, Note: "FAILED: a"}, {Failed: true, Note: "FAILED: b"}}, Latency); !m.Failed {
+		t.Fatalf("all failed: %+v", m)
+	}
+}

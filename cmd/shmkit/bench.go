@@ -40,6 +40,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	sizes := fs.String("sizes", "", "message sizes instead of each scenario's own, K and M meaning KiB and MiB: `64,4K,1M`")
 	jsonPath := fs.String("json", "", "also write the results as JSON to `FILE`")
 	plotDir := fs.String("plot", "", "also write SVG charts into `DIR`")
+	rounds := fs.Int("rounds", 0, "measure everything `N` times, interleaved, and keep each case's median (default 1 with --quick, else 3)")
 	list := fs.Bool("list", false, "print the scenarios and transports, then exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, benchUsage)
@@ -60,7 +61,11 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "scenarios: %s\ntransports: %s\n", strings.Join(scenarioNames(), ", "), strings.Join(bench.TransportNames(), ", "))
 		return 0
 	}
-	opts := bench.Options{Config: bench.Config{Quick: *quick}, Only: splitList(*only), Transports: splitList(*transports)}
+	opts := bench.Options{Config: bench.Config{Quick: *quick, Rounds: *rounds}, Only: splitList(*only), Transports: splitList(*transports)}
+	if *rounds < 0 {
+		fmt.Fprintln(stderr, "shmkit bench: --rounds must be at least 1")
+		return 2
+	}
 	var err error
 	if opts.Sizes, err = parseSizes(*sizes); err != nil {
 		fmt.Fprintf(stderr, "shmkit bench: --sizes: %v\n", err)
