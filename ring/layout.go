@@ -31,10 +31,15 @@ const (
 //
 //	offset  line              written by
 //	0       config, closed    creator once; Close once
-//	128     prod: tail+stats  the producer only
-//	256     cons: head+stats  the consumer only
+//	128     prodPos: tail     the producer (the consumer polls it)
+//	256     consPos: head     the consumer (the producer reads it when full)
 //	384     dataWait          consumer sleeps here, producer wakes
 //	512     spaceWait         producer sleeps here, consumer wakes
+//	640     prod: counters    the producer only (read by Stats)
+//	768     cons: counters    the consumer only (read by Stats)
+//
+// Counters sit apart from the positions: a counter store on the line the
+// other side polls would cost a second coherence miss per message.
 type ringHdr struct {
 	_         structs.HostLayout
 	magic     uint32
@@ -43,26 +48,34 @@ type ringHdr struct {
 	mode      uint32 // default Mode
 	closed    atomic.Uint32
 	_         [lineSize - 24]byte
-	prod      sideLine
-	cons      sideLine
+	prodPos   posLine
+	consPos   posLine
 	dataWait  waitLine
 	spaceWait waitLine
+	prod      sideLine
+	cons      sideLine
 }
 
 const ringHdrSize = int(unsafe.Sizeof(ringHdr{}))
 
-// sideLine is one side's position and counters, on its own 128 bytes: only
-// that side writes it, the other side reads pos when its cached copy runs
-// out.
+// posLine is a position alone on its 128 bytes: the tail (bytes ever
+// committed) or the head (bytes ever released).
+type posLine struct {
+	_   structs.HostLayout
+	pos atomic.Uint64
+	_   [lineSize - 8]byte
+}
+
+// sideLine is one side's counters, on its own 128 bytes, written only by
+// that side.
 type sideLine struct {
 	_      structs.HostLayout
-	pos    atomic.Uint64 // tail (producer) or head (consumer), in bytes ever written/read
 	msgs   atomic.Uint64 // messages in (producer) or out (consumer)
 	bytes  atomic.Uint64 // payload bytes in or out
 	waits  atomic.Uint64 // waits for room (producer) or data (consumer)
 	sleeps atomic.Uint64 // futex sleeps
 	wakes  atomic.Uint64 // futex wakes issued to the other side
-	_      [lineSize - 48]byte
+	_      [lineSize - 40]byte
 }
 
 // Record header in the SPSC data area: 8 bytes, little-endian, 8-aligned.

@@ -11,9 +11,12 @@ func TestLayout(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"ringHdr", unsafe.Sizeof(ringHdr{}), 640},
-		{"ringHdr.prod", unsafe.Offsetof(ringHdr{}.prod), 128},
-		{"ringHdr.cons", unsafe.Offsetof(ringHdr{}.cons), 256},
+		{"ringHdr", unsafe.Sizeof(ringHdr{}), 896},
+		{"ringHdr.prodPos", unsafe.Offsetof(ringHdr{}.prodPos), 128},
+		{"ringHdr.consPos", unsafe.Offsetof(ringHdr{}.consPos), 256},
+		{"ringHdr.prod", unsafe.Offsetof(ringHdr{}.prod), 640},
+		{"ringHdr.cons", unsafe.Offsetof(ringHdr{}.cons), 768},
+		{"posLine", unsafe.Sizeof(posLine{}), 128},
 		{"ringHdr.dataWait", unsafe.Offsetof(ringHdr{}.dataWait), 384},
 		{"ringHdr.spaceWait", unsafe.Offsetof(ringHdr{}.spaceWait), 512},
 		{"ringHdr.closed", unsafe.Offsetof(ringHdr{}.closed), 20},

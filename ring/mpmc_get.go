@@ -103,7 +103,7 @@ func (q *MPMC) deliver(pos, k uint64, n int, buf []byte, fn func([]byte) error) 
 // free releases a taken span for the next lap and wakes waiting producers.
 func (q *MPMC) free(e *partEntry, pos, k uint64) {
 	for i := k; i > 0; i-- {
-		q.seq(pos + i - 1).Store(pos + i - 1 + q.nslots) // pairs with the producer's load in tryPut
+		publish(q.seq(pos+i-1), pos+i-1+q.nslots) // pairs with the producer's load in tryPut
 	}
 	e.cPos.Store(noPos)
 	if q.h.spaceWait.wake() {

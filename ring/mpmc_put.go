@@ -64,7 +64,7 @@ claim:
 	for i := uint64(1); i < k; i++ {
 		q.seq(pos + i).Store(pos + i + 1)
 	}
-	q.seq(pos).Store(pos + 1) // commit: pairs with the consumer's load in tryGet
+	publish(q.seq(pos), pos+1) // commit: pairs with the consumer's load in tryGet
 	e.pPos.Store(noPos)
 	e.in.Store(e.in.Load() + 1)
 	e.bytesIn.Store(e.bytesIn.Load() + uint64(len(p)))

@@ -144,7 +144,7 @@ func (r *Ring) MaxMessage() int { return int(r.cap - recHdr) }
 // Len returns the bytes (records, their headers and padding) written and not
 // yet released: a snapshot.
 func (r *Ring) Len() int {
-	t, hd := r.h.prod.pos.Load(), r.h.cons.pos.Load()
+	t, hd := r.h.prodPos.pos.Load(), r.h.consPos.pos.Load()
 	if t < hd || t-hd > r.cap {
 		return 0
 	}
@@ -172,7 +172,7 @@ func corrupt(format string, args ...any) error {
 
 func (p *producer) start() error {
 	h := p.r.h
-	t, hd := h.prod.pos.Load(), h.cons.pos.Load()
+	t, hd := h.prodPos.pos.Load(), h.consPos.pos.Load()
 	if t < hd || t-hd > p.r.cap || t&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, p.r.cap)
 	}
@@ -183,7 +183,7 @@ func (p *producer) start() error {
 // refreshHead reads the consumer's head, checking it against what this
 // producer published.
 func (p *producer) refreshHead() error {
-	hd := p.r.h.cons.pos.Load() // pairs with the consumer's store in release
+	hd := p.r.h.consPos.pos.Load() // pairs with the consumer's store in release
 	if hd > p.committed || p.committed-hd > p.r.cap {
 		return corrupt("head %d outside tail %d - capacity %d", hd, p.committed, p.r.cap)
 	}
@@ -259,7 +259,7 @@ func (p *producer) commit() {
 		return
 	}
 	h := p.r.h
-	h.prod.pos.Store(p.tail) // the publication: pairs with the consumer's load in refreshTail
+	publish(&h.prodPos.pos, p.tail) // the publication: pairs with the consumer's load in refreshTail
 	p.committed = p.tail
 	h.prod.msgs.Store(h.prod.msgs.Load() + p.recs)
 	h.prod.bytes.Store(h.prod.bytes.Load() + p.bytes)

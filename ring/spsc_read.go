@@ -9,7 +9,7 @@ import (
 
 func (c *consumer) start() error {
 	h := c.r.h
-	hd, t := h.cons.pos.Load(), h.prod.pos.Load()
+	hd, t := h.consPos.pos.Load(), h.prodPos.pos.Load()
 	if t < hd || t-hd > c.r.cap || hd&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, c.r.cap)
 	}
@@ -21,7 +21,7 @@ func (c *consumer) start() error {
 // consumer released: a tail behind the head, more than a ring ahead or not
 // 8-aligned is corruption.
 func (c *consumer) refreshTail() error {
-	t := c.r.h.prod.pos.Load() // pairs with the producer's store in commit
+	t := c.r.h.prodPos.pos.Load() // pairs with the producer's store in commit
 	if t < c.released || t-c.released > c.r.cap || t&7 != 0 {
 		return corrupt("tail %d outside head %d + capacity %d", t, c.released, c.r.cap)
 	}
@@ -79,7 +79,7 @@ func (c *consumer) release() {
 		return
 	}
 	h := c.r.h
-	h.cons.pos.Store(c.head) // frees the space: pairs with the producer's load in refreshHead
+	publish(&h.consPos.pos, c.head) // frees the space: pairs with the producer's load in refreshHead
 	c.released = c.head
 	h.cons.msgs.Store(h.cons.msgs.Load() + c.recs)
 	h.cons.bytes.Store(h.cons.bytes.Load() + c.bytes)
@@ -92,7 +92,7 @@ func (c *consumer) release() {
 // ready: the tail moved past the head, or the ring closed.
 func (c *consumer) ready() (bool, error) {
 	h := c.r.h
-	return h.prod.pos.Load() != c.head || h.closed.Load() != 0, nil
+	return h.prodPos.pos.Load() != c.head || h.closed.Load() != 0, nil
 }
 
 func (c *consumer) stuck() error { return nil }

@@ -14,33 +14,42 @@ import (
 
 // waitLine is the futex pair one side sleeps on and the other side wakes,
 // alone on its 128 bytes: it is written only when someone goes to sleep or
-// is woken, so the waker's per-message check of sleepers reads a line that
+// is woken, so the waker's per-message check of armed reads a line that
 // stays shared in both caches and costs no coherence traffic.
 //
 // Protocol (Dekker-style, every access sequentially consistent):
 //
-//	sleeper: sleepers++ ; s := seq ; if ready() { sleepers-- ; return } ;
-//	         futex_wait(&seq, s) ; sleepers--
-//	waker:   publish (the position store) ; if sleepers != 0 { seq++ ; futex_wake(&seq) }
+//	sleeper: armed = 1 ; s := seq ; if ready() { return } ; futex_wait(&seq, s)
+//	waker:   publish (the position store) ;
+//	         if armed != 0 && swap(armed, 0) != 0 { seq++ ; futex_wake_all(&seq) }
 //
-// Either the waker's load of sleepers sees the increment, or the sleeper's
-// ready() check (which follows it) sees the published position. If the waker
-// bumps seq between the sleeper's load of seq and its futex_wait, the kernel
-// finds seq changed and returns at once. The obvious-but-wrong version,
-// checking ready() before counting oneself as a sleeper, loses wakes.
+// Either the waker's load of armed sees the sleeper's store, or the
+// sleeper's ready() check (which follows it) sees the published position —
+// when the publication is sequentially consistent. It is a release store on
+// amd64 (see publish), which the waker's load may overtake; the sleeper's
+// first futex sleep is therefore short (firstSleep), so such a lost wake
+// costs at most 50 µs, and only in that nanosecond-wide race. If the waker
+// bumps seq between the sleeper's load of seq and its futex_wait, the
+// kernel finds seq changed and returns at once.
 //
-// A sleeper killed while asleep leaves sleepers above zero for good: wakers
-// then always issue a futex wake (slower, never wrong).
+// armed is a flag, not a count: the first waker after a sleeper armed it
+// clears it and wakes everyone, and later wakers skip the syscall until a
+// sleeper arms it again. (A counter decremented by the sleeper on waking
+// made the waker issue a futex wake for every message it published while
+// the sleeper was still being scheduled.) The obvious-but-wrong version,
+// checking ready() before arming, loses wakes. A sleeper killed while
+// asleep costs the next waker one wasted wake.
 type waitLine struct {
-	_        structs.HostLayout
-	seq      atomic.Uint32
-	sleepers atomic.Uint32
-	_        [lineSize - 8]byte
+	_     structs.HostLayout
+	seq   atomic.Uint32
+	armed atomic.Uint32
+	_     [lineSize - 8]byte
 }
 
-// wake wakes every sleeper, if there is one. It reports whether it woke.
+// wake wakes every sleeper, if one armed the line. It reports whether it
+// woke.
 func (w *waitLine) wake() bool {
-	if w.sleepers.Load() == 0 { // pairs with the sleeper's sleepers.Add
+	if w.armed.Load() == 0 || w.armed.Swap(0) == 0 { // pairs with the sleeper's armed.Store
 		return false
 	}
 	w.wakeAll()
@@ -70,6 +79,10 @@ const (
 	// sleepSlice bounds one futex sleep, so that context cancellation,
 	// Close and dead peers are noticed within it.
 	sleepSlice = 5 * time.Millisecond
+	// firstSleep bounds the first futex sleep of a wait (see sleep).
+	firstSleep = 50 * time.Microsecond
+	// fastSpins: checks before the first clock read.
+	fastSpins = 256
 	// stuckEvery: how often a spin-mode wait looks for dead peers.
 	stuckEvery = 2 * time.Millisecond
 )
@@ -100,6 +113,13 @@ func await(ctx context.Context, w *waitLine, mode Mode, sp *spinner, c waitCond,
 	}
 	if st.waits != nil {
 		st.waits.Store(st.waits.Load() + 1)
+	}
+	// Most waits between busy peers end within a few hundred loads: look
+	// that long before paying for a clock read.
+	for range fastSpins {
+		if ok, err := c.ready(); ok || err != nil {
+			return err
+		}
 	}
 	done := ctx.Done()
 	budget := sp.get()
@@ -144,22 +164,28 @@ func await(ctx context.Context, w *waitLine, mode Mode, sp *spinner, c waitCond,
 // sleep is await's slow path: futex sleeps of at most sleepSlice each.
 func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 	done := ctx.Done()
+	first := true
 	for {
-		w.sleepers.Add(1)
+		w.armed.Store(1)
 		seq := w.seq.Load()
 		if ok, err := c.ready(); ok || err != nil {
-			w.sleepers.Add(^uint32(0))
 			return err
 		}
 		if st.sleeps != nil {
 			st.sleeps.Store(st.sleeps.Load() + 1)
 		}
+		// The first sleep is short: a waker whose publication was a
+		// release store (publish) may have read a stale "no sleepers"
+		// while its store sat in its store buffer; the store is visible
+		// long before firstSleep is over, and the re-check finds it.
 		slice := sleepSlice
+		if first {
+			slice, first = firstSleep, false
+		}
 		if dl, ok := ctx.Deadline(); ok {
 			slice = min(slice, max(time.Until(dl), 0)+50*time.Microsecond)
 		}
 		err := kernel.FutexWait(w.word(), seq, slice)
-		w.sleepers.Add(^uint32(0))
 		select {
 		case <-done:
 			if ok, rerr := c.ready(); ok || rerr != nil {
