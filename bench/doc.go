@@ -21,7 +21,11 @@
 //   - Each Result carries the baseline it was compared with, from the same
 //     run: the faster of os-pipe and pipe-raw for the transport scenarios.
 //     Never compare figures of two runs: the machines this project runs on
-//     change speed regimes for minutes at a time.
+//     change speed regimes for minutes at a time. Config.Rounds interleaves
+//     several passes over every case and keeps each case's median.
+//   - shm-spsc's zero-copy stream modes (spin-zerocopy, blocking-zerocopy)
+//     write and check messages in the ring itself; the plain modes copy in
+//     and out like every other transport.
 //
 // Sharp edges: a binary (or test binary) that runs cross-process cases must
 // call process.Main first thing in main (or TestMain). Spinning transports
