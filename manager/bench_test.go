@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,8 +137,11 @@ func runDict(tb testing.TB, mode string, set bool, n int) float64 {
 		arg.N = n / 16 * 16
 		n = arg.N
 	}
-	if strings.HasPrefix(mode, "remote") {
+	if strings.HasPrefix(mode, "remote") || mode == "unix" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if mode == "unix" {
+			ln, err = net.Listen("unix", filepath.Join(tb.TempDir(), "m.sock"))
+		}
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -147,6 +150,9 @@ func runDict(tb testing.TB, mode string, set bool, n int) float64 {
 		go func() { done <- m.Serve(sctx, ln, testKey) }()
 		defer func() { cancel(); <-done }()
 		arg.D, arg.Addr = nil, ln.Addr().String()
+		if mode == "unix" {
+			arg.Addr = "unix:" + arg.Addr
+		}
 	}
 	type result struct {
 		d   time.Duration
@@ -231,7 +237,7 @@ func runCPython(tb testing.TB, set bool, n int) float64 {
 // Manager().dict(); compare only numbers from one run.
 func BenchmarkDict(b *testing.B) {
 	for _, op := range []string{"get", "set"} {
-		for _, mode := range []string{"local", "remote", "remote-pipelined", "cpython"} {
+		for _, mode := range []string{"local", "remote", "remote-pipelined", "unix", "cpython"} {
 			b.Run(mode+"/"+op, func(b *testing.B) {
 				var rate float64
 				if mode == "cpython" {
@@ -248,29 +254,40 @@ func BenchmarkDict(b *testing.B) {
 	}
 }
 
-// BenchmarkDictRatio runs every transport once, interleaved, with fixed
-// counts, and reports the ratios to CPython's Manager dict measured in the
-// same run (the targets: local ≥ 100×, remote ≥ 3×).
+// BenchmarkDictRatio runs every transport, interleaved, with fixed counts,
+// best of three runs each (the machine is shared: the best run is the one
+// least disturbed), and reports the ratios to CPython's Manager dict
+// measured in the same run (the targets: local ≥ 100×, remote ≥ 3×).
+// remote is one goroutine per process (one round trip at a time, as
+// CPython's proxies do); remote16 is 16 goroutines per process sharing one
+// pipelined Client; unix is remote over a Unix socket.
 func BenchmarkDictRatio(b *testing.B) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		b.Skip("no python3")
 	}
+	best := func(f func() float64) float64 {
+		var r float64
+		for range 3 {
+			r = max(r, f())
+		}
+		return r
+	}
 	for range b.N {
 		for _, op := range []string{"get", "set"} {
 			set := op == "set"
-			py := runCPython(b, set, 20000)
-			local := runDict(b, "local", set, 2000000)
-			remote := runDict(b, "remote", set, 50000)
-			piped := runDict(b, "remote-pipelined", set, 400000)
+			py := best(func() float64 { return runCPython(b, set, 20000) })
+			rates := map[string]float64{}
+			for _, c := range []struct {
+				mode string
+				n    int
+			}{{"local", 2000000}, {"remote", 50000}, {"remote-pipelined", 400000}, {"unix", 50000}} {
+				rates[c.mode] = best(func() float64 { return runDict(b, c.mode, set, c.n) })
+			}
 			b.ReportMetric(py, "cpython-"+op+"-ops/s")
-			b.ReportMetric(local, "local-"+op+"-ops/s")
-			b.ReportMetric(remote, "remote-"+op+"-ops/s")
-			b.ReportMetric(piped, "remote16-"+op+"-ops/s")
-			b.ReportMetric(local/py, "local-"+op+"-x")
-			b.ReportMetric(remote/py, "remote-"+op+"-x")
-			b.ReportMetric(piped/py, "remote16-"+op+"-x")
+			for mode, name := range map[string]string{"local": "local", "remote": "remote", "remote-pipelined": "remote16", "unix": "unix"} {
+				b.ReportMetric(rates[mode], name+"-"+op+"-ops/s")
+				b.ReportMetric(rates[mode]/py, name+"-"+op+"-x")
+			}
 		}
 	}
 }
-
-var _ = os.Getenv

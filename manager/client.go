@@ -9,6 +9,7 @@ import (
 	"iter"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,8 +55,9 @@ type call struct {
 
 const maxPending = 1024
 
-// Dial connects to the manager server at addr (host:port) and
-// authenticates with authKey; ErrAuth when either side has the wrong key.
+// Dial connects to the manager server at addr (host:port over TCP, or
+// "unix:/path" for a Unix socket on this machine) and authenticates with
+// authKey; ErrAuth when either side has the wrong key.
 func Dial(ctx context.Context, addr string, authKey []byte) (*Client, error) {
 	if len(authKey) == 0 {
 		return nil, fmt.Errorf("dialing a manager: empty auth key: %w", os.ErrInvalid)
@@ -72,7 +74,11 @@ func Dial(ctx context.Context, addr string, authKey []byte) (*Client, error) {
 // connect dials and authenticates; c.mu is held.
 func (c *Client) connect(ctx context.Context) error {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", c.addr)
+	network, addr := "tcp", c.addr
+	if path, ok := strings.CutPrefix(c.addr, "unix:"); ok {
+		network, addr = "unix", path
+	}
+	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return fmt.Errorf("dialing manager %s: %w", c.addr, err)
 	}
