@@ -54,6 +54,23 @@
 // on. The dead process may leak the block it was writing; Reclaim recovers
 // it.
 //
+// # Remote
+//
+// Manager.Serve (or a Server, for its limits) serves the manager's dicts on
+// any net.Listener; Dial connects over TCP (or "unix:/path"). Before any
+// request, both sides prove they hold the shared key with an HMAC-SHA256
+// challenge-response (fresh nonces, constant-time comparison; the key
+// never crosses the wire and is never logged), so a client with a wrong
+// key is refused and a client never talks to an impostor. Then
+// length-prefixed binary frames (proto.go) with a size limit; a malformed
+// request gets an error reply and the connection goes on, an oversized or
+// stalled frame closes that connection, and every connection has an idle
+// timeout: one bad client never disturbs the others. Errors cross the wire
+// as codes, so errors.Is(err, ErrFull) works on the client. A Client
+// pipelines: goroutines sharing it keep many requests in flight on one
+// connection. A remote Snapshot (and so remote iteration) is one frame:
+// at most 32767 keys and DefaultMaxFrame bytes.
+//
 // # Sharp edges
 //
 // Proxies point into their segment: they are valid while the segment is

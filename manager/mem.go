@@ -19,3 +19,7 @@ func u64(b []byte, off uint64) *uint64 { return (*uint64)(unsafe.Pointer(&b[off]
 // bytesOf views a string's bytes without copying; the slice must not be
 // written.
 func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// unsafeString views b as a string without copying; b must not change
+// while the string is in use.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -38,7 +38,8 @@ type Server struct {
 	// connection (never the key or request contents).
 	ErrorLog *log.Logger
 
-	dicts sync.Map // name → *LocalDict
+	mu    sync.RWMutex
+	dicts map[string]*LocalDict // by name, opened once
 }
 
 // Serve serves m's dicts on ln with authKey until ctx ends (see Server).
@@ -194,21 +195,28 @@ func (s *Server) errReply(dst []byte, err error) []byte {
 	return appendFrame(dst, statusErr, []byte{errCode(err)}, []byte(err.Error()))
 }
 
-func (s *Server) dict(name string, opts *DictOptions) (*LocalDict, error) {
-	if d, ok := s.dicts.Load(name); ok {
-		return d.(*LocalDict), nil
+func (s *Server) dict(name []byte, opts *DictOptions) (*LocalDict, error) {
+	s.mu.RLock()
+	d, ok := s.dicts[string(name)] // no allocation for a lookup
+	s.mu.RUnlock()
+	if ok {
+		return d, nil
 	}
-	var d *LocalDict
 	var err error
 	if opts != nil {
-		d, err = s.Manager.Dict(name, opts)
+		d, err = s.Manager.Dict(string(name), opts)
 	} else {
-		d, err = OpenDict(s.Manager.seg, name)
+		d, err = OpenDict(s.Manager.seg, string(name))
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.dicts.Store(name, d)
+	s.mu.Lock()
+	if s.dicts == nil {
+		s.dicts = map[string]*LocalDict{}
+	}
+	s.dicts[string(name)] = d
+	s.mu.Unlock()
 	return d, nil
 }
 
@@ -227,7 +235,6 @@ func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
 	if (n >= 0 && len(f.fields) != n) || (n < 0 && (len(f.fields) < 1 || len(f.fields)%2 != 1)) {
 		return s.errReply(dst, fmt.Errorf("op %d with %d fields: %w", f.op, len(f.fields), ErrProtocol))
 	}
-	name := string(f.fields[0])
 	var opts *DictOptions
 	if f.op == opOpen {
 		var err error
@@ -235,7 +242,7 @@ func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
 			return s.errReply(dst, err)
 		}
 	}
-	d, err := s.dict(name, opts)
+	d, err := s.dict(f.fields[0], opts)
 	if err != nil {
 		return s.errReply(dst, err)
 	}
@@ -260,7 +267,9 @@ func yesNo(ok bool) byte {
 
 func (s *Server) do(ctx context.Context, d *LocalDict, f frame, dst []byte) ([]byte, error) {
 	a := f.fields
-	key := func() string { return string(a[1]) }
+	// The key as a string without a copy: it aliases the request buffer,
+	// which outlives this call, and the dict copies what it keeps.
+	key := func() string { return unsafeString(a[1]) }
 	switch f.op {
 	case opOpen, opClear:
 		if f.op == opClear {
