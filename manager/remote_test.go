@@ -141,8 +141,7 @@ func TestRemoteWrongKey(t *testing.T) {
 // stalled mid-frame, while a good client keeps working.
 func TestRemoteBadClients(t *testing.T) {
 	ctx := testCtx(t)
-	_, addr := startServer(t, &Server{IdleTimeout: 300 * time.Millisecond})
-	good := dialDict(t, addr)
+	_, addr := startServer(t, &Server{IdleTimeout: time.Second})
 	raw := func() net.Conn {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -186,7 +185,8 @@ func TestRemoteBadClients(t *testing.T) {
 	// A client stalled mid-frame is cut off after the idle timeout.
 	c3 := raw()
 	c3.Write([]byte{100, 0, 0, 0, opGet})
-	// Meanwhile the good client works.
+	// Meanwhile a good client works (dialed now: it must not idle out).
+	good := dialDict(t, addr)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(1)
