@@ -50,19 +50,27 @@ var peerTask = process.Register("shmkit/bench.peer", func(ctx context.Context, a
 	return runPeer(ctx, a, process.Files())
 })
 
-// runPeer opens the peer's end and runs its role.
+// runPeer opens the peer's end and runs its role. It owns files.
 func runPeer(ctx context.Context, a peerArg, files []*os.File) (peerOut, error) {
+	closeFiles := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 	role := roles[a.Role]
 	t := transports[a.End.Transport]
 	if role == nil || t == nil {
+		closeFiles()
 		return peerOut{}, fmt.Errorf("bench: unknown role %q or transport %q", a.Role, a.End.Transport)
 	}
 	ctl, err := attachControl(a.Ctl)
 	if err != nil {
+		closeFiles()
 		return peerOut{}, err
 	}
 	conn, err := t.end(ctx, a.End, files)
 	if err != nil {
+		closeFiles()
 		return peerOut{}, fmt.Errorf("opening %s end: %w", a.End.Transport, err)
 	}
 	defer conn.Close()
@@ -132,20 +140,28 @@ func (s *session) fail(err error) {
 // goroutine for an in-process transport).
 func (s *session) spawn(role string, index, side int) {
 	a := peerArg{Case: s.c, Role: role, Index: index, End: s.lk.specs[side], Ctl: s.ctl.handle()}
+	// Each peer gets its own duplicates of its end's descriptors, made here
+	// (not in the goroutine) and closed when the peer is done: the parent
+	// then holds no copy of a child's end once the child has exited, so a
+	// read or write on its own end sees the child's death.
+	files, err := dupFiles(s.lk.files[side])
+	if err != nil {
+		s.fail(fmt.Errorf("%s %d: %w", role, index, err))
+		return
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		var out peerOut
 		var err error
 		if s.tr.inProcess {
-			var files []*os.File
-			files, err = dupFiles(s.lk.files[side])
-			if err == nil {
-				out, err = runPeer(s.ctx, a, files)
-			}
+			out, err = runPeer(s.ctx, a, files) // runPeer owns files
 		} else {
 			name := fmt.Sprintf("bench-%s-%d", role, index)
-			out, err = process.Run(s.ctx, peerTask, a, process.WithFiles(s.lk.files[side]...), process.WithName(name))
+			out, err = process.Run(s.ctx, peerTask, a, process.WithFiles(files...), process.WithName(name))
+			for _, f := range files {
+				f.Close()
+			}
 		}
 		if err != nil {
 			if s.ctx.Err() != nil && errors.Is(err, s.ctx.Err()) {
@@ -175,8 +191,8 @@ func (s *session) conn(side int) (Conn, error) {
 	return c, nil
 }
 
-// open waits for n peers to be ready, then closes the parent's copies of
-// the descriptors it gave them (so a peer's death is end of file here),
+// open waits for n peers to be ready, then closes the link's descriptors of
+// the ends the parent does not hold (every peer has its own duplicates),
 // starts the timed part and returns its start time.
 func (s *session) open(n int) (time.Time, error) {
 	t, err := s.ctl.open(s.ctx, uint32(n))
