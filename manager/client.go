@@ -164,17 +164,26 @@ func (c *Client) call(ctx context.Context, op byte, fn func(f frame) error, fiel
 	if n := frameSize(fields...) - 4; n > c.maxFrame || len(fields) >= maxFields {
 		return fmt.Errorf("request of %d bytes over the frame limit %d: %w", n, c.maxFrame, ErrTooLarge)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	cl, err := c.send(ctx, op, fields)
-	if err != nil {
-		return err
-	}
-	select {
-	case <-cl.done:
-	case <-ctx.Done():
-		return ctx.Err() // the reply, when it comes, is dropped
+	var cl *call
+	for try := 0; ; try++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var err error
+		if cl, err = c.send(ctx, op, fields); err != nil {
+			return err
+		}
+		select {
+		case <-cl.done:
+		case <-ctx.Done():
+			return ctx.Err() // the reply, when it comes, is dropped
+		}
+		// A connection lost (say, closed by the server's idle timeout just
+		// as this request went out) fails the call; a read-only request is
+		// safe to send once more, on a new connection.
+		if cl.err == nil || try > 0 || !readOnly(op) {
+			break
+		}
 	}
 	if cl.err != nil {
 		return cl.err
@@ -421,3 +430,9 @@ func (d *RemoteDict) Keys(ctx context.Context) iter.Seq[string]   { return keysO
 func (d *RemoteDict) Values(ctx context.Context) iter.Seq[[]byte] { return valuesOf(d.Items(ctx)) }
 func (d *RemoteDict) Close() error                                { return d.c.Close() }
 func (d *RemoteDict) String() string                              { return fmt.Sprintf("remote dict %q at %s", d.name, d.c.addr) }
+
+// readOnly reports whether op changes nothing, so that sending it twice is
+// harmless.
+func readOnly(op byte) bool {
+	return op == opGet || op == opContains || op == opLen || op == opSnapshot
+}

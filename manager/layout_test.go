@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unsafe"
@@ -196,3 +197,31 @@ func TestTyped(t *testing.T) {
 func isErr(err, target error) bool { return errorsIs(err, target) }
 
 var errorsIs = errors.Is
+
+// TestNamedManager: a Manager on a named segment, opened by name.
+func TestNamedManager(t *testing.T) {
+	ctx := testCtx(t)
+	name := fmt.Sprintf("shmkit-test-manager-%d", os.Getpid())
+	m, err := New(&Options{Name: name, Size: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(); shm.Remove(name) })
+	d, err := m.Dict("d", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Set(ctx, "k", []byte("v"))
+	m2, err := Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	d2, err := m2.Dict("d", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, _ := d2.Get(ctx, "k"); !ok || string(v) != "v" {
+		t.Fatalf("through Open: %q %v", v, ok)
+	}
+}

@@ -202,12 +202,16 @@ func TestRemoteBadClients(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if n, err := good.Len(ctx); err != nil || n != 200 {
+		t.Fatalf("Len = %d %v, want 200", n, err)
+	}
 	c3.SetReadDeadline(time.Now().Add(20 * time.Second))
 	if n, err := c3.Read(make([]byte, 1)); err == nil {
 		t.Fatalf("stalled client read %d bytes, want the server to hang up", n)
 	}
+	// The good client idled out meanwhile too: its next call dials again.
 	if n, err := good.Len(ctx); err != nil || n != 200 {
-		t.Fatalf("Len = %d %v, want 200", n, err)
+		t.Fatalf("Len after an idle timeout = %d %v, want 200", n, err)
 	}
 }
 
