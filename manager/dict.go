@@ -14,7 +14,9 @@ import (
 //
 // Keys are strings of arbitrary bytes (a []byte key is string(b)), values
 // byte slices; both are copied in and out. Operations on one key are
-// atomic and linearizable (they run under the key's stripe lock); Update,
+// atomic and linearizable: writes run under the key's stripe lock, and Get
+// and Contains read without it, checking the stripe's sequence word to see
+// that nothing they read was freed meanwhile (read.go); Update,
 // SetDefault, Pop, CompareAndSwap and CompareAndDelete are atomic
 // read-modify-writes. SetMany, Clear and Snapshot lock every stripe they
 // touch and are atomic against other operations.
