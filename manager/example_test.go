@@ -240,3 +240,29 @@ func ExampleQueue() {
 	// Read: n
 	// Done
 }
+
+// The seed verbatim: q = Manager().Queue(); pool = Pool();
+// pool.apply(writer, (q,)); pool.apply(reader, (q,)); close; join.
+func ExampleQueue_pool() {
+	ctx := context.Background()
+	m, err := manager.New(nil)
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close()
+	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 2})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := process.Apply(ctx, pool, qwriter, queueArg{m}); err != nil {
+		panic(err)
+	}
+	read, err := process.Apply(ctx, pool, qreader, queueArg{m})
+	if err != nil {
+		panic(err)
+	}
+	pool.Close()
+	pool.Join(ctx)
+	fmt.Println(len(read), read[0], read[5])
+	// Output: 6 Read: P Read: n
+}

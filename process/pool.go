@@ -47,6 +47,11 @@ type PoolOptions struct {
 // fails the one task it was running, with an error naming its exit status
 // or signal, and is replaced: the pool never hangs. Its methods are safe
 // for concurrent use.
+//
+// Workers inherit the anonymous segments that exist when they start: an
+// object in an anonymous segment made after NewPool reaches a worker only
+// once a replacement starts. Create shared objects before the pool, or in
+// named segments.
 type Pool struct {
 	opts    PoolOptions
 	seg     *shm.Segment
