@@ -14,7 +14,7 @@ const lineSize = shm.CacheLinePad
 // Layout versions, stored in each object's directory entry and header.
 // Changing a layout bumps its version.
 const (
-	ringVersion  = 1
+	ringVersion  = 2
 	queueVersion = 1
 	pipeVersion  = 1
 )
@@ -78,13 +78,17 @@ type sideLine struct {
 	_      [lineSize - 40]byte
 }
 
-// Record header in the SPSC data area: 8 bytes, little-endian, 8-aligned.
+// Record header in the SPSC data area: 8 bytes, little-endian, 8-aligned,
+// read and published as one word (see producer.commit).
 //
 //	0  uint32  payload length
-//	4  uint32  flags (recPad: a padding record filling the ring's end)
+//	4  uint32  flags: recLive on every published header (so it is never
+//	           0, the "not yet" value), recPad for a padding record
+//	           filling the ring's end
 const (
-	recHdr = 8
-	recPad = 1
+	recHdr  = 8
+	recPad  = 1
+	recLive = 1 << 31
 )
 
 // recSize is the space a record of n payload bytes takes.

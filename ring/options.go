@@ -10,7 +10,7 @@ import (
 type Options struct {
 	// Capacity: for a Ring or Pipe, the data area in bytes (rounded up to a
 	// power of two; default 1 MiB, at least 64 bytes); the largest record is
-	// Capacity-8 bytes. For a queue, the number of slots (rounded up to a
+	// Capacity-16 bytes. For a queue, the number of slots (rounded up to a
 	// power of two; default 1024).
 	Capacity int
 	// SlotSize is a queue's slot size in bytes including its 16-byte header

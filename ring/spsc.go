@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -23,7 +25,7 @@ import (
 // the end of the data area is preceded by a padding record that fills the
 // end, and starts at offset 0. So every record, and every slice Reserve and
 // Peek hand out, is contiguous; the largest record is MaxMessage() =
-// Capacity-8 bytes and anything larger is ErrTooLarge, up front.
+// Capacity-16 bytes and anything larger is ErrTooLarge, up front.
 //
 // Deaths: a producer killed between Reserve and Commit published nothing:
 // the consumer never sees a partial record, and the next producer to attach
@@ -50,6 +52,9 @@ type producer struct {
 	started   bool
 	tail      uint64 // next free byte, reserved records included
 	committed uint64 // the tail last published
+	first     uint64 // position of the first uncommitted record
+	firstHdr  uint64 // its header, stored by commit
+	pending   bool   // records are reserved and not committed
 	headCache uint64 // the consumer's head as last read
 	recs      uint64 // records reserved since the last commit
 	bytes     uint64
@@ -63,7 +68,6 @@ type consumer struct {
 	started   bool
 	head      uint64 // next record to read, peeked records skipped
 	released  uint64 // the head last published
-	tailCache uint64 // the producer's tail as last read
 	recs      uint64 // records peeked since the last release
 	bytes     uint64
 	spin      spinner
@@ -139,7 +143,7 @@ func (r *Ring) Handle() shm.Handle { return r.obj.Handle() }
 func (r *Ring) Cap() int { return int(r.cap) }
 
 // MaxMessage returns the largest record the ring can hold.
-func (r *Ring) MaxMessage() int { return int(r.cap - recHdr) }
+func (r *Ring) MaxMessage() int { return int(r.cap - 2*recHdr) }
 
 // Len returns the bytes (records, their headers and padding) written and not
 // yet released: a snapshot.
@@ -169,12 +173,49 @@ func corrupt(format string, args ...any) error {
 }
 
 // ---- producer ----
+//
+// Publication protocol (length last): the consumer polls the 8-byte header
+// at its head, which reads 0 until the producer commits the record there.
+// Reserving a record writes its payload and then zeroes the header slot of
+// the record after it (so that the consumer, having read this one, finds 0
+// there and not a stale header of an earlier lap); committing stores the
+// first pending record's header, with release order, last. Records reserved
+// after that first one have their headers written as they are reserved: the
+// consumer cannot reach them before the first is committed, so one store
+// publishes a whole batch. The producer's tail is published after the
+// commit, for Len and for a producer taking over (see start). So the
+// consumer touches no producer-written line but the record itself.
+//
+// Room: a record needs its size plus the 8 bytes of the next header slot.
 
+// hdrWord returns the header word at absolute position at.
+func (r *Ring) hdrWord(at uint64) *atomic.Uint64 {
+	return (*atomic.Uint64)(unsafe.Pointer(&r.data[at&r.mask]))
+}
+
+// header packs a record header: length, flags, and recLive so that a
+// published header is never 0.
+func header(n uint64, flags uint32) uint64 { return n | uint64(flags|recLive)<<32 }
+
+// start takes over the producer side: from the published tail, skipping
+// records a dead producer committed after its last tail store.
 func (p *producer) start() error {
 	h := p.r.h
 	t, hd := h.prodPos.pos.Load(), h.consPos.pos.Load()
 	if t < hd || t-hd > p.r.cap || t&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, p.r.cap)
+	}
+	for walked := uint64(0); ; {
+		hw := p.r.hdrWord(t).Load()
+		if hw == 0 {
+			break
+		}
+		size := recSize(uint64(uint32(hw)))
+		walked += size
+		if uint32(hw>>32)&recLive == 0 || (t&p.r.mask)+size > p.r.cap || t+size-hd > p.r.cap || walked > p.r.cap {
+			return corrupt("record header %#x at %d", hw, t&p.r.mask)
+		}
+		t += size
 	}
 	p.tail, p.committed, p.headCache, p.started = t, t, hd, true
 	return nil
@@ -201,6 +242,9 @@ func (p *producer) room(n uint64) (pad, need uint64) {
 	return pad, need
 }
 
+// fits reports whether n more bytes (plus the next header slot) fit.
+func (p *producer) fits(n uint64) bool { return p.tail+n+recHdr-p.headCache <= p.r.cap }
+
 // tryReserve reserves a record of n payload bytes, or reports no room.
 func (p *producer) tryReserve(n int) ([]byte, bool, error) {
 	if !p.started {
@@ -208,59 +252,68 @@ func (p *producer) tryReserve(n int) ([]byte, bool, error) {
 			return nil, false, err
 		}
 	}
-	if uint64(n) > p.r.cap-recHdr || n < 0 {
-		return nil, false, fmt.Errorf("record of %d bytes, ring holds %d: %w", n, p.r.cap-recHdr, ErrTooLarge)
+	if n < 0 || uint64(n) > p.r.cap-2*recHdr {
+		return nil, false, fmt.Errorf("record of %d bytes, ring holds %d: %w", n, p.r.cap-2*recHdr, ErrTooLarge)
 	}
 	if p.r.h.closed.Load() != 0 {
 		return nil, false, fmt.Errorf("ring: %w", os.ErrClosed)
 	}
 	pad, need := p.room(uint64(n))
-	if p.tail+pad+need-p.headCache > p.r.cap {
+	if !p.fits(pad + need) {
 		if err := p.refreshHead(); err != nil {
 			return nil, false, err
 		}
-		if p.tail+pad+need-p.headCache > p.r.cap {
-			p.want = pad + need
-			if pad != 0 && p.tail+pad-p.headCache <= p.r.cap {
-				// The padding fits, the record after it does not yet:
-				// write the padding now so that the consumer can skip
-				// it and free the whole ring (else a record of nearly
-				// the ring's size would never fit).
-				p.pad(pad)
-				p.want = need
+		if !p.fits(pad + need) {
+			// Wait for the padding's room first, then for the record's:
+			// when the padding fits and the record after it does not
+			// yet, write the padding now so that the consumer can skip
+			// it and free the whole ring (else a record of nearly the
+			// ring's size would never fit).
+			p.want = need
+			if pad != 0 {
+				p.want = pad
+				if p.fits(pad) {
+					p.put(pad-recHdr, recPad)
+					p.want = need
+				}
 			}
 			return nil, false, nil
 		}
 	}
-	d := p.r.data
 	if pad != 0 {
-		p.pad(pad)
+		p.put(pad-recHdr, recPad)
 	}
 	pos := p.tail & p.r.mask
-	binary.LittleEndian.PutUint32(d[pos:], uint32(n))
-	binary.LittleEndian.PutUint32(d[pos+4:], 0)
-	p.tail += need
+	p.put(uint64(n), 0)
 	p.recs++
 	p.bytes += uint64(n)
-	return d[pos+recHdr : pos+recHdr+uint64(n) : pos+recHdr+uint64(n)], true, nil
+	return p.r.data[pos+recHdr : pos+recHdr+uint64(n) : pos+recHdr+uint64(n)], true, nil
 }
 
-// pad writes a padding record of pad bytes (up to the end of the area).
-func (p *producer) pad(pad uint64) {
-	pos := p.tail & p.r.mask
-	binary.LittleEndian.PutUint32(p.r.data[pos:], uint32(pad-recHdr))
-	binary.LittleEndian.PutUint32(p.r.data[pos+4:], recPad)
-	p.tail += pad
+// put appends a record header of n payload bytes at the tail (held back
+// when it is the first uncommitted one) and zeroes the next header slot.
+func (p *producer) put(n uint64, flags uint32) {
+	hw := header(n, flags)
+	if p.pending {
+		binary.LittleEndian.PutUint64(p.r.data[p.tail&p.r.mask:], hw)
+	} else {
+		p.first, p.firstHdr, p.pending = p.tail, hw, true
+	}
+	p.tail += recSize(n)
+	binary.LittleEndian.PutUint64(p.r.data[p.tail&p.r.mask:], 0)
 }
 
-// commit publishes every reserved record with one store of the tail.
+// commit publishes every reserved record with one store: the first
+// pending header.
 func (p *producer) commit() {
-	if p.tail == p.committed {
+	if !p.pending {
 		return
 	}
 	h := p.r.h
-	publish(&h.prodPos.pos, p.tail) // the publication: pairs with the consumer's load in refreshTail
+	publish(p.r.hdrWord(p.first), p.firstHdr) // the commit: pairs with the consumer's load in peek
+	p.pending = false
 	p.committed = p.tail
+	publish(&h.prodPos.pos, p.tail) // for Len and a producer taking over
 	h.prod.msgs.Store(h.prod.msgs.Load() + p.recs)
 	h.prod.bytes.Store(h.prod.bytes.Load() + p.bytes)
 	p.recs, p.bytes = 0, 0
@@ -277,7 +330,7 @@ func (p *producer) ready() (bool, error) {
 	if err := p.refreshHead(); err != nil {
 		return false, err
 	}
-	return p.tail+p.want-p.headCache <= p.r.cap, nil
+	return p.fits(p.want), nil
 }
 
 func (p *producer) stuck() error { return nil }

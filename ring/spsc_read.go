@@ -2,7 +2,6 @@ package ring
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 )
@@ -13,25 +12,16 @@ func (c *consumer) start() error {
 	if t < hd || t-hd > c.r.cap || hd&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, c.r.cap)
 	}
-	c.head, c.released, c.tailCache, c.started = hd, hd, t, true
-	return nil
-}
-
-// refreshTail reads the producer's tail, checking it against what this
-// consumer released: a tail behind the head, more than a ring ahead or not
-// 8-aligned is corruption.
-func (c *consumer) refreshTail() error {
-	t := c.r.h.prodPos.pos.Load() // pairs with the producer's store in commit
-	if t < c.released || t-c.released > c.r.cap || t&7 != 0 {
-		return corrupt("tail %d outside head %d + capacity %d", t, c.released, c.r.cap)
-	}
-	c.tailCache = t
+	c.head, c.released, c.started = hd, hd, true
 	return nil
 }
 
 // peek returns the next record and the head just past it, without taking
-// it; ok is false when the ring is empty. Every length is checked before
-// use: a record must lie inside the data area and before the tail.
+// it; ok is false when the ring is empty. It reads only the record's header
+// word (0 until the producer commits it, see producer.commit) and checks
+// every length before use: a record must lie inside the data area. Padding
+// is skipped, at most a ring's worth per call, so a hostile ring of
+// padding cannot spin it forever.
 func (c *consumer) peek() (rec []byte, next uint64, ok bool, err error) {
 	if !c.started {
 		if err := c.start(); err != nil {
@@ -39,30 +29,29 @@ func (c *consumer) peek() (rec []byte, next uint64, ok bool, err error) {
 		}
 	}
 	head := c.head
-	for {
-		if head == c.tailCache {
-			if err := c.refreshTail(); err != nil {
-				return nil, 0, false, err
-			}
-			if head == c.tailCache {
-				return nil, head, false, nil
-			}
+	for skipped := uint64(0); ; {
+		hw := c.r.hdrWord(head).Load() // pairs with the producer's publish in commit
+		if hw == 0 {
+			return nil, head, false, nil
 		}
 		pos := head & c.r.mask
-		d := c.r.data
-		n := uint64(binary.LittleEndian.Uint32(d[pos:]))
-		flags := binary.LittleEndian.Uint32(d[pos+4:])
+		n := uint64(uint32(hw))
+		flags := uint32(hw >> 32)
 		size := recSize(n)
-		if pos+size > c.r.cap || size > c.tailCache-head {
-			return nil, 0, false, corrupt("record of %d bytes at %d, %d committed, capacity %d", n, pos, c.tailCache-head, c.r.cap)
+		if flags&recLive == 0 || pos+size > c.r.cap || size > c.r.cap-recHdr || head+size-c.released > c.r.cap {
+			return nil, 0, false, corrupt("record header %#x at %d, capacity %d", hw, pos, c.r.cap)
 		}
 		head += size
 		if flags&recPad != 0 {
+			if skipped += size; skipped > c.r.cap {
+				return nil, 0, false, corrupt("a ring of padding at %d", pos)
+			}
 			// Padding is consumed at once: skip it for good so that a
 			// failed read does not walk it again.
 			c.head = head
 			continue
 		}
+		d := c.r.data
 		return d[pos+recHdr : pos+recHdr+n : pos+recHdr+n], head, true, nil
 	}
 }
@@ -89,10 +78,9 @@ func (c *consumer) release() {
 	}
 }
 
-// ready: the tail moved past the head, or the ring closed.
+// ready: a record was committed at the head, or the ring closed.
 func (c *consumer) ready() (bool, error) {
-	h := c.r.h
-	return h.prodPos.pos.Load() != c.head || h.closed.Load() != 0, nil
+	return c.r.hdrWord(c.head).Load() != 0 || c.r.h.closed.Load() != 0, nil
 }
 
 func (c *consumer) stuck() error { return nil }
@@ -106,8 +94,8 @@ func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64
 			return rec, next, err
 		}
 		if c.r.h.closed.Load() != 0 {
-			// Closed: re-read the tail once more, since a commit may have
-			// raced with Close; then it is the end.
+			// Closed: look once more, since a commit may have raced
+			// with Close; then it is the end.
 			if rec, next, ok, err = c.peek(); ok || err != nil {
 				return rec, next, err
 			}

@@ -107,16 +107,16 @@ func TestRingTooLargeAndTry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.MaxMessage() != 248 {
+	if r.MaxMessage() != 240 {
 		t.Fatalf("max %d", r.MaxMessage())
 	}
-	if err := r.TryWrite(make([]byte, 249)); !errors.Is(err, ring.ErrTooLarge) {
-		t.Fatalf("249 bytes: %v", err)
+	if err := r.TryWrite(make([]byte, 241)); !errors.Is(err, ring.ErrTooLarge) {
+		t.Fatalf("241 bytes: %v", err)
 	}
 	if _, err := r.TryRead(nil); !errors.Is(err, ring.ErrEmpty) {
 		t.Fatalf("empty read: %v", err)
 	}
-	if err := r.TryWrite(make([]byte, 248)); err != nil {
+	if err := r.TryWrite(make([]byte, 240)); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.TryWrite(nil); !errors.Is(err, ring.ErrFull) {
@@ -131,7 +131,7 @@ func TestRingTooLargeAndTry(t *testing.T) {
 		t.Fatalf("short read: %v", err)
 	}
 	b := make([]byte, 300)
-	if n, err := r.TryRead(b); err != nil || n != 248 {
+	if n, err := r.TryRead(b); err != nil || n != 240 {
 		t.Fatalf("read %d %v", n, err)
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
