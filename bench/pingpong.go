@@ -71,6 +71,11 @@ func ping(s *session) (latencies, error) {
 		return nil, err
 	}
 	out, in := make([]byte, c.Size), make([]byte, c.Size)
+	unpin, err := pin(c.Pin, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unpin()
 	w := warmups(c.Ops)
 	lat := make(latencies, 0, c.Ops)
 	for i := range w + c.Ops {
@@ -99,6 +104,11 @@ func ping(s *session) (latencies, error) {
 // echo is the child's half: it owns end B.
 func echo(ctx context.Context, e *peerEnv) (peerOut, error) {
 	c := e.Case
+	unpin, err := pin(c.Pin, 1)
+	if err != nil {
+		return peerOut{}, err
+	}
+	defer unpin()
 	if err := e.ctl.arrive(ctx); err != nil {
 		return peerOut{}, err
 	}

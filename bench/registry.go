@@ -24,6 +24,9 @@ type Case struct {
 	// Corrupt is a test hook: when > 0, the sender flips a byte of message
 	// number Corrupt-1 after writing it, and the run must fail its check.
 	Corrupt int
+	// Pin binds the two peers' timed loops to two different CPUs
+	// (pingpong and stream; see pin_linux.go).
+	Pin bool
 	// Hang is a test hook: the child peer stops answering (pingpong,
 	// stream), so the case must end at Timeout with its peers killed.
 	Hang bool
@@ -65,6 +68,8 @@ type Config struct {
 	Sizes []int // message sizes to run, where a scenario has sizes; nil = its own
 	// MaxOps, when > 0, caps every case's operation count (tests, smoke runs).
 	MaxOps int
+	// Pin binds the peers of pingpong and stream to two different CPUs.
+	Pin bool
 	// Rounds is how many times Run measures the whole plan, interleaved
 	// (all cases once, then all again…), keeping each case's median: the
 	// machine's speed drifts, and a ratio is only fair between results

@@ -60,6 +60,7 @@ func (o Options) Plan() []Case {
 			if o.MaxOps > 0 {
 				c.Ops = min(c.Ops, o.MaxOps)
 			}
+			c.Pin = o.Pin && (c.Scenario == "pingpong" || c.Scenario == "stream") && c.Transport != "cpython-mp"
 			out = append(out, c)
 		}
 	}
@@ -146,7 +147,11 @@ func RunCase(ctx context.Context, c Case) Result {
 	if c.Timeout <= 0 {
 		c.Timeout = caseTimeout(Config{})
 	}
-	return s.Run(ctx, c)
+	r := s.Run(ctx, c)
+	if c.Pin && !r.Failed && r.Note == "" {
+		r.Note = "pinned"
+	}
+	return r
 }
 
 // Compare fills in each result's baseline and ratio: the fastest result of

@@ -87,6 +87,11 @@ func source(s *session) (time.Duration, error) {
 	}
 	defer conn.Close()
 	buf := make([]byte, c.Size*c.Batch)
+	unpin, err := pin(c.Pin, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unpin()
 	t0, err := s.open(1)
 	if err != nil {
 		return 0, err
@@ -128,6 +133,11 @@ func sink(ctx context.Context, e *peerEnv) (peerOut, error) {
 		return peerOut{}, fmt.Errorf("bad case %s", c.Label())
 	}
 	buf := make([]byte, c.Size*c.Batch)
+	unpin, err := pin(c.Pin, 1)
+	if err != nil {
+		return peerOut{}, err
+	}
+	defer unpin()
 	if err := e.ctl.arrive(ctx); err != nil {
 		return peerOut{}, err
 	}

@@ -41,6 +41,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	jsonPath := fs.String("json", "", "also write the results as JSON to `FILE`")
 	plotDir := fs.String("plot", "", "also write SVG charts into `DIR`")
 	rounds := fs.Int("rounds", 0, "measure everything `N` times, interleaved, and keep each case's median (default 1 with --quick, else 3)")
+	pinned := fs.Bool("pin", false, "bind the two peers of pingpong and stream to two different CPUs: repeatable for spinners, much slower for anything that sleeps (cross-CPU wakes)")
 	list := fs.Bool("list", false, "print the scenarios and transports, then exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, benchUsage)
@@ -61,7 +62,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "scenarios: %s\ntransports: %s\n", strings.Join(scenarioNames(), ", "), strings.Join(bench.TransportNames(), ", "))
 		return 0
 	}
-	opts := bench.Options{Config: bench.Config{Quick: *quick, Rounds: *rounds}, Only: splitList(*only), Transports: splitList(*transports)}
+	opts := bench.Options{Config: bench.Config{Quick: *quick, Rounds: *rounds, Pin: *pinned}, Only: splitList(*only), Transports: splitList(*transports)}
 	if *rounds < 0 {
 		fmt.Fprintln(stderr, "shmkit bench: --rounds must be at least 1")
 		return 2
