@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -97,7 +98,14 @@ func reportRate(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
 }
 
-func streamRingCap(size int) int { return max(256<<10, 4*size) }
+func streamRingCap(size int) int {
+	if s := os.Getenv("SHMKIT_RING_STREAM_CAP"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil {
+			return max(n, 4*size)
+		}
+	}
+	return max(256<<10, 4*size)
+}
 
 func benchStreamSPSC(b *testing.B, size int, batch bool) {
 	e := newBenchEnv(b, streamRingCap(size)+4096)
@@ -323,14 +331,23 @@ func benchCacheLine(b *testing.B) {
 	}
 	w := (*atomic.Uint64)(unsafe.Pointer(&o.Bytes()[0]))
 	e.start(b, peerArg{Role: "cacheline-echo", N: b.N, Shared: o.Handle()})
+	var lat latencies
 	e.run(b, func() error {
 		for i := range uint64(b.N) {
+			var t0 time.Time
+			if i&7 == 0 {
+				t0 = time.Now()
+			}
 			w.Store(2*i + 1)
 			for w.Load() != 2*i+2 {
+			}
+			if i&7 == 0 {
+				lat.d = append(lat.d, time.Since(t0))
 			}
 		}
 		return nil
 	})
+	lat.report(b)
 }
 
 func BenchmarkPingPong(b *testing.B) {

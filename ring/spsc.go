@@ -64,13 +64,13 @@ type producer struct {
 
 // consumer is the reading side's private state.
 type consumer struct {
-	r         *Ring
-	started   bool
-	head      uint64 // next record to read, peeked records skipped
-	released  uint64 // the head last published
-	recs      uint64 // records peeked since the last release
-	bytes     uint64
-	spin      spinner
+	r        *Ring
+	started  bool
+	head     uint64 // next record to read, peeked records skipped
+	released uint64 // the head last published
+	recs     uint64 // records peeked since the last release
+	bytes    uint64
+	spin     spinner
 }
 
 // NewRing allocates a ring called name in seg.

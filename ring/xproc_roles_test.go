@@ -175,3 +175,26 @@ func consumeQueue(ctx context.Context, q *ring.MPMC, seen bitmap, np, n int) (in
 
 // timeout is the bound of every cross-process test.
 const timeout = 60 * time.Second
+
+// echoTask receives values on a pipe end and sends each back doubled, until
+// the other end closes.
+var echoTask = process.Register("ring.echo", func(ctx context.Context, c *ring.Conn) (int, error) {
+	n := 0
+	for {
+		var v []int
+		err := c.Recv(ctx, &v)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		for i := range v {
+			v[i] *= 2
+		}
+		if err := c.Send(ctx, v); err != nil {
+			return n, err
+		}
+		n++
+	}
+})

@@ -333,3 +333,27 @@ func TestMPMCKillRandom(t *testing.T) {
 	}
 	t.Logf("stats %+v", q.Stats())
 }
+
+func TestPipeAcrossProcesses(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	seg := anonSeg(t, 1<<20)
+	here, there, err := ring.NewPipe(seg, "p", true, &ring.Options{Capacity: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, ctx, echoTask, there)
+	for i := range 100 {
+		if err := here.Send(ctx, []int{i, i + 1}); err != nil {
+			t.Fatal(err)
+		}
+		var v []int
+		if err := here.Recv(ctx, &v); err != nil || len(v) != 2 || v[0] != 2*i || v[1] != 2*i+2 {
+			t.Fatal(i, v, err)
+		}
+	}
+	here.Close()
+	if err := p.Join(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
