@@ -24,9 +24,10 @@
 // # Waiting
 //
 // Calls that may wait take a context.Context; Try variants never wait.
-// The default Blocking mode spins for an adaptive few microseconds, then
-// sleeps on a futex in slices of 5 ms (so cancellation, Close and dead peers
-// are noticed); the other side issues a futex wake only when someone sleeps.
+// The default Blocking mode spins for an adaptive 2–100 µs, then sleeps on a
+// futex in slices of at most 5 ms (so cancellation, Close and dead peers are
+// noticed; the first slice is 50 µs, see waitLine); the other side issues a
+// futex wake only when someone armed it before sleeping, once per sleep.
 // A goroutine asleep in a futex holds an OS thread. Spin mode never sleeps:
 // choose it at creation (Options.Mode) or per call (WithMode).
 //
@@ -59,8 +60,8 @@
 //   - MPMC consumer killed after taking a message: that one message is lost;
 //     producers that wrap around to its slots find the taker dead and free
 //     them.
-//   - A process killed while asleep in a futex leaves the sleeper count
-//     raised: peers then always issue a futex wake (slower, still correct).
+//   - A process killed while asleep in a futex costs its peer one wasted
+//     futex wake.
 //   - JoinableQueue counts are not repaired after a crash: Join may then
 //     wait for its context.
 package ring

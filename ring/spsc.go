@@ -15,11 +15,12 @@ import (
 // in shared memory. One goroutine (in any process) writes, one reads; each
 // process holding the ring has its own *Ring with private cached positions.
 //
-// Publication: the producer writes a record's header and payload, then
-// publishes it (and every record reserved before it) with one store of the
-// tail; the consumer releases space with one store of the head. Each side
-// caches the other's position and reads the shared one only when its cache
-// says the ring is full (or empty).
+// Publication, length last: the producer writes a record's payload, then
+// publishes it (and every record reserved after it) with one store of its
+// 8-byte header, which the consumer polls; the consumer releases space with
+// one store of the head, which the producer caches and re-reads only when
+// the ring looks full. A 64-byte message thus costs the consumer one cache
+// miss, on the record itself.
 //
 // Wrap policy: records are never split. A record that does not fit before
 // the end of the data area is preceded by a padding record that fills the
@@ -29,7 +30,7 @@ import (
 //
 // Deaths: a producer killed between Reserve and Commit published nothing:
 // the consumer never sees a partial record, and the next producer to attach
-// starts from the last committed tail. A consumer killed between Peek and
+// starts after the last committed record. A consumer killed between Peek and
 // Release loses nothing (the records are read again by the next consumer);
 // killed after Release, it loses the records it had taken.
 //
