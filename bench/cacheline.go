@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
@@ -103,7 +102,7 @@ func (c *clConn) Recv(p []byte) error {
 			if c.aborted.Load() || c.ctx.Err() != nil {
 				return errAborted
 			}
-			syscall.Syscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
+			osYield()
 		}
 	}
 	copy(p, c.theirs[8:8+len(p)])

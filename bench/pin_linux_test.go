@@ -1,0 +1,33 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestPinned runs pinned cases: each peer's loop on its own CPU.
+func TestPinned(t *testing.T) {
+	if _, err := pinCPUs(); err != nil {
+		t.Skip(err)
+	}
+	for _, c := range []Case{
+		{Scenario: "pingpong", Transport: "cacheline", Size: 8, Batch: 1, Ops: 200, Timeout: time.Minute, Pin: true},
+		{Scenario: "stream", Transport: "go-chan", Size: 64, Batch: 1, Ops: 200, Timeout: time.Minute, Pin: true},
+	} {
+		r := RunCase(context.Background(), c)
+		if r.Failed || r.Note != "pinned" {
+			t.Fatalf("%s: %s", c.Label(), r.Note)
+		}
+	}
+	// The binding is undone: this thread may use every CPU again.
+	before, _ := getAffinity()
+	unpin, err := pin(true, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpin()
+	if after, _ := getAffinity(); after != before {
+		t.Fatalf("CPU set %x after unpin, %x before", after, before)
+	}
+}
