@@ -55,8 +55,8 @@ func (q *MPMC) tryGet(e *partEntry, buf []byte, fn func([]byte) error) (n int, o
 		if !tomb && fn == nil && int(ln) > len(buf) {
 			return 0, false, false, 0, 0, fmt.Errorf("message of %d bytes, buffer of %d: %w", ln, len(buf), io.ErrShortBuffer)
 		}
-		e.cSpan.Store(k)
-		e.cPos.Store(pos) // the intent precedes the take
+		publish(&e.cSpan, k)
+		publish(&e.cPos, pos) // the intent precedes the take
 		if !q.h.deq.CompareAndSwap(pos, pos+k) {
 			continue
 		}
@@ -69,8 +69,8 @@ func (q *MPMC) tryGet(e *partEntry, buf []byte, fn func([]byte) error) (n int, o
 		}
 		n, err = q.deliver(pos, k, int(ln), buf, fn)
 		q.free(e, pos, k)
-		e.out.Store(e.out.Load() + 1)
-		e.bytesOut.Store(e.bytesOut.Load() + uint64(ln))
+		count(&e.out, 1)
+		count(&e.bytesOut, uint64(ln))
 		return n, true, false, 0, 0, err
 	}
 }
@@ -105,9 +105,9 @@ func (q *MPMC) free(e *partEntry, pos, k uint64) {
 	for i := k; i > 0; i-- {
 		publish(q.seq(pos+i-1), pos+i-1+q.nslots) // pairs with the producer's load in tryPut
 	}
-	e.cPos.Store(noPos)
+	publish(&e.cPos, noPos)
 	if q.h.spaceWait.wake() {
-		e.wakes.Store(e.wakes.Load() + 1)
+		count(&e.wakes, 1)
 	}
 }
 

@@ -48,8 +48,8 @@ claim:
 			}
 			continue claim // enq moved on
 		}
-		e.pSpan.Store(k)
-		e.pPos.Store(pos) // the intent precedes the claim
+		publish(&e.pSpan, k)
+		publish(&e.pPos, pos) // the intent precedes the claim
 		if q.h.enq.CompareAndSwap(pos, pos+k) {
 			break
 		}
@@ -65,11 +65,11 @@ claim:
 		q.seq(pos + i).Store(pos + i + 1)
 	}
 	publish(q.seq(pos), pos+1) // commit: pairs with the consumer's load in tryGet
-	e.pPos.Store(noPos)
-	e.in.Store(e.in.Load() + 1)
-	e.bytesIn.Store(e.bytesIn.Load() + uint64(len(p)))
+	publish(&e.pPos, noPos)
+	count(&e.in, 1)
+	count(&e.bytesIn, uint64(len(p)))
 	if q.h.dataWait.wake() {
-		e.wakes.Store(e.wakes.Load() + 1)
+		count(&e.wakes, 1)
 	}
 	return true, 0, 0, nil
 }

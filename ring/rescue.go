@@ -5,7 +5,8 @@ import "encoding/binary"
 // Rescue: repairing claims whose owner died. A claim is a run of positions
 // named in a participant entry's intent before the CAS that took it, so a
 // participant that sees enq (or deq) past a position also sees the intent
-// of whoever claimed it (sequentially consistent atomics). The claim is
+// of whoever claimed it (the intent store precedes the claiming CAS, a
+// locked instruction on amd64 and sequentially consistent elsewhere). The claim is
 // orphaned when no live entry's intent covers it; every intent covering it
 // then names the same run (a loser of the CAS names the same positions as
 // the winner), which the rescuer repairs:
@@ -82,7 +83,7 @@ func (q *MPMC) tombstone(p, s uint64, me *partEntry) bool {
 	}
 	first.Store(p + 1)
 	if me != nil {
-		me.skipped.Store(me.skipped.Load() + 1)
+		count(&me.skipped, 1)
 	}
 	q.h.dataWait.wake()
 	return true
@@ -106,7 +107,7 @@ func (q *MPMC) rescueConsumerAt(y uint64, me *partEntry) bool {
 	}
 	if freed {
 		if me != nil {
-			me.skipped.Store(me.skipped.Load() + 1)
+			count(&me.skipped, 1)
 		}
 		q.h.spaceWait.wake()
 	}

@@ -315,11 +315,11 @@ func (p *producer) commit() {
 	p.pending = false
 	p.committed = p.tail
 	publish(&h.prodPos.pos, p.tail) // for Len and a producer taking over
-	h.prod.msgs.Store(h.prod.msgs.Load() + p.recs)
-	h.prod.bytes.Store(h.prod.bytes.Load() + p.bytes)
+	count(&h.prod.msgs, p.recs)
+	count(&h.prod.bytes, p.bytes)
 	p.recs, p.bytes = 0, 0
 	if h.dataWait.wake() {
-		h.prod.wakes.Store(h.prod.wakes.Load() + 1)
+		count(&h.prod.wakes, 1)
 	}
 }
 

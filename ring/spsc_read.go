@@ -70,11 +70,11 @@ func (c *consumer) release() {
 	h := c.r.h
 	publish(&h.consPos.pos, c.head) // frees the space: pairs with the producer's load in refreshHead
 	c.released = c.head
-	h.cons.msgs.Store(h.cons.msgs.Load() + c.recs)
-	h.cons.bytes.Store(h.cons.bytes.Load() + c.bytes)
+	count(&h.cons.msgs, c.recs)
+	count(&h.cons.bytes, c.bytes)
 	c.recs, c.bytes = 0, 0
 	if h.spaceWait.wake() {
-		h.cons.wakes.Store(h.cons.wakes.Load() + 1)
+		count(&h.cons.wakes, 1)
 	}
 }
 

@@ -112,7 +112,7 @@ func await(ctx context.Context, w *waitLine, mode Mode, sp *spinner, c waitCond,
 		return err
 	}
 	if st.waits != nil {
-		st.waits.Store(st.waits.Load() + 1)
+		count(st.waits, 1)
 	}
 	// Most waits between busy peers end within a few hundred loads: look
 	// that long before paying for a clock read.
@@ -172,7 +172,7 @@ func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 			return err
 		}
 		if st.sleeps != nil {
-			st.sleeps.Store(st.sleeps.Load() + 1)
+			count(st.sleeps, 1)
 		}
 		// The first sleep is short: a waker whose publication was a
 		// release store (publish) may have read a stale "no sleepers"
