@@ -145,11 +145,13 @@ func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
-	if c.send != nil {
-		c.send.Close()
-	}
+	// The direction the peer sends on first: once the peer reads io.EOF,
+	// its sends already fail.
 	if c.recv != nil {
 		c.recv.Close()
+	}
+	if c.send != nil {
+		c.send.Close()
 	}
 	return nil
 }
