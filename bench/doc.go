@@ -6,8 +6,10 @@
 // pool and spawn) has one body that runs over every transport it supports.
 // Peers are separate processes — the parent and children re-executed through
 // package process — unless the transport is in-process (go-chan, memcpy).
-// Scenarios register themselves with Register, so packages that land later
-// add theirs without touching this one.
+// Scenarios register themselves with Register from init, so each later one
+// is a new file here (bench sits above every other package) with no change
+// to the runner, the tables, the JSON or the plots; its CPython side is one
+// more function in python/mp_bench.py.
 //
 // What the numbers promise:
 //
@@ -29,5 +31,8 @@
 //
 // Sharp edges: a binary (or test binary) that runs cross-process cases must
 // call process.Main first thing in main (or TestMain). Spinning transports
-// own a core each while they run: on a 2-core machine other load skews them.
+// own a core each while they run: on a 2-core machine other load skews them,
+// and a case that runs past its bound is reported as hung or too slow.
+// Config.Pin makes spinners repeatable but slows every transport that
+// sleeps (see pin_linux.go).
 package bench

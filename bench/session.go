@@ -224,7 +224,7 @@ func (s *session) reason(err error) error {
 		return nil
 	}
 	if errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("hung: not done within %v; peers killed", s.c.Timeout)
+		return fmt.Errorf("hung or too slow: not done within %v; peers killed", s.c.Timeout)
 	}
 	if p := s.peerErr(); p != nil {
 		return p
@@ -271,7 +271,7 @@ func (s *session) finish(parentErr error) ([]peerOut, error) {
 	s.mu.Unlock()
 	switch {
 	case timedOut && (failed || parentErr != nil):
-		return s.outs, fmt.Errorf("hung: not done within %v; peers killed", s.c.Timeout)
+		return s.outs, fmt.Errorf("hung or too slow: not done within %v; peers killed", s.c.Timeout)
 	case s.peerErr() != nil:
 		return s.outs, s.peerErr()
 	case parentErr != nil:
