@@ -62,7 +62,7 @@ func (q *JoinableQueue[T]) Unfinished() int { return int(max(q.q.h.unfinished.Lo
 
 // Join waits, as ctx allows, until every value put was marked done.
 func (q *JoinableQueue[T]) Join(ctx context.Context) error {
-	return await(ctx, &q.q.h.joinWait, modeOf(ctx, q.q.mode), &q.q.spinC, joinWait{q.q}, waitStats{})
+	return await(ctx, &q.q.h.joinWait, q.q.mode, &q.q.spinC, joinWait{q.q}, waitStats{})
 }
 
 type joinWait struct{ q *MPMC }

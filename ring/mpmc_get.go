@@ -157,7 +157,7 @@ func (q *MPMC) get(ctx context.Context, buf []byte, fn func([]byte) error, wait 
 			}
 			return 0, ErrEmpty
 		}
-		if err := await(ctx, &q.h.dataWait, modeOf(ctx, q.mode), &q.spinC, &w,
+		if err := await(ctx, &q.h.dataWait, q.mode, &q.spinC, &w,
 			waitStats{&e.emptyWts, &e.sleeps}); err != nil {
 			return 0, err
 		}

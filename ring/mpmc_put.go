@@ -124,7 +124,7 @@ func (q *MPMC) Put(ctx context.Context, p []byte) error {
 			return err
 		}
 		w := putWait{q, e, x, s}
-		if err := await(ctx, &q.h.spaceWait, modeOf(ctx, q.mode), &q.spinP, &w,
+		if err := await(ctx, &q.h.spaceWait, q.mode, &q.spinP, &w,
 			waitStats{&e.fullWaits, &e.sleeps}); err != nil {
 			return err
 		}

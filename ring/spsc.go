@@ -346,7 +346,7 @@ func (p *producer) reserve(ctx context.Context, n int) ([]byte, error) {
 		// this wait needs.
 		p.commit()
 		h := p.r.h
-		if err := await(ctx, &h.spaceWait, modeOf(ctx, p.r.mode), &p.spin, p,
+		if err := await(ctx, &h.spaceWait, p.r.mode, &p.spin, p,
 			waitStats{&h.prod.waits, &h.prod.sleeps}); err != nil {
 			return nil, err
 		}

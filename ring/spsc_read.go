@@ -112,7 +112,7 @@ func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64
 		// consumer waiting for data would wait for each other.
 		c.release()
 		h := c.r.h
-		if err := await(ctx, &h.dataWait, modeOf(ctx, c.r.mode), &c.spin, c,
+		if err := await(ctx, &h.dataWait, c.r.mode, &c.spin, c,
 			waitStats{&h.cons.waits, &h.cons.sleeps}); err != nil {
 			return nil, 0, err
 		}

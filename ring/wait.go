@@ -107,20 +107,22 @@ type waitStats struct {
 
 // await waits until c is ready, ctx is done or c fails. It spins first
 // (forever in Spin mode), then sleeps on w in futex slices.
-func await(ctx context.Context, w *waitLine, mode Mode, sp *spinner, c waitCond, st waitStats) error {
-	if ok, err := c.ready(); ok || err != nil {
-		return err
-	}
-	if st.waits != nil {
-		count(st.waits, 1)
-	}
+//
+// def is the object's default mode; the context may override it (looked up
+// only once the fast spin is over).
+func await(ctx context.Context, w *waitLine, def Mode, sp *spinner, c waitCond, st waitStats) error {
 	// Most waits between busy peers end within a few hundred loads: look
-	// that long before paying for a clock read.
+	// that long before paying for a clock read, a context lookup or a
+	// counter (waits counts the waits that outlast this).
 	for range fastSpins {
 		if ok, err := c.ready(); ok || err != nil {
 			return err
 		}
 	}
+	if st.waits != nil {
+		count(st.waits, 1)
+	}
+	mode := modeOf(ctx, def)
 	done := ctx.Done()
 	budget := sp.get()
 	start := time.Now()
