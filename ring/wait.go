@@ -159,8 +159,18 @@ func await(ctx context.Context, w *waitLine, def Mode, sp *spinner, c waitCond, 
 			break
 		}
 	}
-	sp.budget.Store(int64(max(budget/2, spinMin)))
-	return sleep(ctx, w, c, st)
+	err := sleep(ctx, w, c, st)
+	// Adapt to how long the wait really was: a wait a longer spin would
+	// have covered grows the budget (else two peers that each sleep while
+	// the other sleeps settle into futex round trips, each ending its
+	// waits by sleeping and shrinking its spin further); a long one
+	// shrinks it, so an idle peer costs little CPU.
+	if el := time.Since(start); err == nil && el < spinMax {
+		sp.budget.Store(int64(min(max(2*budget, el+el/2), spinMax)))
+	} else {
+		sp.budget.Store(int64(max(budget/2, spinMin)))
+	}
+	return err
 }
 
 // sleep is await's slow path: futex sleeps of at most sleepSlice each.
