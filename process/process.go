@@ -273,13 +273,23 @@ func Run[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (R
 	if err != nil {
 		return r, err
 	}
-	if err := p.Join(ctx); err != nil {
+	r, err = Wait[R](ctx, p)
+	if err != nil && p.IsAlive() { // ctx ended first
 		p.Kill()
 		<-p.done
+	}
+	return r, err
+}
+
+// Wait joins p, a child started from a Task[A, R], and decodes its result:
+// Run for a child already started. R must be the task's result type.
+func Wait[R any](ctx context.Context, p *Process) (R, error) {
+	var r R
+	if err := p.Join(ctx); err != nil {
 		return r, err
 	}
 	if err := decode(p.frame.Result, &r); err != nil {
-		return r, fmt.Errorf("decoding result of %s: %w", t.name, err)
+		return r, fmt.Errorf("decoding result of %s: %w", p.name, err)
 	}
 	return r, nil
 }

@@ -106,6 +106,17 @@ func TestRunResult(t *testing.T) {
 	}
 }
 
+func TestWaitAfterStart(t *testing.T) {
+	ctx := ctxT(t)
+	p, err := process.Start(ctx, sum, sumArg{A: 1, B: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := process.Wait[int](ctx, p); err != nil || got != 3 {
+		t.Fatalf("Wait = %d, %v", got, err)
+	}
+}
+
 func TestChildErrorAndPanic(t *testing.T) {
 	ctx := ctxT(t)
 	_, err := process.Run(ctx, fails, "disk on fire")
