@@ -253,7 +253,10 @@ func (p *producer) tryReserve(n int) ([]byte, bool, error) {
 			return nil, false, err
 		}
 	}
-	if n < 0 || uint64(n) > p.r.cap-2*recHdr {
+	if n < 0 {
+		return nil, false, fmt.Errorf("record of %d bytes: %w", n, errInvalid)
+	}
+	if uint64(n) > p.r.cap-2*recHdr {
 		return nil, false, fmt.Errorf("record of %d bytes, ring holds %d: %w", n, p.r.cap-2*recHdr, ErrTooLarge)
 	}
 	if p.r.h.closed.Load() != 0 {
