@@ -142,9 +142,13 @@ func await(ctx context.Context, w *waitLine, def Mode, sp *spinner, c waitCond, 
 			return ctx.Err()
 		default:
 		}
-		// Yield so that a peer goroutine of this process sharing our P
-		// can run; cheap when nothing else is runnable.
-		runtime.Gosched()
+		// Yield now and then so that a peer goroutine of this process
+		// sharing our P can run. Not every check: a Gosched takes the
+		// scheduler's locks, and a handoff that lands during one waits
+		// for it.
+		if i&1023 == 0 {
+			runtime.Gosched()
+		}
 		el := time.Since(start)
 		if mode == Spin {
 			if el-lastStuck.Sub(start) > stuckEvery {
