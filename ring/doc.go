@@ -46,6 +46,10 @@
 // before use and a damaged ring returns an error wrapping shm.ErrCorrupt,
 // never reads outside itself.
 //
+// A queue's participant table (Options.Participants entries) holds one
+// entry per concurrent Put or Get of each process, kept until that process
+// exits; a full table is ErrTooManyParticipants.
+//
 // # What each death costs
 //
 //   - Ring producer killed between Reserve and Commit: nothing is torn;
