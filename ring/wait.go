@@ -191,7 +191,7 @@ func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 			count(st.sleeps, 1)
 		}
 		// The first sleep is short: a waker whose publication was a
-		// release store (publish) may have read a stale "no sleepers"
+		// release store (publish) may have read a stale armed == 0
 		// while its store sat in its store buffer; the store is visible
 		// long before firstSleep is over, and the re-check finds it.
 		slice := sleepSlice
