@@ -388,3 +388,42 @@ func BenchmarkMPMC(b *testing.B) {
 	b.Run("shm-mpmc-2x2/64", func(b *testing.B) { benchMPMC(b, 2, 2, 64) })
 	b.Run("shm-mpmc-1x1/64", func(b *testing.B) { benchMPMC(b, 1, 1, 64) })
 }
+
+// BenchmarkQueueInProcess: a typed Put and Get in one goroutine, the codec
+// and bookkeeping cost without a peer.
+func BenchmarkQueueInProcess(b *testing.B) {
+	b.Run("int", func(b *testing.B) {
+		seg := anonSeg(b, 1<<20)
+		q, err := ring.NewQueue[int](seg, "q", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ReportAllocs()
+		for i := range b.N {
+			if err := q.Put(ctx, i); err != nil {
+				b.Fatal(err)
+			}
+			if v, err := q.Get(ctx); err != nil || v != i {
+				b.Fatal(v, err)
+			}
+		}
+	})
+	b.Run("string", func(b *testing.B) {
+		seg := anonSeg(b, 1<<20)
+		q, err := ring.NewQueue[string](seg, "q", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ReportAllocs()
+		for range b.N {
+			if err := q.Put(ctx, "hello, world"); err != nil {
+				b.Fatal(err)
+			}
+			if v, err := q.Get(ctx); err != nil || v != "hello, world" {
+				b.Fatal(v, err)
+			}
+		}
+	})
+}

@@ -59,7 +59,8 @@ func (q *Queue[T]) MPMC() *MPMC { return q.q }
 func (q *Queue[T]) encode(v T) ([]byte, *[]byte, error) {
 	sp, _ := q.scratch.Get().(*[]byte)
 	if sp == nil {
-		sp = new([]byte)
+		b := make([]byte, 0, 256) // room for raw values and small gob messages
+		sp = &b
 	}
 	b, err := q.codec.Encode(*sp, v)
 	if err != nil {
