@@ -18,6 +18,16 @@ func BenchmarkStream(b *testing.B)   { benchScenario(b, "stream") }
 func BenchmarkFanin(b *testing.B)    { benchScenario(b, "fanin") }
 func BenchmarkMemcpy(b *testing.B)   { benchScenario(b, "memcpy") }
 
+// The scenarios without messages: b.N is the number of operations (lock
+// and unlock, increments, dict operations, tasks, starts), all processes
+// together; msgs/s is operations per second.
+func BenchmarkLock(b *testing.B)        { benchScenario(b, "lock") }
+func BenchmarkValue(b *testing.B)       { benchScenario(b, "value") }
+func BenchmarkDict(b *testing.B)        { benchScenario(b, "dict") }
+func BenchmarkPoolTrivial(b *testing.B) { benchScenario(b, "pool-trivial") }
+func BenchmarkPoolCPU(b *testing.B)     { benchScenario(b, "pool-cpu") }
+func BenchmarkSpawn(b *testing.B)       { benchScenario(b, "spawn") }
+
 func benchScenario(b *testing.B, name string) {
 	s, ok := Lookup(name)
 	if !ok {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 )
 
 // Payloads. Message number seq of n bytes is:
@@ -34,21 +36,69 @@ const (
 // ErrCorrupt: a received message differs from what its sender wrote.
 var ErrCorrupt = errors.New("payload check failed")
 
-var pattern = func() []byte {
-	r := rand.New(rand.NewPCG(0x5348_4d4b, 0x4954))
-	p := make([]byte, MaxSize+windowRange+8)
-	for i := 0; i+8 <= len(p); i += 8 {
-		binary.LittleEndian.PutUint64(p[i:], r.Uint64())
+// The pattern is generated as far as it is needed, not at start-up: every
+// process that imports bench (the shmkit binary, the test binary, and so
+// every child they start) would otherwise pay for 16 MiB of it — about 13 ms
+// — before main, which is in every process start the spawn scenario times.
+// It only ever grows, continuing the same generator, so its bytes are the
+// same in every process however far each has grown it. Readers load the
+// current slice once per call; a grower publishes a longer copy.
+var pattern = struct {
+	mu  sync.Mutex
+	rng *rand.Rand
+	cur atomic.Pointer[[]byte]
+}{rng: rand.New(rand.NewPCG(0x5348_4d4b, 0x4954))}
+
+func init() { ensurePattern(64 << 10) }
+
+// ensurePattern grows the pattern to serve messages of size bytes. Cases
+// call it before their timed part (RunCase, runPeer), so a first message
+// never pays for it.
+func ensurePattern(size int) []byte {
+	need := min(max(size, MinSize), MaxSize) + windowRange + 8
+	if p := pattern.cur.Load(); p != nil && len(*p) >= need {
+		return *p
 	}
+	pattern.mu.Lock()
+	defer pattern.mu.Unlock()
+	var old []byte
+	if p := pattern.cur.Load(); p != nil {
+		old = *p
+	}
+	if len(old) >= need {
+		return old
+	}
+	n := 64 << 10
+	for n < need {
+		n *= 2
+	}
+	n = min(n, MaxSize+windowRange+8) &^ 7
+	if n < need {
+		n = (need + 7) &^ 7
+	}
+	p := make([]byte, n)
+	copy(p, old)
+	for i := len(old) &^ 7; i+8 <= n; i += 8 {
+		binary.LittleEndian.PutUint64(p[i:], pattern.rng.Uint64())
+	}
+	pattern.cur.Store(&p)
 	return p
-}()
+}
+
+// patternFor returns the pattern, long enough for a message of n bytes.
+func patternFor(n int) []byte {
+	if p := *pattern.cur.Load(); len(p) >= n+windowRange+8 {
+		return p
+	}
+	return ensurePattern(n)
+}
 
 func window(seq uint64) int { return int(seq % windowRange) }
 
 // fill writes message seq into p (len(p) >= MinSize).
 func fill(p []byte, seq uint64) {
 	w := window(seq)
-	copy(p[8:], pattern[w+8:w+len(p)])
+	copy(p[8:], patternFor(len(p))[w+8:w+len(p)])
 	binary.LittleEndian.PutUint64(p, seq^seqKey)
 }
 
@@ -58,7 +108,7 @@ func check(p []byte, seq uint64) error {
 		return fmt.Errorf("message %d: got sequence %d (%d bytes): %w", seq, got, len(p), ErrCorrupt)
 	}
 	w := window(seq)
-	if !bytes.Equal(p[8:], pattern[w+8:w+len(p)]) {
+	if !bytes.Equal(p[8:], patternFor(len(p))[w+8:w+len(p)]) {
 		return fmt.Errorf("message %d: payload of %d bytes differs: %w", seq, len(p), ErrCorrupt)
 	}
 	return nil

@@ -86,7 +86,7 @@ func runPython(ctx context.Context, c Case) Result {
 		c.Ops = (c.Ops + faninProducers - 1) / faninProducers * faninProducers
 	}
 	r.Ops = c.Ops
-	cmd := exec.CommandContext(ctx, interp, script, c.Scenario, itoa(c.Size), itoa(c.Ops), itoa(c.Corrupt))
+	cmd := exec.CommandContext(ctx, interp, script, c.Scenario, itoa(c.Size), itoa(c.Ops), itoa(c.Corrupt), c.Mode)
 	// Kill the whole process group: the script's own children too.
 	cmd.SysProcAttr = pgidAttr()
 	cmd.Cancel = func() error { return killGroup(cmd) }
@@ -114,6 +114,7 @@ func runPython(ctx context.Context, c Case) Result {
 		r.MsgsPerS = 1e9 / o.NsPerOp
 	} else {
 		throughput(&r, o.Ops, c.Size, time.Duration(o.NsPerOp*float64(o.Ops)))
+		r.P50Ns, r.P99Ns, r.MaxNs = o.P50Ns, o.P99Ns, o.MaxNs // where timed one by one
 	}
 	r.Note = "CPython " + o.Python
 	return r

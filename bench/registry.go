@@ -32,8 +32,14 @@ type Case struct {
 	Hang bool
 }
 
-// Label is the case's name below its scenario: transport[-mode]/size[xbatch].
-func (c Case) Label() string { return c.TransportLabel() + "/" + c.SizeLabel() }
+// Label is the case's name below its scenario: transport[-mode]/size[xbatch],
+// or transport[-mode] alone where the scenario has no message size.
+func (c Case) Label() string {
+	if c.Size == 0 {
+		return c.TransportLabel()
+	}
+	return c.TransportLabel() + "/" + c.SizeLabel()
+}
 
 // TransportLabel is the transport with its mode: "shm-spsc-spin".
 func (c Case) TransportLabel() string {
@@ -85,6 +91,13 @@ type Scenario struct {
 	// Baselines are the transports whose fastest result (at the same size,
 	// unbatched) every result of the scenario is compared with.
 	Baselines []string
+	// BaselineOf, when set, narrows which results of Baselines' transports
+	// may be r's baseline (the fastest of those is): the same mode, say,
+	// where each mode is measured against its own CPython counterpart.
+	BaselineOf func(r, b Result) bool
+	// RatioDoc, when set, explains the ratio above the scenario's table in
+	// place of the generic line.
+	RatioDoc string
 	// Transports lists every transport name the scenario can run, for
 	// validating --transports before anything runs.
 	Transports []string

@@ -147,6 +147,7 @@ func RunCase(ctx context.Context, c Case) Result {
 	if c.Timeout <= 0 {
 		c.Timeout = caseTimeout(Config{})
 	}
+	ensurePattern(c.Size)
 	r := s.Run(ctx, c)
 	if c.Pin && !r.Failed && r.Note == "" {
 		r.Note = "pinned"
@@ -167,6 +168,9 @@ func Compare(rs []Result) {
 		best, bestSpeed := "", 0.0
 		for _, b := range rs {
 			if b.Scenario != r.Scenario || b.Size != r.Size || b.Batch > 1 || !slices.Contains(s.Baselines, b.Transport) {
+				continue
+			}
+			if s.BaselineOf != nil && !s.BaselineOf(*r, b) {
 				continue
 			}
 			if sp := b.speed(s.Kind); sp > bestSpeed {

@@ -1,7 +1,8 @@
 package bench
 
-// The suite's own scenarios, registered in display order; later packages'
-// scenarios follow them.
+// Every scenario, registered in display order: the transport scenarios,
+// then those of the packages built on them (lock, value, dict, pools,
+// spawn), each defined in its own file.
 func init() {
 	Register(Scenario{
 		Name:       "pingpong",
@@ -38,4 +39,11 @@ func init() {
 		Cases:      memcpyCases,
 		Run:        runMemcpy,
 	})
+	// The scenarios of the packages above ring, each in its own file.
+	Register(lockScenario)
+	Register(valueScenario)
+	Register(dictScenario)
+	Register(poolTrivialScenario)
+	Register(poolCPUScenario)
+	Register(spawnScenario)
 }

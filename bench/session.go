@@ -57,6 +57,7 @@ func runPeer(ctx context.Context, a peerArg, files []*os.File) (peerOut, error) 
 			f.Close()
 		}
 	}
+	ensurePattern(a.Case.Size) // before the clock: not in a first message
 	role := roles[a.Role]
 	t := transports[a.End.Transport]
 	if role == nil || t == nil {

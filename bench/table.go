@@ -22,7 +22,9 @@ func WriteTable(w io.Writer, rep Report) error {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s: %s\n", s.Name, s.Doc)
-		if len(s.Baselines) > 0 {
+		if s.RatioDoc != "" {
+			fmt.Fprintf(w, "ratio = %s\n", s.RatioDoc)
+		} else if len(s.Baselines) > 0 {
 			how := "its messages/s over the baseline's"
 			if s.Kind == Latency {
 				how = "the baseline's p50 over its p50"
@@ -30,7 +32,16 @@ func WriteTable(w io.Writer, rep Report) error {
 			fmt.Fprintf(w, "ratio = %s (baseline: the faster of %s at the same size; higher is better)\n", how, strings.Join(s.Baselines, " and "))
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		if s.Kind == Latency {
+		if sizeless(rs) {
+			// Operations with no message size (lock, value, dict, pool,
+			// spawn): operations per second and time per operation, with
+			// the median where each operation was timed on its own.
+			fmt.Fprintln(tw, "transport\tops\tops/s\tns/op\tp50\tratio\t  note")
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t  %s\n", label(r), r.Ops,
+					fmtRate(r.MsgsPerS, ""), fmtNs(r.NsPerOp), fmtNs(r.P50Ns), fmtRatio(r.Ratio), r.Note)
+			}
+		} else if s.Kind == Latency {
 			fmt.Fprintln(tw, "transport\tsize\tops\tp50\tp99\tmax\tratio\t  note")
 			for _, r := range rs {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t  %s\n", label(r), fmtSize(r.Size), r.Ops,
@@ -47,6 +58,16 @@ func WriteTable(w io.Writer, rep Report) error {
 	}
 	WriteTargets(w, rep)
 	return nil
+}
+
+// sizeless reports whether no result has a message size.
+func sizeless(rs []Result) bool {
+	for _, r := range rs {
+		if r.Size > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func label(r Result) string {

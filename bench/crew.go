@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/shm"
+)
+
+// A crew is the harness of the scenarios whose peers share objects rather
+// than a link (lock, value, dict): one child per argument, each started
+// through its own registered task before the clock runs. A child attaches
+// what it was sent, arrives at the control block (control.go) and waits;
+// the parent opens the gate when every child has arrived, reads the clock,
+// and reads it again when every child has finished its timed loop. So
+// process start-up and attaching are never in a figure, and the time is
+// all the children's operations together, from one start to the last
+// finish.
+//
+// The whole crew is bounded by the case's timeout: a child still running
+// then is killed (process.Run kills on its context's end) and the result
+// says the case hung; a child that fails cancels the others at once.
+
+// crewCtl makes a control block in a fresh anonymous segment, which every
+// child started after it inherits; release unmaps it.
+func crewCtl() (ctl *control, release func(), err error) {
+	seg, err := shm.Anonymous(64<<10, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctl, err = newControl(seg)
+	if err != nil {
+		seg.Close()
+		return nil, nil, err
+	}
+	return ctl, func() { seg.Close() }, nil
+}
+
+// runCrew runs one child of t per argument and returns the time from the
+// gate's opening to the last child's finish, and the children's results
+// in argument order.
+func runCrew[A, R any](ctx context.Context, c Case, ctl *control, t *process.Task[A, R], args []A) (time.Duration, []R, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	outs := make([]R, len(args))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for i, a := range args {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := process.Run(ctx, t, a, process.WithName(fmt.Sprintf("bench-%s-%d", c.Scenario, i)))
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s worker %d: %w", c.Scenario, i, err))
+				mu.Unlock()
+				cancel()
+				return
+			}
+			outs[i] = r
+		}()
+	}
+	n := uint32(len(args))
+	var d time.Duration
+	t0, err := ctl.open(ctx, n)
+	if err == nil {
+		var t1 time.Time
+		t1, err = ctl.waitDone(ctx, n)
+		d = t1.Sub(t0)
+	}
+	if err != nil {
+		cancel()
+	}
+	wg.Wait()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return 0, nil, fmt.Errorf("hung or too slow: not done within %v; workers killed", c.Timeout)
+	}
+	for _, e := range errs {
+		if !errors.Is(e, context.Canceled) {
+			return 0, nil, e
+		}
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(errs) > 0 {
+		return 0, nil, errs[0]
+	}
+	return d, outs, nil
+}
+
+// crewJoin is a child's side of the gate: attach the control block sent as
+// hb, arrive, and return a function to call when the timed loop is over.
+func crewJoin(ctx context.Context, hb []byte) (finish func(), err error) {
+	ctl, err := attachControl(hb)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctl.arrive(ctx); err != nil {
+		return nil, err
+	}
+	return ctl.finish, nil
+}
+
+// splitOps divides ops among n workers, the first ones taking the rest.
+func splitOps(ops, n, i int) int {
+	per := ops / n
+	if i < ops%n {
+		per++
+	}
+	return per
+}
+
+// errCount is the failure of an exact count.
+func errCount(what string, got, want int64) error {
+	return fmt.Errorf("wrong count: %s is %d, want %d: %w", what, got, want, ErrCorrupt)
+}

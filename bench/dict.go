@@ -1,0 +1,239 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/shmkit/shmkit/manager"
+	"github.com/shmkit/shmkit/process"
+)
+
+// dict: a manager dict of 1024 keys with 64-byte values, used by 2 worker
+// processes at once, Ops/2 operations each. Transport "shm-dict" is the
+// LocalDict in shared memory; "tcp-dict" is the same dict served by the
+// parent (Manager.Serve) over loopback TCP, each worker with its own
+// authenticated connection (Dial), one request at a time as CPython's
+// proxies make them. CPython's side: Manager().dict() used from 2 child
+// processes.
+//
+// Checks: every value is a pattern message (pattern.go). Mode "get":
+// worker w reads the keys of its own half (dictKey) and checks each value
+// is exactly the one the parent stored there. Mode "set": worker w writes
+// message dictSeq(w, i) at its i-th operation; afterwards the parent checks
+// every key holds exactly the last message written to it.
+
+const (
+	dictProcs = 2
+	dictKeys  = 1024
+	dictHalf  = dictKeys / dictProcs
+	dictValue = 64
+	dictSet   = 1 << 40 // set messages' sequence numbers: dictSet | w<<32 | i
+)
+
+var dictScenario = Scenario{
+	Name:       "dict",
+	Doc:        "manager dict get or set of 64-byte values from 2 processes: in shared memory, or over loopback TCP",
+	Kind:       Throughput,
+	Baselines:  []string{"cpython-mp"},
+	BaselineOf: sameMode,
+	RatioDoc:   "its operations/s over CPython's Manager().dict() from 2 processes, same operation; higher is better",
+	Transports: []string{"shm-dict", "tcp-dict", "cpython-mp"},
+	Cases:      dictCases,
+	Run:        runDict,
+}
+
+func dictCases(cfg Config) []Case {
+	local, remote, py := 10_000_000, 200_000, 50_000
+	if cfg.Quick {
+		local, remote, py = 2_000_000, 40_000, 10_000
+	}
+	var out []Case
+	for _, m := range []string{"get", "set"} {
+		out = append(out,
+			Case{Scenario: "dict", Transport: "shm-dict", Mode: m, Ops: local, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "dict", Transport: "tcp-dict", Mode: m, Ops: remote, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "dict", Transport: "cpython-mp", Mode: m, Ops: py, Timeout: caseTimeout(cfg)})
+	}
+	return out
+}
+
+// dictKey is the key index of worker w's i-th operation: its own half of
+// the keys, in a stride that visits all of them every dictHalf operations.
+func dictKey(w, i int) int { return w*dictHalf + (i*7)%dictHalf }
+
+func dictSeq(w, i int) uint64 { return dictSet | uint64(w)<<32 | uint64(i) }
+
+func dictKeyName(k int) string { return "key" + strconv.Itoa(k) }
+
+type dictArg struct {
+	D       *manager.LocalDict // shm-dict
+	Addr    string             // tcp-dict
+	AuthKey []byte
+	Ctl     []byte
+	Set     bool
+	W, N    int
+	Corrupt int // test hook (set): flip the value of operation N-Corrupt
+}
+
+var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a dictArg) (int, error) {
+	var d manager.Dict = a.D
+	if a.Addr != "" {
+		c, err := manager.Dial(ctx, a.Addr, a.AuthKey)
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		if d, err = c.Dict(ctx, "bench", nil); err != nil {
+			return 0, err
+		}
+	}
+	keys := make([]string, dictKeys)
+	for k := range keys {
+		keys[k] = dictKeyName(k)
+	}
+	finish, err := crewJoin(ctx, a.Ctl)
+	if err != nil {
+		return 0, err
+	}
+	if err := dictLoop(ctx, d, a, keys); err != nil {
+		return 0, err
+	}
+	finish()
+	return a.N, nil
+})
+
+func dictLoop(ctx context.Context, d manager.Dict, a dictArg, keys []string) error {
+	buf := make([]byte, dictValue)
+	ld, local := d.(*manager.LocalDict)
+	for i := range a.N {
+		k := dictKey(a.W, i)
+		if a.Set {
+			fill(buf, dictSeq(a.W, i))
+			if a.Corrupt > 0 && i == a.N-a.Corrupt {
+				flip(buf) // the last write to its key (a.Corrupt <= dictHalf)
+			}
+			if err := d.Set(ctx, keys[k], buf); err != nil {
+				return err
+			}
+			continue
+		}
+		var v []byte
+		var ok bool
+		var err error
+		if local {
+			buf, ok, err = ld.GetAppend(ctx, keys[k], buf[:0])
+			v = buf
+		} else {
+			v, ok, err = d.Get(ctx, keys[k])
+		}
+		if err != nil {
+			return err
+		}
+		if !ok || len(v) != dictValue {
+			return fmt.Errorf("get %s: found %v, %d bytes: %w", keys[k], ok, len(v), ErrCorrupt)
+		}
+		if err := check(v, uint64(k)); err != nil {
+			return fmt.Errorf("get %s: %w", keys[k], err)
+		}
+	}
+	return nil
+}
+
+func runDict(ctx context.Context, c Case) Result {
+	if c.Transport == "cpython-mp" {
+		return runPython(ctx, c)
+	}
+	c.Ops = max(c.Ops, dictProcs)
+	r := resultFor(c)
+	if c.Mode != "get" && c.Mode != "set" {
+		return r.failed(fmt.Errorf("unknown mode %q", c.Mode))
+	}
+	ctl, release, err := crewCtl()
+	if err != nil {
+		return r.failed(err)
+	}
+	defer release()
+	m, err := manager.New(&manager.Options{Size: 16 << 20})
+	if err != nil {
+		return r.failed(err)
+	}
+	defer m.Close()
+	d, err := m.Dict("bench", &manager.DictOptions{Entries: 2 * dictKeys})
+	if err != nil {
+		return r.failed(err)
+	}
+	val := make([]byte, dictValue)
+	for k := range dictKeys {
+		fill(val, uint64(k))
+		if c.Mode == "get" && c.Corrupt > 0 && k == dictKey(0, c.Corrupt-1) {
+			flip(val)
+		}
+		if err := d.Set(ctx, dictKeyName(k), val); err != nil {
+			return r.failed(err)
+		}
+	}
+	args := make([]dictArg, dictProcs)
+	for w := range args {
+		args[w] = dictArg{D: d, Ctl: ctl.handle(), Set: c.Mode == "set", W: w, N: splitOps(c.Ops, dictProcs, w)}
+	}
+	if c.Mode == "set" && c.Corrupt > 0 && c.Corrupt <= min(dictHalf, args[0].N) {
+		args[0].Corrupt = c.Corrupt
+	}
+	if c.Transport == "tcp-dict" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return r.failed(err)
+		}
+		key := make([]byte, 32)
+		rand.Read(key)
+		sctx, stop := context.WithCancel(ctx)
+		served := make(chan error, 1)
+		go func() { served <- m.Serve(sctx, ln, key) }()
+		defer func() { stop(); <-served }()
+		for w := range args {
+			args[w].D, args[w].Addr, args[w].AuthKey = nil, ln.Addr().String(), key
+		}
+	}
+	var dur time.Duration
+	if dur, _, err = runCrew(ctx, c, ctl, dictTask, args); err != nil {
+		return r.failed(err)
+	}
+	if c.Mode == "set" {
+		if err := checkDictSets(ctx, d, args); err != nil {
+			return r.failed(err)
+		}
+	}
+	throughput(&r, c.Ops, 0, dur)
+	return r
+}
+
+// checkDictSets checks every key holds the last value written to it (or
+// the parent's, where no worker wrote it).
+func checkDictSets(ctx context.Context, d *manager.LocalDict, args []dictArg) error {
+	want := make([]uint64, dictKeys)
+	for k := range want {
+		want[k] = uint64(k)
+	}
+	for _, a := range args {
+		for i := range a.N {
+			want[dictKey(a.W, i)] = dictSeq(a.W, i)
+		}
+	}
+	for k, seq := range want {
+		v, ok, err := d.Get(ctx, dictKeyName(k))
+		if err != nil {
+			return err
+		}
+		if !ok || len(v) != dictValue {
+			return fmt.Errorf("%s: found %v, %d bytes: %w", dictKeyName(k), ok, len(v), ErrCorrupt)
+		}
+		if err := check(v, seq); err != nil {
+			return fmt.Errorf("%s after the sets: %w", dictKeyName(k), err)
+		}
+	}
+	return nil
+}

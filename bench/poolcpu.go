@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/shmkit/shmkit/process"
+)
+
+// pool-cpu: CPU-bound tasks, fib(25) each, over a pool of runtime.NumCPU()
+// workers (mode "pool", process.Map with its default chunk size) against
+// the same tasks run one after another in one process (mode "serial").
+// The ratio is the speedup over serial in the same language; CPython's
+// (Pool(os.cpu_count()).map against a plain loop) is measured in the same
+// run beside it. Every task's result must be fib(25). The pool is started
+// and warmed up before the clock.
+
+const (
+	fibN    = 25
+	fibWant = 75025
+)
+
+var poolCPUScenario = Scenario{
+	Name:      "pool-cpu",
+	Doc:       fmt.Sprintf("fib(%d) tasks over a pool of runtime.NumCPU() workers, or serially in one process", fibN),
+	Kind:      Throughput,
+	Baselines: []string{"process-pool", "cpython-mp"},
+	BaselineOf: func(r, b Result) bool {
+		return b.Transport == r.Transport && b.Mode == "serial"
+	},
+	RatioDoc:   "its tasks/s over the same language's serial loop in the same run: the speedup; higher is better",
+	Transports: []string{"process-pool", "cpython-mp"},
+	Cases:      poolCPUCases,
+	Run:        runPoolCPU,
+}
+
+func poolCPUCases(cfg Config) []Case {
+	// fib(25) takes about 0.3 ms in Go and 10-20 ms in CPython: Go runs
+	// more tasks, so that its timed span is long enough to mean something.
+	goOps, pyOps := 1024, 64
+	if cfg.Quick {
+		goOps, pyOps = 256, 32
+	}
+	var out []Case
+	for _, m := range []string{"serial", "pool"} {
+		out = append(out,
+			Case{Scenario: "pool-cpu", Transport: "process-pool", Mode: m, Ops: goOps, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: m, Ops: pyOps, Timeout: caseTimeout(cfg)})
+	}
+	return out
+}
+
+type fibArg struct {
+	N     int
+	Wrong bool // test hook: return a wrong answer
+}
+
+var fibTask = process.Register("shmkit/bench.fib", func(ctx context.Context, a fibArg) (int, error) {
+	return fibCall(a), nil
+})
+
+func fibCall(a fibArg) int {
+	v := fib(a.N)
+	if a.Wrong {
+		v++
+	}
+	return v
+}
+
+func fib(n int) int {
+	if n < 2 {
+		return n
+	}
+	return fib(n-1) + fib(n-2)
+}
+
+func runPoolCPU(ctx context.Context, c Case) Result {
+	if c.Transport == "cpython-mp" {
+		return runPython(ctx, c)
+	}
+	c.Ops = max(c.Ops, 1)
+	r := resultFor(c)
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	tasks := make([]fibArg, c.Ops)
+	for i := range tasks {
+		tasks[i] = fibArg{N: fibN, Wrong: i == c.Corrupt-1}
+	}
+	var out []int
+	var d time.Duration
+	switch c.Mode {
+	case "serial":
+		out = make([]int, len(tasks))
+		t := time.Now()
+		for i, a := range tasks {
+			out[i] = fibCall(a)
+		}
+		d = time.Since(t)
+	case "pool":
+		n := runtime.NumCPU()
+		pool, err := process.NewPool(ctx, process.PoolOptions{Workers: n})
+		if err != nil {
+			return r.failed(timedOut(ctx, c, err))
+		}
+		defer pool.Terminate()
+		warm := make([]fibArg, n)
+		for i := range warm {
+			warm[i] = fibArg{N: 10}
+		}
+		if _, err := process.Map(ctx, pool, fibTask, warm, process.Chunksize(1)); err != nil {
+			return r.failed(timedOut(ctx, c, fmt.Errorf("warm-up: %w", err)))
+		}
+		t := time.Now()
+		out, err = process.Map(ctx, pool, fibTask, tasks)
+		d = time.Since(t)
+		if err != nil {
+			return r.failed(timedOut(ctx, c, err))
+		}
+		pool.Close()
+		if err := pool.Join(ctx); err != nil {
+			return r.failed(timedOut(ctx, c, err))
+		}
+		r.Note = fmt.Sprintf("%d workers", n)
+	default:
+		return r.failed(fmt.Errorf("unknown mode %q", c.Mode))
+	}
+	for i, v := range out {
+		if v != fibWant {
+			return r.failed(fmt.Errorf("wrong result: task %d: fib(%d) = %d, want %d: %w", i, fibN, v, fibWant, ErrCorrupt))
+		}
+	}
+	if len(out) != len(tasks) {
+		return r.failed(fmt.Errorf("wrong result: %d results for %d tasks: %w", len(out), len(tasks), ErrCorrupt))
+	}
+	throughput(&r, c.Ops, 0, d)
+	return r
+}

@@ -1,0 +1,128 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/shmkit/shmkit/process"
+)
+
+// spawn: what it costs to start and join. Mode "process": process.Run of a
+// task that does nothing (start a child, run it, join it, read its result)
+// against CPython's Process(target=f).start(); join() with its default
+// start method. Mode "pool": NewPool with 2 workers, Close and Join,
+// against CPython's Pool(2) started, closed and joined. Each operation is
+// timed on its own (p50 beside the mean), after one untimed warm-up.
+// Checks: each child returns its input; each pool has 2 distinct live
+// workers before Join and none alive after.
+
+const spawnPoolWorkers = 2
+
+var spawnScenario = Scenario{
+	Name:       "spawn",
+	Doc:        "start and join a child process doing nothing, or start and join a pool of 2 workers",
+	Kind:       Throughput,
+	Baselines:  []string{"cpython-mp"},
+	BaselineOf: sameMode,
+	RatioDoc:   "its starts/s over CPython's in the same mode (Process start+join, or Pool(2) start+close+join; default start method); higher is better",
+	Transports: []string{"process", "cpython-mp"},
+	Cases:      spawnCases,
+	Run:        runSpawn,
+}
+
+func spawnCases(cfg Config) []Case {
+	procs, pools := 200, 50
+	if cfg.Quick {
+		procs, pools = 40, 10
+	}
+	var out []Case
+	for _, m := range []struct {
+		mode string
+		ops  int
+	}{{"process", procs}, {"pool", pools}} {
+		out = append(out,
+			Case{Scenario: "spawn", Transport: "process", Mode: m.mode, Ops: m.ops, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "spawn", Transport: "cpython-mp", Mode: m.mode, Ops: m.ops, Timeout: caseTimeout(cfg)})
+	}
+	return out
+}
+
+func runSpawn(ctx context.Context, c Case) Result {
+	if c.Mode == "pool" && c.Corrupt > 0 {
+		r := resultFor(c)
+		r.Note = "skipped: a pool's start carries no data to corrupt"
+		return r
+	}
+	if c.Transport == "cpython-mp" {
+		return runPython(ctx, c)
+	}
+	c.Ops = max(c.Ops, 1)
+	r := resultFor(c)
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	var once func(i int) error
+	switch c.Mode {
+	case "process":
+		once = func(i int) error {
+			in := i
+			if i == c.Corrupt-1 {
+				in = -c.Corrupt // nopTask answers one off
+			}
+			out, err := process.Run(ctx, nopTask, in, process.WithName("bench-spawn"))
+			if err != nil {
+				return err
+			}
+			if out != in {
+				return fmt.Errorf("wrong result: child %d returned %d, want %d: %w", i, out, in, ErrCorrupt)
+			}
+			return nil
+		}
+	case "pool":
+		once = func(int) error { return poolStartJoin(ctx) }
+	default:
+		return r.failed(fmt.Errorf("unknown mode %q", c.Mode))
+	}
+	var lat latencies
+	for i := -1; i < c.Ops; i++ { // -1: an untimed warm-up
+		t := time.Now()
+		if err := once(i); err != nil {
+			return r.failed(timedOut(ctx, c, err))
+		}
+		if i >= 0 {
+			lat = append(lat, time.Since(t))
+		}
+	}
+	lat.fill(&r)
+	return r
+}
+
+// poolStartJoin starts a pool, checks it has its distinct live workers,
+// closes and joins it, and checks they are gone.
+func poolStartJoin(ctx context.Context) error {
+	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: spawnPoolWorkers})
+	if err != nil {
+		return err
+	}
+	defer pool.Terminate()
+	pids := pool.Pids()
+	if len(pids) != spawnPoolWorkers || pids[0] == pids[1] {
+		return fmt.Errorf("wrong result: pool workers %v: %w", pids, ErrCorrupt)
+	}
+	for _, pid := range pids {
+		if pid <= 0 || syscall.Kill(pid, 0) != nil {
+			return fmt.Errorf("wrong result: pool worker %d not running: %w", pid, ErrCorrupt)
+		}
+	}
+	pool.Close()
+	if err := pool.Join(ctx); err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			return fmt.Errorf("pool worker %d still running after Join", pid)
+		}
+	}
+	return nil
+}
