@@ -293,10 +293,16 @@ func TestMPMCKillRandom(t *testing.T) {
 	for range nc {
 		cons = append(cons, start(t, ctx, consumeTask, consumeArg{Q: q, Seen: sh, NP: np, N: n}))
 	}
-	// Kill producer 0 and consumer 0 at random moments while the stream runs.
-	time.Sleep(time.Duration(20+rng.IntN(80)) * time.Millisecond)
+	// Kill producer 0 and consumer 0 at random points of the stream (by
+	// messages committed, so that it is mid-stream however fast it runs).
+	waitIn := func(k int) {
+		for q.Stats().In < uint64(k) && ctx.Err() == nil {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+	waitIn(n/4 + rng.IntN(n/2))
 	prods[0].Kill()
-	time.Sleep(time.Duration(rng.IntN(50)) * time.Millisecond)
+	waitIn(n + rng.IntN(n))
 	cons[0].Kill()
 	for _, p := range prods[1:] {
 		if err := p.Join(ctx); err != nil {
