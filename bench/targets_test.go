@@ -57,3 +57,47 @@ func TestMedian(t *testing.T) {
 		t.Fatalf("all failed: %+v", m)
 	}
 }
+
+// TestOpTargets evaluates the targets of the scenarios without messages.
+func TestOpTargets(t *testing.T) {
+	rs := []Result{
+		{Scenario: "value", Transport: "value-int", Mode: "add", MsgsPerS: 50e6},
+		{Scenario: "value", Transport: "value-int", Mode: "update", MsgsPerS: 5e6},
+		{Scenario: "value", Transport: "cpython-mp", Mode: "locked", MsgsPerS: 1.25e6},
+		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "serial", MsgsPerS: 1000},
+		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "pool", MsgsPerS: 1950},
+		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "serial", MsgsPerS: 50},
+		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "pool", MsgsPerS: 90},
+		{Scenario: "spawn", Transport: "process", Mode: "process", MsgsPerS: 200},
+		{Scenario: "spawn", Transport: "cpython-mp", Mode: "process", MsgsPerS: 400},
+	}
+	var buf bytes.Buffer
+	WriteTargets(&buf, Report{Results: rs})
+	out := buf.String()
+	for _, want := range []string{
+		"Value lock-free Add, 2 processes / CPython locked", "40×", "value-int add vs cpython-mp locked",
+		"Value locked Update, 2 processes / CPython locked", "4.00×",
+		"Pool CPU-bound tasks / serial", "1.95×", "(CPython's: 1.80×)",
+		"Start and join a child / CPython Process", "0.50×",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Dict") || strings.Contains(out, "Pool trivial") {
+		t.Errorf("targets without results shown:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		met := strings.Contains(l, " yes ")
+		switch {
+		case strings.HasPrefix(l, "Value lock-free"), strings.HasPrefix(l, "Pool CPU-bound"):
+			if !met {
+				t.Errorf("not met: %q", l)
+			}
+		case strings.HasPrefix(l, "Value locked"), strings.HasPrefix(l, "Start and join a child"):
+			if met {
+				t.Errorf("met: %q", l)
+			}
+		}
+	}
+}
