@@ -6,12 +6,17 @@ package ring
 // 256 KiB pieces stay on the cached path (see DESIGN.md).
 const copyChunk = 256 << 10
 
-// copyChunked is copy(dst, src) in pieces of at most copyChunk bytes.
+// copyChunked is copy(dst, src) in pieces of at most copyChunk bytes. The
+// small case is inlined into callers.
 func copyChunked(dst, src []byte) int {
-	n := min(len(dst), len(src))
-	if n <= copyChunk {
+	if len(src) <= copyChunk || len(dst) <= copyChunk {
 		return copy(dst, src)
 	}
+	return copyLarge(dst, src)
+}
+
+func copyLarge(dst, src []byte) int {
+	n := min(len(dst), len(src))
 	for off := 0; off < n; off += copyChunk {
 		end := min(off+copyChunk, n)
 		copy(dst[off:end], src[off:end])
