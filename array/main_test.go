@@ -3,8 +3,8 @@ package array_test
 import (
 	"os"
 	"testing"
-	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -14,24 +14,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const testTimeout = 60 * time.Second
+const testTimeout = testutil.Timeout
 
-func newSeg(t testing.TB) *shm.Segment {
-	t.Helper()
-	seg, err := shm.Anonymous(1<<20, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { seg.Close() })
-	return seg
-}
+func newSeg(t testing.TB) *shm.Segment { return testutil.Segment(t, 1<<20) }
 
-func must[T any](t testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t testing.TB) func(T, error) T { return testutil.Must[T](t) }

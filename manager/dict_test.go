@@ -9,8 +9,8 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -20,21 +20,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t testing.TB) context.Context { return testutil.Context(t) }
 
-func newSeg(t testing.TB, size int) *shm.Segment {
-	t.Helper()
-	seg, err := shm.Anonymous(size, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { seg.Close() })
-	return seg
-}
+func newSeg(t testing.TB, size int) *shm.Segment { return testutil.Segment(t, size) }
 
 func newTestDict(t testing.TB, opts *DictOptions) *LocalDict {
 	t.Helper()

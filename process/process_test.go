@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -93,11 +94,7 @@ var (
 	})
 )
 
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func ctxT(t *testing.T) context.Context { return testutil.Context(t) }
 
 func TestRunResult(t *testing.T) {
 	got, err := process.Run(ctxT(t), sum, sumArg{A: 40, B: 2})
@@ -271,12 +268,7 @@ func shmemKiB(t *testing.T) int {
 
 func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 	t.Helper()
-	for !cond() {
-		if ctx.Err() != nil {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testutil.WaitFor(t, ctx, what, cond)
 }
 
 func TestKilledChildFreesMemfd(t *testing.T) {

@@ -9,21 +9,14 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/shm"
 )
 
 // deadID names a process that cannot exist: a pid above Linux's limit.
 const deadID = uint64(12345)<<startOff | (1<<22 + 7)
 
-func newSeg(t testing.TB) *shm.Segment {
-	t.Helper()
-	seg, err := shm.Anonymous(1<<20, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { seg.Close() })
-	return seg
-}
+func newSeg(t testing.TB) *shm.Segment { return testutil.Segment(t, 1<<20) }
 
 func TestOwnerDeadForged(t *testing.T) {
 	seg := newSeg(t)

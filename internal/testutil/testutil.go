@@ -1,0 +1,59 @@
+// Package testutil holds the helpers every shmkit test package needs: a
+// bounded context, an anonymous segment closed at cleanup, a must-succeed
+// wrapper and a bounded poll. Test code only.
+package testutil
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shmkit/shmkit/shm"
+)
+
+// Timeout bounds every test that waits or starts processes: the machines
+// are small and shared, so it is generous, but never infinite.
+const Timeout = 60 * time.Second
+
+// Context returns a context ending after Timeout, cancelled at cleanup.
+func Context(tb testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
+// Segment returns an anonymous segment with room for size bytes of
+// objects, closed at cleanup.
+func Segment(tb testing.TB, size int) *shm.Segment {
+	tb.Helper()
+	seg, err := shm.Anonymous(size, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { seg.Close() })
+	return seg
+}
+
+// Must returns a function that passes a value through and fails the test
+// on an error: Must[*T](t)(NewT(...)).
+func Must[T any](tb testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return v
+	}
+}
+
+// WaitFor polls cond every 2 ms until it holds, failing the test when ctx
+// ends first.
+func WaitFor(tb testing.TB, ctx context.Context, what string, cond func() bool) {
+	tb.Helper()
+	for !cond() {
+		if ctx.Err() != nil {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
