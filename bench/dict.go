@@ -17,21 +17,24 @@ import (
 // LocalDict in shared memory; "tcp-dict" is the same dict served by the
 // parent (Manager.Serve) over loopback TCP, each worker with its own
 // authenticated connection (Dial), one request at a time as CPython's
-// proxies make them. CPython's side: Manager().dict() used from 2 child
-// processes.
+// proxies make them; "tcp-dict16" is that with 16 goroutines per worker
+// sharing its connection, which the Client pipelines. CPython's side:
+// Manager().dict() used from 2 child processes.
 //
-// Checks: every value is a pattern message (pattern.go). Mode "get":
-// worker w reads the keys of its own half (dictKey) and checks each value
-// is exactly the one the parent stored there. Mode "set": worker w writes
-// message dictSeq(w, i) at its i-th operation; afterwards the parent checks
-// every key holds exactly the last message written to it.
+// Checks: every value is a pattern message (pattern.go). The keys are
+// split among the lanes (a worker, or each goroutine of a tcp-dict16
+// worker), each visiting its own keys in a stride. Mode "get": each read
+// value must be exactly the one the parent stored under its key. Mode
+// "set": lane l writes message dictSeq(l, i) at its i-th operation;
+// afterwards the parent checks every key holds exactly the last message
+// written to it.
 
 const (
-	dictProcs = 2
-	dictKeys  = 1024
-	dictHalf  = dictKeys / dictProcs
-	dictValue = 64
-	dictSet   = 1 << 40 // set messages' sequence numbers: dictSet | w<<32 | i
+	dictProcs     = 2
+	dictKeys      = 1024
+	dictValue     = 64
+	dictSet       = 1 << 40 // set messages' sequence numbers: dictSet | lane<<32 | i
+	dictPipelined = 16      // goroutines per worker in tcp-dict16
 )
 
 var dictScenario = Scenario{
@@ -41,7 +44,7 @@ var dictScenario = Scenario{
 	Baselines:  []string{"cpython-mp"},
 	BaselineOf: sameMode,
 	RatioDoc:   "its operations/s over CPython's Manager().dict() from 2 processes, same operation; higher is better",
-	Transports: []string{"shm-dict", "tcp-dict", "cpython-mp"},
+	Transports: []string{"shm-dict", "tcp-dict", "tcp-dict16", "cpython-mp"},
 	Cases:      dictCases,
 	Run:        runDict,
 }
@@ -56,27 +59,32 @@ func dictCases(cfg Config) []Case {
 		out = append(out,
 			Case{Scenario: "dict", Transport: "shm-dict", Mode: m, Ops: local, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "tcp-dict", Mode: m, Ops: remote, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "dict", Transport: "tcp-dict16", Mode: m, Ops: 4 * remote, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "cpython-mp", Mode: m, Ops: py, Timeout: caseTimeout(cfg)})
 	}
 	return out
 }
 
-// dictKey is the key index of worker w's i-th operation: its own half of
-// the keys, in a stride that visits all of them every dictHalf operations.
-func dictKey(w, i int) int { return w*dictHalf + (i*7)%dictHalf }
+// dictKey is the key index of lane l's i-th operation, of lanes in all:
+// the lane's own share of the keys, in a stride that visits all of them.
+func dictKey(l, lanes, i int) int {
+	per := dictKeys / lanes
+	return l*per + (i*7)%per
+}
 
-func dictSeq(w, i int) uint64 { return dictSet | uint64(w)<<32 | uint64(i) }
+func dictSeq(l, i int) uint64 { return dictSet | uint64(l)<<32 | uint64(i) }
 
 func dictKeyName(k int) string { return "key" + strconv.Itoa(k) }
 
 type dictArg struct {
-	D       *manager.LocalDict // shm-dict
-	Addr    string             // tcp-dict
-	AuthKey []byte
-	Ctl     []byte
-	Set     bool
-	W, N    int
-	Corrupt int // test hook (set): flip the value of operation N-Corrupt
+	D          *manager.LocalDict // shm-dict
+	Addr       string             // tcp-dict
+	AuthKey    []byte
+	Ctl        []byte
+	Set        bool
+	W, N       int // worker index, its operations
+	Goroutines int // lanes per worker
+	Corrupt    bool
 }
 
 var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a dictArg) (int, error) {
@@ -95,26 +103,34 @@ var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a
 	for k := range keys {
 		keys[k] = dictKeyName(k)
 	}
+	g := max(a.Goroutines, 1)
 	finish, err := crewJoin(ctx, a.Ctl)
 	if err != nil {
 		return 0, err
 	}
-	if err := dictLoop(ctx, d, a, keys); err != nil {
-		return 0, err
+	errs := make(chan error, g)
+	for j := range g {
+		go func() { errs <- dictLoop(ctx, d, a, keys, a.W*g+j, dictProcs*g, splitOps(a.N, g, j)) }()
+	}
+	for range g {
+		if err := <-errs; err != nil {
+			return 0, err
+		}
 	}
 	finish()
 	return a.N, nil
 })
 
-func dictLoop(ctx context.Context, d manager.Dict, a dictArg, keys []string) error {
+// dictLoop runs lane's n operations.
+func dictLoop(ctx context.Context, d manager.Dict, a dictArg, keys []string, lane, lanes, n int) error {
 	buf := make([]byte, dictValue)
 	ld, local := d.(*manager.LocalDict)
-	for i := range a.N {
-		k := dictKey(a.W, i)
+	for i := range n {
+		k := dictKey(lane, lanes, i)
 		if a.Set {
-			fill(buf, dictSeq(a.W, i))
-			if a.Corrupt > 0 && i == a.N-a.Corrupt {
-				flip(buf) // the last write to its key (a.Corrupt <= dictHalf)
+			fill(buf, dictSeq(lane, i))
+			if a.Corrupt && lane == 0 && i == n-1 {
+				flip(buf) // the last write to its key: the check must see it
 			}
 			if err := d.Set(ctx, keys[k], buf); err != nil {
 				return err
@@ -166,11 +182,18 @@ func runDict(ctx context.Context, c Case) Result {
 	if err != nil {
 		return r.failed(err)
 	}
+	g := 1
+	if c.Transport == "tcp-dict16" {
+		g = dictPipelined
+		c.Ops = max(c.Ops, dictProcs*g)
+		r.Ops = c.Ops
+		r.Note = fmt.Sprintf("%d goroutines per process, one pipelined connection", g)
+	}
 	val := make([]byte, dictValue)
 	for k := range dictKeys {
 		fill(val, uint64(k))
-		if c.Mode == "get" && c.Corrupt > 0 && k == dictKey(0, c.Corrupt-1) {
-			flip(val)
+		if c.Mode == "get" && c.Corrupt > 0 && k == dictKey(0, dictProcs*g, 0) {
+			flip(val) // the first read of lane 0
 		}
 		if err := d.Set(ctx, dictKeyName(k), val); err != nil {
 			return r.failed(err)
@@ -178,12 +201,10 @@ func runDict(ctx context.Context, c Case) Result {
 	}
 	args := make([]dictArg, dictProcs)
 	for w := range args {
-		args[w] = dictArg{D: d, Ctl: ctl.handle(), Set: c.Mode == "set", W: w, N: splitOps(c.Ops, dictProcs, w)}
+		args[w] = dictArg{D: d, Ctl: ctl.handle(), Set: c.Mode == "set", W: w, N: splitOps(c.Ops, dictProcs, w), Goroutines: g}
 	}
-	if c.Mode == "set" && c.Corrupt > 0 && c.Corrupt <= min(dictHalf, args[0].N) {
-		args[0].Corrupt = c.Corrupt
-	}
-	if c.Transport == "tcp-dict" {
+	args[0].Corrupt = c.Mode == "set" && c.Corrupt > 0
+	if c.Transport != "shm-dict" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return r.failed(err)
@@ -219,8 +240,12 @@ func checkDictSets(ctx context.Context, d *manager.LocalDict, args []dictArg) er
 		want[k] = uint64(k)
 	}
 	for _, a := range args {
-		for i := range a.N {
-			want[dictKey(a.W, i)] = dictSeq(a.W, i)
+		g := max(a.Goroutines, 1)
+		for j := range g {
+			lane := a.W*g + j
+			for i := range splitOps(a.N, g, j) {
+				want[dictKey(lane, dictProcs*g, i)] = dictSeq(lane, i)
+			}
 		}
 	}
 	for k, seq := range want {

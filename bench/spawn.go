@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 
@@ -14,7 +15,10 @@ import (
 // against CPython's Process(target=f).start(); join() with its default
 // start method. Mode "pool": NewPool with 2 workers, Close and Join,
 // against CPython's Pool(2) started, closed and joined. Each operation is
-// timed on its own (p50 beside the mean), after one untimed warm-up.
+// timed on its own (p50 beside the mean), after one untimed warm-up. A
+// child is this binary re-executed, so its start-up grows with the binary:
+// the note gives its size (a small program's children start in about half
+// the time of the shmkit binary's, which links the plotting library).
 // Checks: each child returns its input; each pool has 2 distinct live
 // workers before Join and none alive after.
 
@@ -95,7 +99,24 @@ func runSpawn(ctx context.Context, c Case) Result {
 		}
 	}
 	lat.fill(&r)
+	r.Note = binaryNote()
 	return r
+}
+
+// binaryNote names the size of the binary every child re-executes: start-up
+// grows with it (page faults, package initialisation), so a small program
+// starts its children faster than the shmkit or test binary with the
+// plotting library in it.
+func binaryNote() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("children re-execute this %.1f MB binary", float64(st.Size())/1e6)
 }
 
 // poolStartJoin starts a pool, checks it has its distinct live workers,

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -112,8 +113,10 @@ var targets = []target{
 		func(rs []Result) *Result { return fasterPipe(rs, "fanin", 64, msgRate) }, msgRate),
 	opTarget("Dict get, 2 processes, shm / CPython Manager", "≥ 100×", 100, "dict", "shm-dict", "get"),
 	opTarget("Dict set, 2 processes, shm / CPython Manager", "≥ 100×", 100, "dict", "shm-dict", "set"),
-	opTarget("Dict get over TCP / CPython Manager", "≥ 3×", 3, "dict", "tcp-dict", "get"),
-	opTarget("Dict set over TCP / CPython Manager", "≥ 3×", 3, "dict", "tcp-dict", "set"),
+	opTarget("Dict get over TCP, 1 request at a time / CPython", "≥ 3×", 3, "dict", "tcp-dict", "get"),
+	opTarget("Dict set over TCP, 1 request at a time / CPython", "≥ 3×", 3, "dict", "tcp-dict", "set"),
+	opTarget("Dict get over TCP, 16 pipelined / CPython", "≥ 3×", 3, "dict", "tcp-dict16", "get"),
+	opTarget("Dict set over TCP, 16 pipelined / CPython", "≥ 3×", 3, "dict", "tcp-dict16", "set"),
 	ratioTarget("Value lock-free Add, 2 processes / CPython locked", "≥ 20×", 20,
 		func(rs []Result) *Result { return find(rs, "value", "value-int", "add", 0, 1) },
 		func(rs []Result) *Result { return find(rs, "value", "cpython-mp", "locked", 0, 1) }, msgRate),
@@ -133,9 +136,18 @@ var targets = []target{
 		if !ok {
 			return 0, "", false, false
 		}
-		how := "process-pool pool vs process-pool serial"
+		// Beside it, in the same run: CPython's speedup, and what the
+		// machine allowed (goroutines in one process).
+		var also []string
 		if py, ok := sp("cpython-mp"); ok {
-			how += fmt.Sprintf(" (CPython's: %s)", fmtRatio(py))
+			also = append(also, "CPython's "+fmtRatio(py))
+		}
+		if g, s := find(rs, "pool-cpu", "goroutines", "pool", 0, 1), find(rs, "pool-cpu", "process-pool", "serial", 0, 1); g != nil && s.MsgsPerS > 0 {
+			also = append(also, "goroutines' "+fmtRatio(g.MsgsPerS/s.MsgsPerS))
+		}
+		how := "process-pool pool vs process-pool serial"
+		if len(also) > 0 {
+			how += " (" + strings.Join(also, ", ") + ")"
 		}
 		return v, how, v >= 1.9, true
 	}},

@@ -77,7 +77,7 @@ func TestOpTargets(t *testing.T) {
 	for _, want := range []string{
 		"Value lock-free Add, 2 processes / CPython locked", "40×", "value-int add vs cpython-mp locked",
 		"Value locked Update, 2 processes / CPython locked", "4.00×",
-		"Pool CPU-bound tasks / serial", "1.95×", "(CPython's: 1.80×)",
+		"Pool CPU-bound tasks / serial", "1.95×", "(CPython's 1.80×)",
 		"Start and join a child / CPython Process", "0.50×",
 	} {
 		if !strings.Contains(out, want) {

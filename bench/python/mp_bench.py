@@ -346,7 +346,7 @@ def dict_work(d, mode, ident, n, corrupt):
     else:
         for i in range(n):
             m = make(pat, dict_seq(ident, i), DICT_VALUE)
-            if corrupt and ident == 0 and i == n - corrupt:
+            if corrupt and ident == 0 and i == n - 1:
                 m = flipped(m)  # the last write to its key: it must be seen
             d[keys[dict_key(ident, i)]] = m
 
@@ -358,7 +358,7 @@ def dict_bench(ctx, mode, ops, corrupt):
         d = m.dict()
         init = {"key%d" % k: make(pat, k, DICT_VALUE) for k in range(DICT_KEYS)}
         if mode == "get" and corrupt:
-            k = dict_key(0, corrupt - 1)
+            k = dict_key(0, 0)  # the first read of process 0
             init["key%d" % k] = flipped(init["key%d" % k])
         d.update(init)
         t = crew(ctx, dict_work, [(d, mode, i, pers[i], corrupt if i == 0 else 0) for i in range(2)])
