@@ -98,13 +98,19 @@ func runCrew[A, R any](ctx context.Context, c Case, ctl *control, t *process.Tas
 
 // crewJoin is a child's side of the gate: attach the control block sent as
 // hb, arrive, and return a function to call when the timed loop is over.
-func crewJoin(ctx context.Context, hb []byte) (finish func(), err error) {
+// hang is the test hook of a worker that never finishes: it arrives, then
+// waits for its end.
+func crewJoin(ctx context.Context, hb []byte, hang bool) (finish func(), err error) {
 	ctl, err := attachControl(hb)
 	if err != nil {
 		return nil, err
 	}
 	if err := ctl.arrive(ctx); err != nil {
 		return nil, err
+	}
+	if hang {
+		<-ctx.Done()
+		return nil, ctx.Err()
 	}
 	return ctl.finish, nil
 }

@@ -85,6 +85,7 @@ type dictArg struct {
 	W, N       int // worker index, its operations
 	Goroutines int // lanes per worker
 	Corrupt    bool
+	Hang       bool // test hook: never finish
 }
 
 var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a dictArg) (int, error) {
@@ -104,7 +105,7 @@ var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a
 		keys[k] = dictKeyName(k)
 	}
 	g := max(a.Goroutines, 1)
-	finish, err := crewJoin(ctx, a.Ctl)
+	finish, err := crewJoin(ctx, a.Ctl, a.Hang)
 	if err != nil {
 		return 0, err
 	}
@@ -204,6 +205,7 @@ func runDict(ctx context.Context, c Case) Result {
 		args[w] = dictArg{D: d, Ctl: ctl.handle(), Set: c.Mode == "set", W: w, N: splitOps(c.Ops, dictProcs, w), Goroutines: g}
 	}
 	args[0].Corrupt = c.Mode == "set" && c.Corrupt > 0
+	args[1].Hang = c.Hang
 	if c.Transport != "shm-dict" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -56,7 +56,8 @@ type lockArg struct {
 	Counter []byte // handle of the counter's object
 	Ctl     []byte
 	N       int
-	Skip    int // test hook: skip increment number Skip-1
+	Skip    int  // test hook: skip increment number Skip-1
+	Hang    bool // test hook: never finish
 }
 
 var lockTask = process.Register("shmkit/bench.lock", func(ctx context.Context, a lockArg) (int, error) {
@@ -64,7 +65,7 @@ var lockTask = process.Register("shmkit/bench.lock", func(ctx context.Context, a
 	if err != nil {
 		return 0, err
 	}
-	finish, err := crewJoin(ctx, a.Ctl)
+	finish, err := crewJoin(ctx, a.Ctl, a.Hang)
 	if err != nil {
 		return 0, err
 	}
@@ -157,7 +158,7 @@ func runLock(ctx context.Context, c Case) Result {
 		for i := range args {
 			args[i] = lockArg{Mu: mu, Counter: ph, Ctl: ctl.handle(), N: splitOps(c.Ops, lockProcs, i)}
 		}
-		args[0].Skip = c.Corrupt
+		args[0].Skip, args[1].Hang = c.Corrupt, c.Hang
 		d, _, err = runCrew(ctx, c, ctl, lockTask, args)
 	default:
 		err = fmt.Errorf("unknown mode %q", c.Mode)

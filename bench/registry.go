@@ -28,7 +28,8 @@ type Case struct {
 	// (pingpong and stream; see pin_linux.go).
 	Pin bool
 	// Hang is a test hook: the child peer stops answering (pingpong,
-	// stream), so the case must end at Timeout with its peers killed.
+	// stream), or a worker never finishes (lock, value, dict), so the case
+	// must end at Timeout with its peers killed.
 	Hang bool
 }
 

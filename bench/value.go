@@ -48,11 +48,12 @@ type valueArg struct {
 	Ctl    []byte
 	N      int
 	Locked bool
-	Skip   int // test hook: skip increment number Skip-1
+	Skip   int  // test hook: skip increment number Skip-1
+	Hang   bool // test hook: never finish
 }
 
 var valueTask = process.Register("shmkit/bench.value", func(ctx context.Context, a valueArg) (int, error) {
-	finish, err := crewJoin(ctx, a.Ctl)
+	finish, err := crewJoin(ctx, a.Ctl, a.Hang)
 	if err != nil {
 		return 0, err
 	}
@@ -104,7 +105,7 @@ func runValue(ctx context.Context, c Case) Result {
 	for i := range args {
 		args[i] = valueArg{V: v, Ctl: ctl.handle(), N: splitOps(c.Ops, valueProcs, i), Locked: c.Mode == "update"}
 	}
-	args[0].Skip = c.Corrupt
+	args[0].Skip, args[1].Hang = c.Corrupt, c.Hang
 	var d time.Duration
 	if d, _, err = runCrew(ctx, c, ctl, valueTask, args); err != nil {
 		return r.failed(err)
