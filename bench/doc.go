@@ -2,14 +2,18 @@
 // shared-memory transports against pipes, sockets, Go channels and CPython's
 // multiprocessing, used by `go test -bench` and by `shmkit bench`.
 //
-// A Scenario (pingpong, stream, fanin, memcpy, and later lock, value, dict,
-// pool and spawn) has one body that runs over every transport it supports.
-// Peers are separate processes — the parent and children re-executed through
-// package process — unless the transport is in-process (go-chan, memcpy).
-// Scenarios register themselves with Register from init, so each later one
-// is a new file here (bench sits above every other package) with no change
-// to the runner, the tables, the JSON or the plots; its CPython side is one
-// more function in python/mp_bench.py.
+// A Scenario (pingpong, stream, fanin, memcpy over the transports; lock,
+// value, dict, pool-trivial, pool-cpu and spawn over the packages built on
+// them) has one body that runs over every transport it supports. Peers are
+// separate processes — the parent and children re-executed through package
+// process — unless the transport is in-process (go-chan, memcpy, the
+// goroutines reference of pool-cpu). Scenarios are registered with Register
+// from init, each defined in its own file here (bench sits above every other
+// package), with no change to the runner, the tables, the JSON or the plots;
+// its CPython side is one more function in python/mp_bench.py. The
+// scenarios without messages share objects instead of a link: their workers
+// are a crew (crew.go), started before the clock and released together, and
+// each checks an exact count or result instead of payloads.
 //
 // What the numbers promise:
 //
@@ -21,7 +25,11 @@
 //   - A transport that fails, or a peer that hangs past its bound (it is
 //     killed), gives a Result whose Note says so; the run goes on.
 //   - Each Result carries the baseline it was compared with, from the same
-//     run: the faster of os-pipe and pipe-raw for the transport scenarios.
+//     run: the faster of os-pipe and pipe-raw for the transport scenarios,
+//     CPython's multiprocessing doing the same for lock, value, dict,
+//     pool-trivial and spawn, and the same language's serial loop for
+//     pool-cpu. Counts are exact: a lost increment, a wrong task result or a
+//     dict value other than the last one written fails the case.
 //     Never compare figures of two runs: the machines this project runs on
 //     change speed regimes for minutes at a time. Config.Rounds interleaves
 //     several passes over every case and keeps each case's median.
