@@ -1,5 +1,14 @@
 package ring
 
+import "time"
+
+// SetQuietSlice sets the longest futex sleep of a quiet wait until restore.
+func SetQuietSlice(d time.Duration) (restore func()) {
+	old := quietSlice
+	quietSlice = d
+	return func() { quietSlice = old }
+}
+
 // SetTestHooks installs functions run by MPMC puts right after claiming
 // their slots (before committing them), and by gets right after taking a
 // message (before freeing it), and by Ring producers after reserving; tests

@@ -69,6 +69,7 @@ type joinWait struct{ q *MPMC }
 
 func (w joinWait) ready() (bool, error) { return w.q.h.unfinished.Load() <= 0, nil }
 func (w joinWait) stuck() error         { return nil }
+func (w joinWait) quiet()               {}
 
 // MarshalBinary encodes the queue as its handle.
 func (q *JoinableQueue[T]) MarshalBinary() ([]byte, error) { return q.q.MarshalBinary() }

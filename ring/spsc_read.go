@@ -84,6 +84,7 @@ func (c *consumer) ready() (bool, error) {
 }
 
 func (c *consumer) stuck() error { return nil }
+func (c *consumer) quiet()       {}
 
 // next returns the next record, waiting as ctx allows; io.EOF once the ring
 // is closed and drained.

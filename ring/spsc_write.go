@@ -143,23 +143,32 @@ func (p *producer) put(n uint64, flags uint32) {
 	binary.LittleEndian.PutUint64(p.r.data[p.tail&p.r.mask:], 0)
 }
 
-// commit publishes every reserved record with one store: the first
-// pending header.
+// commit publishes every reserved record with one store (the first
+// pending header), then wakes a sleeping consumer: for these records, and
+// for any that commitQuiet left unannounced.
 func (p *producer) commit() {
+	p.commitQuiet()
+	p.unwoken = false
+	if p.r.h.dataWait.wake() {
+		count(&p.r.h.prod.wakes, 1)
+	}
+}
+
+// commitQuiet is commit without the wake: a consumer that polls finds the
+// records, one asleep sleeps on until the next commit (or its slice ends).
+func (p *producer) commitQuiet() {
 	if !p.pending {
 		return
 	}
 	h := p.r.h
 	publish(p.r.hdrWord(p.first), p.firstHdr) // the commit: pairs with the consumer's load in peek
 	p.pending = false
+	p.unwoken = true
 	p.committed = p.tail
 	publish(&h.prodPos.pos, p.tail) // for Len and a producer taking over
 	count(&h.prod.msgs, p.recs)
 	count(&h.prod.bytes, p.bytes)
 	p.recs, p.bytes = 0, 0
-	if h.dataWait.wake() {
-		count(&h.prod.wakes, 1)
-	}
 }
 
 // ready: there is room for p.want bytes, or the ring closed.
@@ -174,6 +183,7 @@ func (p *producer) ready() (bool, error) {
 }
 
 func (p *producer) stuck() error { return nil }
+func (p *producer) quiet()       {}
 
 func (p *producer) reserve(ctx context.Context, n int) ([]byte, error) {
 	for {
@@ -210,7 +220,8 @@ func (r *Ring) TryReserve(n int) ([]byte, error) {
 	return b, err
 }
 
-// Commit publishes every record reserved so far, with one store.
+// Commit publishes every record reserved so far, with one store, and wakes
+// a sleeping reader (for them, and for what WriteQuiet left).
 func (r *Ring) Commit() { r.p.commit() }
 
 // Write copies p into the ring as one record and commits it (and any record
@@ -223,6 +234,25 @@ func (r *Ring) Write(ctx context.Context, p []byte) error {
 	}
 	copyChunked(b, p)
 	r.p.commit()
+	return nil
+}
+
+// WriteQuiet is Write that lets a sleeping reader sleep on: the record is
+// committed (a reader that looks finds it, and it outlives this process)
+// but the reader is not woken for it. The next Write or Commit wakes it, as
+// does a writer that has to wait for room. It is for a writer that sends
+// runs of records of which the reader needs only the last one promptly,
+// such as the results of a batch: each wake costs the writer a system call
+// and the reader a trip through the kernel and its scheduler. A run of
+// WriteQuiet calls must end with a Write or Commit, or the reader may
+// sleep past it for up to a second.
+func (r *Ring) WriteQuiet(ctx context.Context, p []byte) error {
+	b, err := r.p.reserve(ctx, len(p))
+	if err != nil {
+		return err
+	}
+	copyChunked(b, p)
+	r.p.commitQuiet()
 	return nil
 }
 

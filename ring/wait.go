@@ -70,14 +70,23 @@ type waitCond interface {
 	stuck() error
 }
 
+// quietCond marks a waitCond whose stuck has nothing to look for: such a
+// wait sleeps in long slices (quietSlice), woken by its peer, by Close, or
+// by its context's end (see sleep). The SPSC sides and Join are quiet; the
+// MPMC waits are not (they look for dead peers between sleeps).
+type quietCond interface {
+	waitCond
+	quiet()
+}
+
 // Spin budget bounds, per side: the adaptive spin grows after waits that
 // ended while spinning and shrinks after waits that had to sleep.
 const (
 	spinMin     = 2 * time.Microsecond
 	spinMax     = 100 * time.Microsecond
 	spinInitial = 20 * time.Microsecond
-	// sleepSlice bounds one futex sleep, so that context cancellation,
-	// Close and dead peers are noticed within it.
+	// sleepSlice bounds one futex sleep, so that dead peers are looked
+	// for at least that often.
 	sleepSlice = 5 * time.Millisecond
 	// firstSleep bounds the first futex sleep of a wait (see sleep).
 	firstSleep = 50 * time.Microsecond
@@ -86,6 +95,15 @@ const (
 	// stuckEvery: how often a spin-mode wait looks for dead peers.
 	stuckEvery = 2 * time.Millisecond
 )
+
+// quietSlice bounds one futex sleep of a quiet wait (a variable for tests).
+// It is only a safety net: such a wait has no dead peers to look for, and
+// its peer, Close and the context's end wake it. Short slices cost more
+// than their syscalls: when every P of this process is in a syscall, the
+// runtime's sysmon takes the sleeper's P back within 20 µs and then polls
+// every 20 µs for a millisecond or more; 5 ms slices in two idle waits kept
+// sysmon awake several thousand times a second.
+var quietSlice = time.Second
 
 // spinner is a side's private adaptive spin budget (process-local).
 type spinner struct {
@@ -177,10 +195,29 @@ func await(ctx context.Context, w *waitLine, def Mode, sp *spinner, c waitCond, 
 	return err
 }
 
-// sleep is await's slow path: futex sleeps of at most sleepSlice each.
+// sleep is await's slow path: futex sleeps of at most sleepSlice each
+// (quietSlice for a quiet wait).
 func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 	done := ctx.Done()
 	first := true
+	long := sleepSlice
+	if _, ok := c.(quietCond); ok {
+		long = quietSlice
+		if done != nil {
+			// The context's end must cut a long sleep short: wake this
+			// line's sleepers (the others re-check and sleep again). The
+			// wake touches the mapping, so a wake already under way is
+			// waited for before returning (after which the caller may
+			// unmap it).
+			fired := make(chan struct{})
+			stop := context.AfterFunc(ctx, func() { defer close(fired); w.wakeAll() })
+			defer func() {
+				if !stop() {
+					<-fired
+				}
+			}()
+		}
+	}
 	for {
 		w.armed.Store(1)
 		seq := w.seq.Load()
@@ -194,7 +231,7 @@ func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 		// release store (publish) may have read a stale armed == 0
 		// while its store sat in its store buffer; the store is visible
 		// long before firstSleep is over, and the re-check finds it.
-		slice := sleepSlice
+		slice := long
 		if first {
 			slice, first = firstSleep, false
 		}
