@@ -227,18 +227,22 @@ func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 		if st.sleeps != nil {
 			count(st.sleeps, 1)
 		}
-		// The first sleep is short: a waker whose publication was a
-		// release store (publish) may have read a stale armed == 0
-		// while its store sat in its store buffer; the store is visible
-		// long before firstSleep is over, and the re-check finds it.
+		// The first sleep after arming is short: a waker whose
+		// publication was a release store (publish) may have read a
+		// stale armed == 0 while its store sat in its store buffer; the
+		// store is visible long before firstSleep is over, and the
+		// re-check finds it. Only a sleep that timed out is followed by
+		// a long one: after a wake (a release that freed too little
+		// room, say) the race is open again.
 		slice := long
 		if first {
-			slice, first = firstSleep, false
+			slice = firstSleep
 		}
 		if dl, ok := ctx.Deadline(); ok {
 			slice = min(slice, max(time.Until(dl), 0)+50*time.Microsecond)
 		}
 		err := kernel.FutexWait(w.word(), seq, slice)
+		first = err != kernel.ErrTimeout
 		select {
 		case <-done:
 			if ok, rerr := c.ready(); ok || rerr != nil {
