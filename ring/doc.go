@@ -25,11 +25,17 @@
 //
 // Calls that may wait take a context.Context; Try variants never wait.
 // The default Blocking mode spins for an adaptive 2–100 µs, then sleeps on a
-// futex in slices of at most 5 ms (so cancellation, Close and dead peers are
-// noticed; the first slice is 50 µs, see waitLine); the other side issues a
-// futex wake only when someone armed it before sleeping, once per sleep.
-// A goroutine asleep in a futex holds an OS thread. Spin mode never sleeps:
-// choose it at creation (Options.Mode) or per call (WithMode).
+// futex; the other side issues a futex wake only when someone armed it
+// before sleeping, once per sleep. The first sleep after arming lasts at
+// most 50 µs (see waitLine); then an MPMC wait sleeps in 5 ms slices, to
+// look for dead peers between them, and a Ring or Join wait, which has none
+// to look for, in 1 s slices: Close, the peer and the context's end wake
+// it. A goroutine asleep in a futex holds an OS thread. Spin mode never
+// sleeps: choose it at creation (Options.Mode) or per call (WithMode).
+//
+// Ring.WriteQuiet commits a record without waking a sleeping reader, for a
+// writer whose reader needs only the last record of a run promptly (a pool
+// worker's results of one chunk): the next Write or Commit wakes it.
 //
 // # Closing
 //
