@@ -4,9 +4,8 @@ import "time"
 
 // SetQuietSlice sets the longest futex sleep of a quiet wait until restore.
 func SetQuietSlice(d time.Duration) (restore func()) {
-	old := quietSlice
-	quietSlice = d
-	return func() { quietSlice = old }
+	old := quietSlice.Swap(int64(d))
+	return func() { quietSlice.Store(old) }
 }
 
 // SetTestHooks installs functions run by MPMC puts right after claiming

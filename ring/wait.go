@@ -103,7 +103,9 @@ const (
 // runtime's sysmon takes the sleeper's P back within 20 µs and then polls
 // every 20 µs for a millisecond or more; 5 ms slices in two idle waits kept
 // sysmon awake several thousand times a second.
-var quietSlice = time.Second
+var quietSlice atomic.Int64 // nanoseconds
+
+func init() { quietSlice.Store(int64(time.Second)) }
 
 // spinner is a side's private adaptive spin budget (process-local).
 type spinner struct {
@@ -202,7 +204,7 @@ func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 	first := true
 	long := sleepSlice
 	if _, ok := c.(quietCond); ok {
-		long = quietSlice
+		long = time.Duration(quietSlice.Load())
 		if done != nil {
 			// The context's end must cut a long sleep short: wake this
 			// line's sleepers (the others re-check and sleep again). The
