@@ -159,12 +159,22 @@ func TestPoolImapOrderAndUnordered(t *testing.T) {
 	}
 }
 
+// A worker killed mid-task fails that task only. With chunks of 5 the
+// results the worker committed before it died (quietly: only a chunk's
+// last result wakes the parent) must still arrive, and the rest of its
+// chunk run elsewhere.
 func TestPoolWorkerDeathFailsOneTask(t *testing.T) {
+	for _, chunk := range []int{1, 5} {
+		t.Run(fmt.Sprintf("chunk%d", chunk), func(t *testing.T) { testWorkerDeath(t, chunk) })
+	}
+}
+
+func testWorkerDeath(t *testing.T, chunk int) {
 	ctx := ctxT(t)
 	p := newPool(t, process.PoolOptions{Workers: 2})
 	before := p.Pids()
 	in := []int{1, 2, 3, -1, 5, 6, 7, 8, 9, 10}
-	got, err := process.Map(ctx, p, mayDie, in, process.Chunksize(1))
+	got, err := process.Map(ctx, p, mayDie, in, process.Chunksize(chunk))
 	if !errors.Is(err, process.ErrWorkerDied) || !strings.Contains(err.Error(), "input 3") || !strings.Contains(err.Error(), "signal 9") {
 		t.Fatalf("Map error = %v", err)
 	}
