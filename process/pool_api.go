@@ -14,11 +14,17 @@ type MapOption func(*mapConfig)
 type mapConfig struct{ chunk int }
 
 // Chunksize sends inputs to workers n at a time (n ≥ 1). Without it, Map
-// picks Python's default: len(inputs) / (4 × workers), rounded up; Imap
-// and ImapUnordered send one at a time.
+// cuts its inputs into shrinking chunks: the first of Python's default
+// size, len(inputs) / (4 × workers) rounded up, and each next one the same
+// share of the inputs still to cut (guided self-scheduling), down to single
+// inputs at the end. Python's fixed size leaves workers idle at the end
+// while the last big chunks run: up to an eighth of the run on 2 workers.
+// Imap and ImapUnordered send one input at a time.
 func Chunksize(n int) MapOption { return func(c *mapConfig) { c.chunk = n } }
 
-func chunkSize(p *Pool, n int, opts []MapOption) (int, error) {
+// chunkSize returns the explicit chunk size, or 0 for Map's guided sizes
+// (1 for a stream, whose length is unknown).
+func chunkSize(n int, opts []MapOption) (int, error) {
 	var c mapConfig
 	for _, o := range opts {
 		o(&c)
@@ -26,17 +32,16 @@ func chunkSize(p *Pool, n int, opts []MapOption) (int, error) {
 	if c.chunk < 0 {
 		return 0, fmt.Errorf("chunk size %d: %w", c.chunk, errInvalid)
 	}
-	if c.chunk == 0 {
-		if n < 0 {
-			return 1, nil
-		}
-		size, extra := n/(4*p.opts.Workers), n%(4*p.opts.Workers)
-		if extra > 0 {
-			size++
-		}
-		return max(size, 1), nil
+	if c.chunk == 0 && n < 0 {
+		return 1, nil
 	}
 	return c.chunk, nil
+}
+
+// guidedChunk is the size of the next chunk when left inputs remain to be
+// cut for a pool of workers: left / (4 × workers) rounded up, at least 1.
+func guidedChunk(left, workers int) int {
+	return max((left+4*workers-1)/(4*workers), 1)
 }
 
 // mapJob collects Map's results in place.
@@ -68,7 +73,7 @@ func (j *mapJob[R]) deliver(i int, res []byte, err error) {
 // the others are filled in). When ctx ends, Map stops dispatching and
 // returns ctx's error at once.
 func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts ...MapOption) ([]R, error) {
-	size, err := chunkSize(p, len(inputs), opts)
+	fixed, err := chunkSize(len(inputs), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +92,10 @@ func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts
 	j.left.Store(int64(len(inputs)))
 	submitted := make(chan error, 1)
 	go func() {
-		for base := 0; base < len(args); base += size {
+		for base, size := 0, fixed; base < len(args); base += size {
+			if fixed == 0 {
+				size = guidedChunk(len(args)-base, p.opts.Workers)
+			}
 			c := &chunk{id: p.nextID.Add(1), task: t.name, args: args[base:min(base+size, len(args))], base: base, job: j}
 			if err := p.submit(ctx, c); err != nil {
 				submitted <- err
@@ -151,7 +159,7 @@ func ImapUnordered[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs
 func stream[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], ordered bool, opts []MapOption) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
 		var zero R
-		size, err := chunkSize(p, -1, opts)
+		size, err := chunkSize(-1, opts)
 		if err != nil {
 			yield(zero, err)
 			return
