@@ -227,15 +227,7 @@ func (r *Ring) Commit() { r.p.commit() }
 // Write copies p into the ring as one record and commits it (and any record
 // reserved before it), waiting for room as ctx allows. A record longer than
 // MaxMessage is ErrTooLarge; a closed ring os.ErrClosed.
-func (r *Ring) Write(ctx context.Context, p []byte) error {
-	b, err := r.p.reserve(ctx, len(p))
-	if err != nil {
-		return err
-	}
-	copyChunked(b, p)
-	r.p.commit()
-	return nil
-}
+func (r *Ring) Write(ctx context.Context, p []byte) error { return r.write(ctx, p, true) }
 
 // WriteQuiet is Write that lets a sleeping reader sleep on: the record is
 // committed (a reader that looks finds it, and it outlives this process)
@@ -246,13 +238,19 @@ func (r *Ring) Write(ctx context.Context, p []byte) error {
 // and the reader a trip through the kernel and its scheduler. A run of
 // WriteQuiet calls must end with a Write or Commit, or the reader may
 // sleep past it for up to a second.
-func (r *Ring) WriteQuiet(ctx context.Context, p []byte) error {
+func (r *Ring) WriteQuiet(ctx context.Context, p []byte) error { return r.write(ctx, p, false) }
+
+func (r *Ring) write(ctx context.Context, p []byte, wake bool) error {
 	b, err := r.p.reserve(ctx, len(p))
 	if err != nil {
 		return err
 	}
 	copyChunked(b, p)
-	r.p.commitQuiet()
+	if wake {
+		r.p.commit()
+	} else {
+		r.p.commitQuiet()
+	}
 	return nil
 }
 
