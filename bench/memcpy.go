@@ -60,9 +60,7 @@ func runMemcpy(ctx context.Context, c Case) Result {
 		for j := range n {
 			d, s := dst[j*c.Size:(j+1)*c.Size], src[j*c.Size:(j+1)*c.Size]
 			if c.Mode == "pieces" {
-				for k := 0; k < len(s); k += memcpyPiece {
-					copy(d[k:], s[k:min(k+memcpyPiece, len(s))])
-				}
+				copyPieces(d, s)
 			} else {
 				copy(d, s)
 			}

@@ -98,8 +98,18 @@ func window(seq uint64) int { return int(seq % windowRange) }
 // fill writes message seq into p (len(p) >= MinSize).
 func fill(p []byte, seq uint64) {
 	w := window(seq)
-	copy(p[8:], patternFor(len(p))[w+8:w+len(p)])
+	copyPieces(p[8:], patternFor(len(p))[w+8:w+len(p)])
 	binary.LittleEndian.PutUint64(p, seq^seqKey)
+}
+
+// copyPieces is copy in pieces of memcpyPiece bytes: one copy of 1 MiB or
+// more uses non-temporal stores on AMD, which send a message the peer is
+// about to read out of the caches (see memcpy.go); a sender that writes
+// large messages in place should do the same as the ring's own Write.
+func copyPieces(dst, src []byte) {
+	for k := 0; k < len(src); k += memcpyPiece {
+		copy(dst[k:], src[k:min(k+memcpyPiece, len(src))])
+	}
 }
 
 // check reports whether p is exactly message seq.
