@@ -148,6 +148,51 @@ type spscConn struct {
 	send, recv *ring.Ring
 	msg        int // message size: a batch is len(p)/msg records
 	recs       [][]byte
+	rd         batchReader // ReadBatch's callback and its state, made once
+	rdFn       func(rec []byte)
+}
+
+// batchReader is the state of one Recv or RecvFunc over ReadBatch calls,
+// kept in the conn so that its callback is made once, not per call.
+type batchReader struct {
+	size  int
+	dst   []byte                      // Recv: where records go
+	check func(i int, p []byte) error // RecvFunc: checks each in place
+	i     int                         // records taken
+	bad   error
+}
+
+func (b *batchReader) rec(rec []byte) {
+	if b.bad != nil {
+		return
+	}
+	if len(rec) != b.size {
+		b.bad = fmt.Errorf("record of %d bytes, want %d: %w", len(rec), b.size, ErrCorrupt)
+		return
+	}
+	if b.check != nil {
+		b.bad = b.check(b.i, rec)
+	} else {
+		copy(b.dst[b.i*b.size:], rec)
+	}
+	b.i++
+}
+
+// readRecords takes n records of size bytes into dst, or through check.
+func (c *spscConn) readRecords(n, size int, dst []byte, check func(int, []byte) error) error {
+	if c.rdFn == nil {
+		c.rdFn = c.rd.rec
+	}
+	c.rd = batchReader{size: size, dst: dst, check: check}
+	for c.rd.i < n {
+		if _, err := c.recv.ReadBatch(c.ctx, n-c.rd.i, c.rdFn); err != nil {
+			return err
+		}
+		if c.rd.bad != nil {
+			return c.rd.bad
+		}
+	}
+	return nil
 }
 
 func (c *spscConn) Send(p []byte) error {
@@ -176,24 +221,7 @@ func (c *spscConn) Recv(p []byte) error {
 		}
 		return err
 	}
-	for off := 0; off < len(p); {
-		var bad error
-		_, err := c.recv.ReadBatch(c.ctx, (len(p)-off)/c.msg, func(rec []byte) {
-			if len(rec) != c.msg {
-				bad = fmt.Errorf("record of %d bytes, want %d: %w", len(rec), c.msg, ErrCorrupt)
-				return
-			}
-			copy(p[off:], rec)
-			off += c.msg
-		})
-		if err != nil {
-			return err
-		}
-		if bad != nil {
-			return bad
-		}
-	}
-	return nil
+	return c.readRecords(len(p)/c.msg, c.msg, p, nil)
 }
 
 // Abort closes both rings for everyone: blocked calls on either end fail.
@@ -252,25 +280,5 @@ func (c *spscConn) SendFunc(n, size int, fill func(i int, p []byte)) error {
 }
 
 func (c *spscConn) RecvFunc(n, size int, check func(i int, p []byte) error) error {
-	var bad error
-	for i := 0; i < n; {
-		_, err := c.recv.ReadBatch(c.ctx, n-i, func(rec []byte) {
-			if bad != nil {
-				return
-			}
-			if len(rec) != size {
-				bad = fmt.Errorf("record of %d bytes, want %d: %w", len(rec), size, ErrCorrupt)
-				return
-			}
-			bad = check(i, rec)
-			i++
-		})
-		if err != nil {
-			return err
-		}
-		if bad != nil {
-			return bad
-		}
-	}
-	return nil
+	return c.readRecords(n, size, nil, check)
 }
