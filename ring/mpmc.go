@@ -190,6 +190,10 @@ func (q *MPMC) SlotPayload() int { return int(q.payload) }
 // Handle names the queue for AttachMPMC in another process.
 func (q *MPMC) Handle() shm.Handle { return q.obj.Handle() }
 
+// Populate maps the queue's pages into this process now (see
+// Ring.Populate).
+func (q *MPMC) Populate() error { return q.obj.Populate() }
+
 // Close closes the queue for every process: Put fails with os.ErrClosed,
 // Get drains what was committed, then returns io.EOF. Idempotent.
 func (q *MPMC) Close() error {

@@ -38,6 +38,14 @@ func (o *Object) Size() int { return int(o.size) }
 // the segment. It is valid until the segment is closed.
 func (o *Object) Bytes() []byte { return o.seg.mm[o.off : o.off+o.size : o.off+o.size] }
 
+// Populate is Segment.Populate for the object's pages only.
+func (o *Object) Populate() error {
+	if o.seg.closed.Load() {
+		return fmt.Errorf("populating %q: %w", o.name, os.ErrClosed)
+	}
+	return kernel.Populate(o.Bytes())
+}
+
 // Handle returns what names this object in another process.
 func (o *Object) Handle() Handle {
 	return Handle{

@@ -376,6 +376,19 @@ func Remove(name string) error {
 	return nil
 }
 
+// Populate maps every page of the segment into this process now, for
+// writing, instead of one page fault at a time on first touch (several µs
+// each under a hypervisor: a fresh 4 MiB ring pays about 9 ms over its
+// first lap). Call it once in each process, before a latency-sensitive or
+// measured loop. It commits the memory of an anonymous segment; the
+// contents are unchanged. A closed segment is os.ErrClosed.
+func (s *Segment) Populate() error {
+	if s.closed.Load() {
+		return fmt.Errorf("populating segment: %w", os.ErrClosed)
+	}
+	return kernel.Populate(s.mm)
+}
+
 // Bytes returns the whole mapping, header included. Writing to the header
 // or directory corrupts the segment for every process: use objects.
 func (s *Segment) Bytes() []byte { return s.mm }

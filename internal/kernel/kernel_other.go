@@ -25,3 +25,4 @@ func Alive(pid int, start uint64) bool                                { return f
 func Self() (pid int, start uint64)                                   { return os.Getpid(), 0 }
 func ChildAttr() *syscall.SysProcAttr                                 { return &syscall.SysProcAttr{} }
 func SetParentDeathSignal(sig syscall.Signal, ppid int) error         { return ErrUnsupported }
+func Populate(b []byte) error                                         { return ErrUnsupported }
