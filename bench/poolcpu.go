@@ -49,13 +49,17 @@ func poolCPUCases(cfg Config) []Case {
 	if cfg.Quick {
 		goOps, pyOps = 256, 32
 	}
-	var out []Case
-	for _, m := range []string{"serial", "pool"} {
-		out = append(out,
-			Case{Scenario: "pool-cpu", Transport: "process-pool", Mode: m, Ops: goOps, Timeout: caseTimeout(cfg)},
-			Case{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: m, Ops: pyOps, Timeout: caseTimeout(cfg)})
+	// Each speedup is taken between runs as close in time as the cases
+	// allow: Go's serial loop, pool and goroutines back to back, then
+	// CPython's pair (the host's speed drifts from second to second).
+	to := caseTimeout(cfg)
+	return []Case{
+		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "serial", Ops: goOps, Timeout: to},
+		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "pool", Ops: goOps, Timeout: to},
+		{Scenario: "pool-cpu", Transport: "goroutines", Mode: "pool", Ops: goOps, Timeout: to},
+		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "serial", Ops: pyOps, Timeout: to},
+		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "pool", Ops: pyOps, Timeout: to},
 	}
-	return append(out, Case{Scenario: "pool-cpu", Transport: "goroutines", Mode: "pool", Ops: goOps, Timeout: caseTimeout(cfg)})
 }
 
 type fibArg struct {

@@ -2,7 +2,9 @@ package process
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
+	"time"
 )
 
 func roundTrip[T any](t *testing.T, v T, eq func(a, b T) bool) {
@@ -39,5 +41,68 @@ func TestCodecRoundTrips(t *testing.T) {
 	var s string
 	if err := decode([]byte("xabc"), &s); err == nil {
 		t.Fatal("string without its tag accepted")
+	}
+}
+
+type plainArg struct {
+	N      int
+	Wrong  bool
+	Vec    [3]float32
+	Inner  struct{ A, B uint16 }
+	hidden int8 // unexported: travels too, unlike with gob
+}
+
+// marshaled is plain in shape but has its own encoding, which must win.
+type marshaled struct{ N int }
+
+var marshalCalls int
+
+func (m marshaled) MarshalBinary() ([]byte, error) {
+	marshalCalls++
+	return []byte{byte(m.N), 0xAA}, nil
+}
+
+func (m *marshaled) UnmarshalBinary(b []byte) error {
+	if len(b) != 2 || b[1] != 0xAA {
+		return errInvalid
+	}
+	m.N = int(b[0])
+	return nil
+}
+
+func TestCodecPlain(t *testing.T) {
+	v := plainArg{N: -7, Wrong: true, Vec: [3]float32{1, 2.5, -3}, hidden: 9}
+	v.Inner.A, v.Inner.B = 1, 65535
+	b, err := encode(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != int(reflect.TypeFor[plainArg]().Size()) {
+		t.Fatalf("a plain struct took %d bytes, not its size", len(b))
+	}
+	roundTrip(t, v, same[plainArg])
+	roundTrip(t, 1500*time.Millisecond, same[time.Duration])
+	roundTrip(t, [4]int64{1, -2, 3, -4}, same[[4]int64])
+
+	var got plainArg
+	if err := decode(b[:len(b)-1], &got); err == nil {
+		t.Fatal("a short plain value decoded")
+	}
+
+	before := marshalCalls
+	roundTrip(t, marshaled{N: 42}, same[marshaled])
+	if marshalCalls == before {
+		t.Fatal("a type with MarshalBinary travelled as raw bytes")
+	}
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{plainArg{}, true}, {struct{ S string }{}, false}, {struct{ P *int }{}, false},
+		{[2][]int{}, false}, {marshaled{}, false}, {time.Time{}, false}, {struct{}{}, false},
+	} {
+		if got := plain(reflect.TypeOf(tc.v)); got != tc.want {
+			t.Errorf("plain(%T) = %v, want %v", tc.v, got, tc.want)
+		}
 	}
 }

@@ -86,6 +86,9 @@ func encode(v any) ([]byte, error) {
 	if b, ok := encodeFast(v); ok {
 		return b, nil
 	}
+	if b, ok := encodeRaw(v); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
 		return nil, err
@@ -100,6 +103,9 @@ func decode(b []byte, ptr any) error {
 		return nil
 	}
 	if ok, err := decodeFast(b, ptr); ok {
+		return err
+	}
+	if ok, err := decodeRaw(b, ptr); ok {
 		return err
 	}
 	return gob.NewDecoder(bytes.NewReader(b)).Decode(ptr)

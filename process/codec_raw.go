@@ -1,0 +1,100 @@
+package process
+
+import (
+	"encoding"
+	"encoding/gob"
+	"fmt"
+	"reflect"
+	"sync"
+	"unsafe"
+)
+
+// Plain values travel as their bytes. A fixed-size, pointer-free type
+// (numbers, bools, arrays and structs of them) means the same bytes in a
+// child, which is this very binary re-executed: no type description, no
+// reflection walk, one copy. gob takes about 30 µs and 170 allocations to
+// encode and decode a two-field struct with a fresh encoder, as every
+// message here needs; that was 5-10% of a 0.3 ms pool task.
+//
+// A type with its own encoding (GobEncoder, BinaryMarshaler or
+// TextMarshaler, on the value or the pointer) keeps it, through gob. Unexported fields travel too, unlike
+// with gob: a plain value arrives whole.
+
+var plainTypes sync.Map // reflect.Type → bool
+
+var customEncoders = []reflect.Type{ // what gob would use instead of the fields
+	reflect.TypeFor[gob.GobEncoder](),
+	reflect.TypeFor[encoding.BinaryMarshaler](),
+	reflect.TypeFor[encoding.TextMarshaler](),
+}
+
+// plain reports whether values of t travel as their bytes.
+func plain(t reflect.Type) bool {
+	if p, ok := plainTypes.Load(t); ok {
+		return p.(bool)
+	}
+	p := t.Size() > 0 && pointerFree(t) && !customEncoding(t)
+	plainTypes.Store(t, p)
+	return p
+}
+
+func customEncoding(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	for _, e := range customEncoders {
+		if t.Implements(e) || pt.Implements(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// pointerFree reports whether t holds no pointers (a string, slice, map,
+// interface, channel or function is one), so its bytes mean the same in
+// another process.
+func pointerFree(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return true
+	case reflect.Array:
+		return pointerFree(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !pointerFree(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// encodeRaw returns v's bytes when its type is plain.
+func encodeRaw(v any) ([]byte, bool) {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || !plain(rv.Type()) {
+		return nil, false
+	}
+	t := rv.Type()
+	p := reflect.New(t) // an addressable copy of v
+	p.Elem().Set(rv)
+	b := make([]byte, t.Size())
+	copy(b, unsafe.Slice((*byte)(p.UnsafePointer()), t.Size()))
+	return b, true
+}
+
+// decodeRaw fills ptr from b when ptr's element type is plain; ok is false
+// when it is not (gob's turn).
+func decodeRaw(b []byte, ptr any) (ok bool, err error) {
+	rv := reflect.ValueOf(ptr)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || !plain(rv.Type().Elem()) {
+		return false, nil
+	}
+	t := rv.Type().Elem()
+	if uintptr(len(b)) != t.Size() {
+		return true, fmt.Errorf("%d bytes for a %d-byte %v: %w", len(b), t.Size(), t, errInvalid)
+	}
+	copy(unsafe.Slice((*byte)(rv.UnsafePointer()), t.Size()), b)
+	return true, nil
+}
