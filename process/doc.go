@@ -18,10 +18,13 @@
 //	}
 //
 // Tasks are registered by name at package initialisation, so parent and
-// child agree on them. Arguments and results travel gob-encoded; shared
-// objects (locks, queues, values) encode as shm handles and are attached in
-// the child, and every anonymous segment of the parent is inherited by the
-// child as a descriptor. Extra files travel with WithFiles.
+// child agree on them. Arguments and results of plain types (numbers,
+// bools, and fixed-size arrays and structs of them, with no encoding of
+// their own) travel as their bytes, unexported fields included; the rest
+// travel gob-encoded. Shared objects (locks, queues, values) encode as shm
+// handles and are attached in the child, and every anonymous segment of
+// the parent is inherited by the child as a descriptor. Extra files travel
+// with WithFiles.
 //
 // Lifetimes: a child is always reaped, joined or not, so no zombie stays
 // behind. A child dies when its parent dies: the kernel's parent-death

@@ -11,8 +11,9 @@ import (
 
 // Task is a function registered by name, so a re-executed copy of the
 // binary can find it: the child gets the name, not the code. A is the
-// argument type and R the result type; both travel gob-encoded (shared
-// objects encode as handles through their MarshalBinary).
+// argument type and R the result type; both travel as their bytes when
+// plain (fixed-size and pointer-free), else gob-encoded (shared objects
+// encode as handles through their MarshalBinary).
 type Task[A, R any] struct {
 	name string
 	fn   func(context.Context, A) (R, error)
