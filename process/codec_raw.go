@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"sync"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/value"
 )
 
 // Plain values travel as their bytes. A fixed-size, pointer-free type
@@ -33,7 +35,7 @@ func plain(t reflect.Type) bool {
 	if p, ok := plainTypes.Load(t); ok {
 		return p.(bool)
 	}
-	p := t.Size() > 0 && pointerFree(t) && !customEncoding(t)
+	p := value.Check(t) == nil && !customEncoding(t) // fixed size > 0, no pointers at any depth
 	plainTypes.Store(t, p)
 	return p
 }
@@ -44,28 +46,6 @@ func customEncoding(t reflect.Type) bool {
 		if t.Implements(e) || pt.Implements(e) {
 			return true
 		}
-	}
-	return false
-}
-
-// pointerFree reports whether t holds no pointers (a string, slice, map,
-// interface, channel or function is one), so its bytes mean the same in
-// another process.
-func pointerFree(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
-		return true
-	case reflect.Array:
-		return pointerFree(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if !pointerFree(t.Field(i).Type) {
-				return false
-			}
-		}
-		return true
 	}
 	return false
 }
