@@ -51,7 +51,6 @@ type producer struct {
 	first     uint64 // position of the first uncommitted record
 	firstHdr  uint64 // its header, stored by commit
 	pending   bool   // records are reserved and not committed
-	unwoken   bool   // records were committed by WriteQuiet, the consumer not woken
 	headCache uint64 // the consumer's head as last read
 	recs      uint64 // records reserved since the last commit
 	bytes     uint64

@@ -148,7 +148,6 @@ func (p *producer) put(n uint64, flags uint32) {
 // for any that commitQuiet left unannounced.
 func (p *producer) commit() {
 	p.commitQuiet()
-	p.unwoken = false
 	if p.r.h.dataWait.wake() {
 		count(&p.r.h.prod.wakes, 1)
 	}
@@ -163,7 +162,6 @@ func (p *producer) commitQuiet() {
 	h := p.r.h
 	publish(p.r.hdrWord(p.first), p.firstHdr) // the commit: pairs with the consumer's load in peek
 	p.pending = false
-	p.unwoken = true
 	p.committed = p.tail
 	publish(&h.prodPos.pos, p.tail) // for Len and a producer taking over
 	count(&h.prod.msgs, p.recs)
