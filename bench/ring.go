@@ -151,7 +151,9 @@ func openRingEnd(ctx context.Context, spec endSpec, _ []*os.File) (Conn, error) 
 	if err := errors.Join(s.Populate(), r.Populate()); err != nil {
 		return nil, err
 	}
-	return &spscConn{ctx: ctx, send: s, recv: r, msg: spec.Msg}, nil
+	c := &spscConn{ctx: ctx, send: s, recv: r, msg: spec.Msg}
+	c.rdFn = c.rd.rec
+	return c, nil
 }
 
 type spscConn struct {
@@ -191,9 +193,6 @@ func (b *batchReader) rec(rec []byte) {
 
 // readRecords takes n records of size bytes into dst, or through check.
 func (c *spscConn) readRecords(n, size int, dst []byte, check func(int, []byte) error) error {
-	if c.rdFn == nil {
-		c.rdFn = c.rd.rec
-	}
 	c.rd = batchReader{size: size, dst: dst, check: check}
 	for c.rd.i < n {
 		if _, err := c.recv.ReadBatch(c.ctx, n-c.rd.i, c.rdFn); err != nil {
