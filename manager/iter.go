@@ -20,7 +20,7 @@ func (t *table) stripeItems(ctx context.Context, i uint64, dst []kv) ([]kv, erro
 	if err != nil {
 		return dst, err
 	}
-	defer s.Lock.unlock()
+	defer s.Lock.unlock(t.me)
 	return dst, t.walkStripe(i, func(bl block) {
 		dst = append(dst, kv{string(t.key(bl)), bytes.Clone(t.value(bl))})
 	})
@@ -139,14 +139,14 @@ func (t *table) setMany(ctx context.Context, items map[string][]byte) error {
 	for n, i := range stripes {
 		if _, err := t.lockStripe(ctx, i); err != nil {
 			for _, j := range stripes[:n] {
-				t.stripe(j).Lock.unlock()
+				t.stripe(j).Lock.unlock(t.me)
 			}
 			return err
 		}
 	}
 	defer func() {
 		for _, i := range stripes {
-			t.stripe(i).Lock.unlock()
+			t.stripe(i).Lock.unlock(t.me)
 		}
 	}()
 	// Phase 1: reserve and write every block, publishing nothing.

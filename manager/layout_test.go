@@ -25,7 +25,7 @@ func TestLayout(t *testing.T) {
 		{"tableHeader.MaxKey", unsafe.Offsetof(tableHeader{}.MaxKey), 32},
 		{"tableHeader.MaxValue", unsafe.Offsetof(tableHeader{}.MaxValue), 36},
 		{"stripeLock", unsafe.Sizeof(stripeLock{}), lockSize},
-		{"stripeLock.Sleepers", unsafe.Offsetof(stripeLock{}.Sleepers), 8},
+		{"stripeLock.W", unsafe.Offsetof(stripeLock{}.W), 8},
 		{"stripe", unsafe.Sizeof(stripe{}), shm.CacheLinePad},
 		{"stripe.Count", unsafe.Offsetof(stripe{}.Count), 16},
 		{"stripe.Bytes", unsafe.Offsetof(stripe{}.Bytes), 24},

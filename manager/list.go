@@ -63,7 +63,7 @@ func (l *List) locked(ctx context.Context, fn func(s *stripe, n int) error) erro
 	if err != nil {
 		return err
 	}
-	defer s.Lock.unlock()
+	defer s.Lock.unlock(l.t.me)
 	n, err := l.length(s)
 	if err != nil {
 		return err

@@ -46,7 +46,7 @@ func (t *table) getAppend(ctx context.Context, key, dst []byte) ([]byte, bool, e
 	if err != nil {
 		return dst, false, err
 	}
-	defer s.Lock.unlock()
+	defer s.Lock.unlock(t.me)
 	return t.copyValue(s, h, key, dst)
 }
 
@@ -76,7 +76,7 @@ func (t *table) contains(ctx context.Context, key []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer s.Lock.unlock()
+	defer s.Lock.unlock(t.me)
 	sl, err := t.locate(s, h, key)
 	return sl.found, err
 }

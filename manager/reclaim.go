@@ -82,7 +82,7 @@ func (t *table) lockAll(ctx context.Context) error {
 
 func (t *table) unlockFirst(n uint64) {
 	for i := range n {
-		t.stripe(i).Lock.unlock()
+		t.stripe(i).Lock.unlock(t.me)
 	}
 }
 

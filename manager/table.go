@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -40,6 +41,7 @@ type table struct {
 	arena []byte
 	l     layout
 	me    uint64
+	sp    owner.Spinner // this handle's spin budget for stripe locks
 	// cache holds, per stripe, one block this process freed, reused by
 	// its next allocation of the same class in that stripe (alloc.go).
 	// Only the holder of the stripe's lock touches its entry.
@@ -68,7 +70,7 @@ func newTable(o *shm.Object) (*table, error) {
 	if l.size > uint64(len(b)) || o.Offset()%shm.CacheLinePad != 0 {
 		return nil, fmt.Errorf("attaching %s: layout needs %d bytes: %w", o, l.size, ErrCorrupt)
 	}
-	me, err := selfID()
+	me, err := owner.SelfID()
 	if err != nil {
 		return nil, err
 	}
@@ -260,13 +262,17 @@ func (t *table) stripeOf(h uint64) uint64 { return h & (t.l.stripes - 1) }
 // lockStripe locks stripe i, repairing it first if its last holder died.
 func (t *table) lockStripe(ctx context.Context, i uint64) (*stripe, error) {
 	s := t.stripe(i)
-	recovered, err := s.Lock.lock(ctx, t.me)
+	recovered, err := s.Lock.lock(ctx, t.me, &t.sp)
 	if err != nil {
 		return nil, err
 	}
 	if recovered {
-		if err := t.repairStripe(i); err != nil {
-			s.Lock.unlock()
+		err := t.repairStripe(i)
+		if err == nil {
+			err = s.Lock.markRepaired(t.me)
+		}
+		if err != nil {
+			s.Lock.abandon(t.me)
 			return nil, err
 		}
 	}
@@ -318,7 +324,7 @@ func (t *table) withHash(ctx context.Context, h uint64, key []byte, fn func(sl *
 	if err != nil {
 		return err
 	}
-	defer s.Lock.unlock() // also when fn panics: the table is consistent between steps
+	defer s.Lock.unlock(t.me) // also when fn panics: the table is consistent between steps
 	sl, err := t.locate(s, h, key)
 	if err != nil {
 		return err
@@ -332,7 +338,7 @@ func (t *table) set(ctx context.Context, h uint64, key, val []byte) error {
 	if err != nil {
 		return err
 	}
-	defer s.Lock.unlock()
+	defer s.Lock.unlock(t.me)
 	sl, err := t.locate(s, h, key)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ const lineSize = shm.CacheLinePad
 // Changing a layout bumps its version.
 const (
 	ringVersion  = 2
-	queueVersion = 1
+	queueVersion = 2 // 2: participant entries hold one owner ID word
 	pipeVersion  = 1
 )
 

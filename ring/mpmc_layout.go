@@ -46,12 +46,13 @@ const (
 
 // partEntry is one participant: a process's claim on a run of positions
 // while it puts or gets, and its counters. Only the owner writes it, except
-// to take it over when the owner is dead. The owner is (pid, start time).
+// to take it over when the owner is dead. The owner is an internal/owner
+// ID (pid and start time in one word, claimed by one CAS, so no scanner
+// ever sees a pid paired with another process's start time).
 type partEntry struct {
-	_     structs.HostLayout
-	pid   atomic.Uint32
-	_     uint32
-	start atomic.Uint64
+	_  structs.HostLayout
+	id atomic.Uint64 // owner ID; 0 when free
+	_  uint64
 	// Intents: the first position and span of the slots this participant
 	// is claiming or holds, noPos when none. Written before the CAS on
 	// enq/deq that claims them, cleared after commit/release.

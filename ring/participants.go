@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -72,23 +72,24 @@ func (q *MPMC) releaseEntry(i int) {
 // claimEntry takes a free table entry, or one whose owner is dead (after
 // recovering whatever the dead owner held).
 func (q *MPMC) claimEntry() (int, error) {
-	pid, start := kernel.Self()
-	me := uint32(pid)
+	me, err := owner.SelfID()
+	if err != nil {
+		return 0, err
+	}
 	for i := range q.nparts {
 		e := q.entry(i)
-		old := e.pid.Load()
+		old := e.id.Load()
 		if old != 0 {
-			if e.alive() {
+			if owner.Alive(old) {
 				continue
 			}
 			q.recoverEntry(e)
 		}
-		if !e.pid.CompareAndSwap(old, me) {
+		if !e.id.CompareAndSwap(old, me) {
 			continue
 		}
 		// Identity before intents: a scanner reads intents first, then
 		// the identity, so it never pairs our intent with the old owner.
-		e.start.Store(start)
 		e.pPos.Store(noPos)
 		e.cPos.Store(noPos)
 		return i, nil
@@ -97,18 +98,7 @@ func (q *MPMC) claimEntry() (int, error) {
 }
 
 // alive reports whether the entry's owner runs (this process counts).
-func (e *partEntry) alive() bool {
-	pid := e.pid.Load()
-	if pid == 0 {
-		return false
-	}
-	start := e.start.Load()
-	self, selfStart := kernel.Self()
-	if int(pid) == self {
-		return start == selfStart || start == 0
-	}
-	return kernel.Alive(int(pid), start)
-}
+func (e *partEntry) alive() bool { return owner.Alive(e.id.Load()) }
 
 // intent reads an intent pair consistently (pos, span, pos again).
 func readIntent(pos, span *atomic.Uint64) (uint64, uint64, bool) {

@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/shmkit/shmkit/internal/owner"
 )
 
 // Layout of a segment. All integers are little-endian (shmkit runs on
@@ -21,9 +23,9 @@ import (
 //	40      8     creator start time (clock ticks since boot)
 //	48      8     creation time (Unix ns)
 //	56      8     xxhash64 of bytes 0..56
-//	128     4     allocator lock (pid of the holder, 0 when free)
-//	132     4     published directory entries
-//	136     8     allocation cursor (next free byte offset)
+//	128     16    allocator lock (a robust owner.Lock: holder's id, sleepers)
+//	144     4     published directory entries
+//	152     8     allocation cursor (next free byte offset)
 //	256     64×N  directory entries
 //	data offset…  objects (page-aligned)
 //
@@ -31,7 +33,7 @@ import (
 // The mutable words start at 128, on their own pair of cache lines.
 const (
 	Magic         = "SHMKITSG"
-	LayoutVersion = 1
+	LayoutVersion = 2 // 2: the allocator lock became a robust owner.Lock
 	// CacheLinePad is the distance between words written by different
 	// processes: two 64-byte lines, since adjacent-line prefetch on x86
 	// makes one line not enough. The same on every architecture.
@@ -62,10 +64,11 @@ type header struct {
 	Created      int64
 	Checksum     uint64
 	_            [64]byte
-	AllocLock    uint32 // atomic
-	Count        uint32 // atomic: entries published
+	AllocLock    owner.Lock // its own protocol (internal/owner)
+	Count        uint32     // atomic: entries published
+	_            uint32
 	Cursor       uint64 // atomic
-	_            [112]byte
+	_            [96]byte
 }
 
 type entry struct {

@@ -1,12 +1,15 @@
 package shm
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
 	"time"
 
 	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/internal/owner"
 )
 
 // Object is a named region of a segment, described by its directory entry:
@@ -64,12 +67,28 @@ func (s *Segment) Alloc(name string, size, align int) (*Object, error) {
 	return s.AllocObject(name, KindBytes, 0, size, align, nil)
 }
 
+// AllocContext is Alloc waiting for the allocator lock until ctx ends.
+func (s *Segment) AllocContext(ctx context.Context, name string, size, align int) (*Object, error) {
+	return s.AllocObjectContext(ctx, name, KindBytes, 0, size, align, nil)
+}
+
 // AllocObject reserves a typed object: kind and version go into its
 // directory entry, and init (if not nil) runs on its zeroed bytes before the
 // entry is published, so no other process can find a half-built object.
 // A taken name is os.ErrExist; no room, or a full directory, is ErrFull.
 // Objects live as long as the segment: there is no free.
+//
+// AllocObject waits at most 10 s for another live process that holds the
+// segment's allocator lock; AllocObjectContext waits until ctx ends.
 func (s *Segment) AllocObject(name string, kind Kind, version uint32, size, align int, init func([]byte)) (*Object, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), allocLockTimeout)
+	defer cancel()
+	return s.AllocObjectContext(ctx, name, kind, version, size, align, init)
+}
+
+// AllocObjectContext is AllocObject waiting for the allocator lock until
+// ctx ends.
+func (s *Segment) AllocObjectContext(ctx context.Context, name string, kind Kind, version uint32, size, align int, init func([]byte)) (*Object, error) {
 	if err := checkObjectName(name); err != nil {
 		return nil, err
 	}
@@ -88,7 +107,7 @@ func (s *Segment) AllocObject(name string, kind Kind, version uint32, size, alig
 	if s.closed.Load() {
 		return nil, fmt.Errorf("object %q: %w", name, os.ErrClosed)
 	}
-	if err := s.lockAlloc(); err != nil {
+	if err := s.lockAlloc(ctx); err != nil {
 		return nil, err
 	}
 	defer s.unlockAlloc()
@@ -132,40 +151,38 @@ func (s *Segment) allocLocked(name string, kind Kind, version uint32, size, alig
 	return o, nil
 }
 
-// allocLockTimeout bounds how long Alloc waits for a live holder.
+// allocLockTimeout bounds how long Alloc and AllocObject, which take no
+// context, wait for a live holder of the allocator lock. A dead holder is
+// found within milliseconds (see internal/owner), so only a live process
+// that stops inside Alloc (a debugger, SIGSTOP) makes them wait this long.
 const allocLockTimeout = 10 * time.Second
 
-// lockAlloc takes the segment's allocator lock: the holder's pid in a
-// shared word. A holder found dead (it crashed mid-Alloc) is replaced: the
-// allocation protocol above leaves nothing half-published to repair.
-func (s *Segment) lockAlloc() error {
+// lockAlloc takes the segment's allocator lock, a robust owner.Lock in the
+// header. A holder found dead (it crashed mid-Alloc) is replaced: the
+// allocation protocol above leaves nothing half-published to repair, so
+// the lock is marked consistent at once.
+func (s *Segment) lockAlloc(ctx context.Context) error {
 	s.allocMu.Lock()
-	h := hdr(s.mm)
-	pid, _ := kernel.Self()
-	me := uint32(pid)
-	deadline := time.Now().Add(allocLockTimeout)
-	for i := 0; ; i++ {
-		if atomic.CompareAndSwapUint32(&h.AllocLock, 0, me) {
-			return nil
+	me, err := owner.SelfID()
+	if err == nil {
+		l := &hdr(s.mm).AllocLock
+		err = l.Lock(ctx, me, &s.allocSpin)
+		if errors.Is(err, owner.ErrOwnerDead) {
+			err = l.MarkConsistent(me)
 		}
-		if i < 100 {
-			continue
-		}
-		holder := atomic.LoadUint32(&h.AllocLock)
-		if holder != 0 && holder != me && !kernel.Alive(int(holder), 0) &&
-			atomic.CompareAndSwapUint32(&h.AllocLock, holder, me) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			s.allocMu.Unlock()
-			return fmt.Errorf("allocator lock held by pid %d for over %v: %w", holder, allocLockTimeout, os.ErrDeadlineExceeded)
-		}
-		time.Sleep(50 * time.Microsecond)
 	}
+	if err != nil {
+		s.allocMu.Unlock()
+		return fmt.Errorf("segment %q: allocator lock: %w", s.name, err)
+	}
+	s.allocID = me
+	return nil
 }
 
 func (s *Segment) unlockAlloc() {
-	atomic.StoreUint32(&hdr(s.mm).AllocLock, 0)
+	// Only a corrupted word (another process wrote it) makes this fail;
+	// the next locker then finds the state the word says.
+	_ = hdr(s.mm).AllocLock.Unlock(s.allocID)
 	s.allocMu.Unlock()
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/edsrzf/mmap-go"
 
 	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/internal/owner"
 )
 
 // Dir is where named segments live: POSIX shared memory on Linux, the same
@@ -54,8 +55,10 @@ type Segment struct {
 	creatorStart uint64
 	created      time.Time
 
-	allocMu sync.Mutex // serialises this process's goroutines before the shared lock
-	closed  atomic.Bool
+	allocMu   sync.Mutex // serialises this process's goroutines before the shared lock
+	allocSpin owner.Spinner
+	allocID   uint64 // this process's id while it holds the allocator lock
+	closed    atomic.Bool
 }
 
 func (o *Options) mode() os.FileMode {
@@ -428,7 +431,7 @@ func (s *Segment) Info() Info {
 	return Info{
 		Name: s.name, ID: s.id, Size: int(s.size), Used: int(used), Objects: count,
 		CreatorPID: s.creatorPID, CreatorStart: s.creatorStart, Created: s.created,
-		Stale: !kernel.Alive(s.creatorPID, s.creatorStart),
+		Stale: !owner.AlivePid(s.creatorPID, s.creatorStart),
 	}
 }
 

@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if name := os.Getenv("SHMKIT_TEST_OPEN"); name != "" {
 		os.Exit(openAndPrint(name))
 	}
+	if name := os.Getenv(allocHoldEnv); name != "" {
+		os.Exit(allocHold(name))
+	}
 	os.Exit(m.Run())
 }
 

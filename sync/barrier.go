@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -38,7 +39,7 @@ type Barrier struct {
 type barrierLayout struct {
 	_         structs.HostLayout
 	State     uint32 // atomic
-	W         waiters
+	W         owner.Waiters
 	Parties   uint32 // constant
 	LastReset uint32 // atomic: the generation Reset started (low 16 bits)
 	_         [shm.CacheLinePad - 20]byte
@@ -88,7 +89,7 @@ func barrierOf(o *shm.Object) (*Barrier, error) {
 	if p < 1 || p > MaxParties || barrierSize(p) > o.Size() {
 		return nil, fmt.Errorf("%s: %d parties: %w", o, p, shm.ErrCorrupt)
 	}
-	me, err := selfID()
+	me, err := owner.SelfID()
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 			// Last: start the next generation with no one arrived.
 			if atomic.CompareAndSwapUint32(&b.l.State, old, uint32(gen+1)<<16) {
 				atomic.StoreUint64(b.slot(gen, c), b.me)
-				wake(&b.l.State, &b.l.W, wakeAll)
+				owner.Wake(&b.l.State, &b.l.W, owner.WakeAll)
 				return c, nil
 			}
 			continue
@@ -156,7 +157,7 @@ func (b *Barrier) await(ctx context.Context, gen uint16) error {
 		if s&brokenBit != 0 {
 			return fmt.Errorf("barrier %q: %w", b.obj.Name(), ErrBrokenBarrier)
 		}
-		timedOut, err := sleep(ctx, &b.l.State, &b.l.W, s, n)
+		timedOut, err := owner.Sleep(ctx, &b.l.State, &b.l.W, s, n)
 		if err != nil {
 			if b.breakGen(gen) {
 				return fmt.Errorf("barrier %q: %w: %w", b.obj.Name(), ErrBrokenBarrier, err)
@@ -180,7 +181,7 @@ func (b *Barrier) breakGen(gen uint16) bool {
 			return false
 		}
 		if s&brokenBit != 0 || atomic.CompareAndSwapUint32(&b.l.State, s, s|brokenBit) {
-			wake(&b.l.State, &b.l.W, wakeAll)
+			owner.Wake(&b.l.State, &b.l.W, owner.WakeAll)
 			return true
 		}
 	}
@@ -194,7 +195,7 @@ func (b *Barrier) deadParty(gen uint16) int {
 outer:
 	for i := range b.parties {
 		id := atomic.LoadUint64(b.slot(gen-1, i))
-		if id == 0 || alive(id) {
+		if id == 0 || owner.Alive(id) {
 			continue
 		}
 		for j := range arrived {
@@ -202,7 +203,7 @@ outer:
 				continue outer
 			}
 		}
-		return idPid(id)
+		return owner.Pid(id)
 	}
 	return 0
 }
@@ -224,7 +225,7 @@ func (b *Barrier) Reset() {
 	}
 	atomic.StoreUint32(&b.l.LastReset, uint32(gen+1))
 	atomic.StoreUint32(&b.l.State, uint32(gen+1)<<16)
-	wake(&b.l.State, &b.l.W, wakeAll)
+	owner.Wake(&b.l.State, &b.l.W, owner.WakeAll)
 }
 
 // Abort breaks the barrier: waiting and later parties get ErrBrokenBarrier

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -31,10 +32,10 @@ type Cond struct {
 // waiters) on its own lines: lockers and signallers write different words.
 type condLayout struct {
 	_    structs.HostLayout
-	Lock lockWord
+	Lock owner.Lock
 	_    [shm.CacheLinePad - LockSize]byte
 	Seq  uint32 // atomic: incremented by Signal and Broadcast
-	W    waiters
+	W    owner.Waiters
 	_    [shm.CacheLinePad - 12]byte
 }
 
@@ -92,7 +93,7 @@ func (c *Cond) Wait(ctx context.Context) error {
 	}
 	var werr error
 	for n := 0; atomic.LoadUint32(&c.l.Seq) == seq; n++ {
-		if _, err := sleep(ctx, &c.l.Seq, &c.l.W, seq, n); err != nil {
+		if _, err := owner.Sleep(ctx, &c.l.Seq, &c.l.W, seq, n); err != nil {
 			werr = fmt.Errorf("cond %q wait: %w", c.obj.Name(), err)
 			break
 		}
@@ -119,13 +120,13 @@ func (c *Cond) WaitFor(ctx context.Context, pred func() bool) error {
 // Signal wakes at least one process waiting in Wait, if any.
 func (c *Cond) Signal() {
 	atomic.AddUint32(&c.l.Seq, 1)
-	wake(&c.l.Seq, &c.l.W, 1)
+	owner.Wake(&c.l.Seq, &c.l.W, 1)
 }
 
 // Broadcast wakes every process waiting in Wait.
 func (c *Cond) Broadcast() {
 	atomic.AddUint32(&c.l.Seq, 1)
-	wake(&c.l.Seq, &c.l.W, wakeAll)
+	owner.Wake(&c.l.Seq, &c.l.W, owner.WakeAll)
 }
 
 // Handle returns the shm handle of c's object.
@@ -149,7 +150,7 @@ func (c *Cond) UnmarshalBinary(b []byte) error {
 }
 
 func (c *Cond) describe() string {
-	s := "lock " + c.l.Lock.describe()
+	s := "lock " + c.l.Lock.Describe()
 	if n := atomic.LoadUint32(&c.l.W.Sleepers); n != 0 {
 		s += fmt.Sprintf("; %d waiting", n)
 	}

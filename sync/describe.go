@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -12,7 +13,7 @@ import (
 // blocks; liveness checks read /proc.
 func init() {
 	shm.RegisterKind(shm.KindMutex, "mutex", describeWith(mutexSize, func(o *shm.Object) string {
-		return lockWordAt(o.Bytes()).describe()
+		return owner.LockAt(o.Bytes()).Describe()
 	}))
 	shm.RegisterKind(shm.KindRLock, "rlock", describeWith(rlockSize, func(o *shm.Object) string {
 		r, err := rlockOf(o)

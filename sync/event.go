@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -27,7 +28,7 @@ type Event struct {
 type eventLayout struct {
 	_     structs.HostLayout
 	State uint32 // atomic
-	W     waiters
+	W     owner.Waiters
 	_     [shm.CacheLinePad - 12]byte
 }
 
@@ -66,7 +67,7 @@ func (e *Event) Set() {
 		// The generation moves with every Set, so a waiter that reads
 		// the word after a Set and a Clear still sees a change.
 		if atomic.CompareAndSwapUint32(&e.l.State, old, (old+2)|1) {
-			wake(&e.l.State, &e.l.W, wakeAll)
+			owner.Wake(&e.l.State, &e.l.W, owner.WakeAll)
 			return
 		}
 	}
@@ -94,13 +95,13 @@ func (e *Event) Wait(ctx context.Context) error {
 		return nil
 	}
 	for i := 0; i < 64; i++ { // a short spin: Set often comes soon
-		pause(i)
+		owner.Pause(i)
 		if atomic.LoadUint32(&e.l.State) != s {
 			return nil
 		}
 	}
 	for n := 0; ; n++ {
-		if _, err := sleep(ctx, &e.l.State, &e.l.W, s, n); err != nil {
+		if _, err := owner.Sleep(ctx, &e.l.State, &e.l.W, s, n); err != nil {
 			return fmt.Errorf("waiting for event %q: %w", e.obj.Name(), err)
 		}
 		if atomic.LoadUint32(&e.l.State) != s {

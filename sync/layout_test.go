@@ -3,6 +3,8 @@ package sync
 import (
 	"testing"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/owner"
 )
 
 // The layouts are shared with other processes and other builds: these
@@ -12,11 +14,11 @@ func TestLayouts(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"lockWord", unsafe.Sizeof(lockWord{}), LockSize},
-		{"lockWord.Word", unsafe.Offsetof(lockWord{}.Word), 0},
-		{"lockWord.W", unsafe.Offsetof(lockWord{}.W), 8},
-		{"waiters", unsafe.Sizeof(waiters{}), 8},
-		{"waiters.Futile", unsafe.Offsetof(waiters{}.Futile), 4},
+		{"owner.Lock", unsafe.Sizeof(owner.Lock{}), LockSize},
+		{"owner.Lock.Word", unsafe.Offsetof(owner.Lock{}.Word), 0},
+		{"owner.Lock.W", unsafe.Offsetof(owner.Lock{}.W), 8},
+		{"waiters", unsafe.Sizeof(owner.Waiters{}), 8},
+		{"waiters.Futile", unsafe.Offsetof(owner.Waiters{}.Futile), 4},
 		{"mutex", unsafe.Sizeof(mutexLayout{}), 128},
 		{"event", unsafe.Sizeof(eventLayout{}), 128},
 		{"event.W", unsafe.Offsetof(eventLayout{}.W), 4},
@@ -45,17 +47,17 @@ func TestLayouts(t *testing.T) {
 }
 
 func TestWordBits(t *testing.T) {
-	if pidMask&(starvingBit|inconsistentBit|notRecoverable) != 0 {
+	if owner.PidMask&(owner.StarvingBit|owner.InconsistentBit|owner.NotRecoverable) != 0 {
 		t.Fatal("flag bits overlap the pid")
 	}
-	if idMask&(starvingBit|inconsistentBit|notRecoverable) != 0 {
+	if owner.IDMask&(owner.StarvingBit|owner.InconsistentBit|owner.NotRecoverable) != 0 {
 		t.Fatal("flag bits overlap the id")
 	}
-	me, err := selfID()
+	me, err := owner.SelfID()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !alive(me) || alive(me^pidMask) == alive(me) && idPid(me^pidMask) == 0 {
+	if !owner.Alive(me) || owner.Alive(me^owner.PidMask) == owner.Alive(me) && owner.Pid(me^owner.PidMask) == 0 {
 		t.Fatal("selfID not alive")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"structs"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -31,16 +32,16 @@ import (
 // decoding a handle sent by gob) and share it among goroutines.
 type Mutex struct {
 	obj      *shm.Object
-	lw       *lockWord
+	lw       *owner.Lock
 	me       uint64
 	embedded bool
-	sp       spinner
+	sp       owner.Spinner
 }
 
 // mutexLayout is the Mutex object: the lock word on its own two cache lines.
 type mutexLayout struct {
 	_    structs.HostLayout
-	Lock lockWord
+	Lock owner.Lock
 	_    [shm.CacheLinePad - LockSize]byte
 }
 
@@ -64,6 +65,10 @@ func OpenMutex(seg *shm.Segment, name string) (*Mutex, error) {
 	return mutexOf(o, 0, false)
 }
 
+// LockSize is the number of bytes a lock embedded in another object takes
+// (see EmbedMutex); it must be 8-byte aligned.
+const LockSize = owner.LockSize
+
 // EmbedMutex returns a Mutex whose lock word lives at off inside o, an
 // object of another kind (value.Value and array.Array use it for their
 // locks). off must be 8-byte aligned with LockSize bytes room. An embedded
@@ -76,18 +81,18 @@ func EmbedMutex(o *shm.Object, off int) (*Mutex, error) {
 }
 
 func mutexOf(o *shm.Object, off int, embedded bool) (*Mutex, error) {
-	me, err := selfID()
+	me, err := owner.SelfID()
 	if err != nil {
 		return nil, err
 	}
-	return &Mutex{obj: o, lw: lockWordAt(o.Bytes()[off:]), me: me, embedded: embedded}, nil
+	return &Mutex{obj: o, lw: owner.LockAt(o.Bytes()[off:]), me: me, embedded: embedded}, nil
 }
 
 // Lock acquires m, waiting until it is free or ctx ends (ctx's error,
 // wrapped). A nil error or ErrOwnerDead means m is held; any other error
 // (ErrNotRecoverable, the context's) means it is not.
 func (m *Mutex) Lock(ctx context.Context) error {
-	err := m.lw.lock(ctx, m.me, &m.sp)
+	err := m.lw.Lock(ctx, m.me, &m.sp)
 	if err == nil || err == ErrOwnerDead {
 		raceAcquire(unsafe.Pointer(m.lw))
 	}
@@ -98,7 +103,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 // ErrOwnerDead, as Lock), and never waits. Checking the holder's liveness
 // reads /proc, so a TryLock on a held lock costs a few microseconds.
 func (m *Mutex) TryLock() (bool, error) {
-	ok, err := m.lw.tryLock(m.me)
+	ok, err := m.lw.TryLock(m.me)
 	if ok {
 		raceAcquire(unsafe.Pointer(m.lw))
 	}
@@ -111,13 +116,13 @@ func (m *Mutex) TryLock() (bool, error) {
 // ErrNotRecoverable.
 func (m *Mutex) Unlock() error {
 	raceRelease(unsafe.Pointer(m.lw))
-	return m.lw.unlock(m.me)
+	return m.lw.Unlock(m.me)
 }
 
 // MarkConsistent declares the state protected by m repaired after Lock
 // returned ErrOwnerDead. Only the holder may call it.
 func (m *Mutex) MarkConsistent() error {
-	return m.lw.markConsistent(m.me)
+	return m.lw.MarkConsistent(m.me)
 }
 
 // Handle returns the shm handle of m's object (its container's when m is
@@ -148,6 +153,6 @@ func (m *Mutex) UnmarshalBinary(b []byte) error {
 }
 
 // State describes m in one line: "unlocked", "locked by pid 123 (alive)".
-func (m *Mutex) State() string { return m.lw.describe() }
+func (m *Mutex) State() string { return m.lw.Describe() }
 
 func (m *Mutex) String() string { return fmt.Sprintf("mutex %q: %s", m.obj.Name(), m.State()) }

@@ -357,7 +357,7 @@ func TestRLockOwnerExited(t *testing.T) {
 // itself in Words[1] first.
 var condWaiter = process.Register("sync.test.condwait", func(ctx context.Context, a struct {
 	C     *sync.Cond
-	Words shm.Handle // [0] the flag, protected by C's lock; [1] waiters
+	Words shm.Handle // [0] the flag, protected by C's lock; [1] owner.Waiters
 }) (int, error) {
 	w, err := words(a.Words)
 	if err != nil {

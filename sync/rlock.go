@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -27,7 +28,7 @@ type RLock struct {
 	obj  *shm.Object
 	l    *rlockLayout
 	me   uint64
-	sp   spinner
+	sp   owner.Spinner
 	held atomic.Int32 // depth held through this handle; 0 = not held
 }
 
@@ -35,7 +36,7 @@ type RLock struct {
 // by the owner only).
 type rlockLayout struct {
 	_     structs.HostLayout
-	Lock  lockWord
+	Lock  owner.Lock
 	Depth uint32 // atomic
 	_     [shm.CacheLinePad - LockSize - 4]byte
 }
@@ -62,7 +63,7 @@ func OpenRLock(seg *shm.Segment, name string) (*RLock, error) {
 }
 
 func rlockOf(o *shm.Object) (*RLock, error) {
-	me, err := selfID()
+	me, err := owner.SelfID()
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +88,7 @@ func (r *RLock) Lock(ctx context.Context) error {
 			return nil
 		}
 	}
-	err := r.l.Lock.lock(ctx, r.me, &r.sp)
+	err := r.l.Lock.Lock(ctx, r.me, &r.sp)
 	if err != nil && !errors.Is(err, ErrOwnerDead) {
 		return err
 	}
@@ -110,7 +111,7 @@ func (r *RLock) TryLock() (bool, error) {
 			return true, nil
 		}
 	}
-	ok, err := r.l.Lock.tryLock(r.me)
+	ok, err := r.l.Lock.TryLock(r.me)
 	if ok {
 		raceAcquire(unsafe.Pointer(r.l))
 		r.held.Store(1)
@@ -135,13 +136,13 @@ func (r *RLock) Unlock() error {
 			return nil
 		}
 		raceRelease(unsafe.Pointer(r.l))
-		return r.l.Lock.unlock(r.me)
+		return r.l.Lock.Unlock(r.me)
 	}
 }
 
 // MarkConsistent declares the protected state repaired after Lock returned
 // ErrOwnerDead.
-func (r *RLock) MarkConsistent() error { return r.l.Lock.markConsistent(r.me) }
+func (r *RLock) MarkConsistent() error { return r.l.Lock.MarkConsistent(r.me) }
 
 // Depth returns how many times this handle holds the lock (0: not).
 func (r *RLock) Depth() int { return int(r.held.Load()) }
@@ -169,8 +170,8 @@ func (r *RLock) UnmarshalBinary(b []byte) error {
 }
 
 func (r *RLock) describe() string {
-	s := r.l.Lock.describe()
-	if w := atomic.LoadUint64(&r.l.Lock.Word); w&pidMask != 0 {
+	s := r.l.Lock.Describe()
+	if w := atomic.LoadUint64(&r.l.Lock.Word); w&owner.PidMask != 0 {
 		s += fmt.Sprintf(", depth %d", atomic.LoadUint32(&r.l.Depth))
 	}
 	return s

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/shm"
 )
 
 // deadID names a process that cannot exist: a pid above Linux's limit.
-const deadID = uint64(12345)<<startOff | (1<<22 + 7)
+const deadID = uint64(12345)<<owner.StartShift | (1<<22 + 7)
 
 func newSeg(t testing.TB) *shm.Segment { return testutil.Segment(t, 1<<20) }
 
@@ -72,7 +73,7 @@ func TestUnlockByOtherProcessForged(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	other := uint64(uint32(st))<<startOff | uint64(ppid)
+	other := uint64(uint32(st))<<owner.StartShift | uint64(ppid)
 	atomic.StoreUint64(&m.lw.Word, other)
 	if err := m.Unlock(); !errors.Is(err, ErrNotOwner) {
 		t.Fatalf("Unlock of another's lock = %v", err)
@@ -165,7 +166,7 @@ func TestDescribeHostile(t *testing.T) {
 func TestOwnerDeadPidReused(t *testing.T) {
 	seg := newSeg(t)
 	m, _ := NewMutex(seg, "m")
-	atomic.StoreUint64(&m.lw.Word, m.me^(1<<startOff)) // our pid, another start time
+	atomic.StoreUint64(&m.lw.Word, m.me^(1<<owner.StartShift)) // our pid, another start time
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := m.Lock(ctx); !errors.Is(err, ErrOwnerDead) {
@@ -180,24 +181,24 @@ func TestSleeperCountHeals(t *testing.T) {
 	m, _ := NewMutex(seg, "m")
 	atomic.StoreUint32(&m.lw.W.Sleepers, 3)
 	ctx := context.Background()
-	for range healAfter - 1 {
+	for range owner.HealAfter - 1 {
 		m.Lock(ctx)
 		m.Unlock()
 	}
 	if n := atomic.LoadUint32(&m.lw.W.Sleepers); n != 3 {
-		t.Fatalf("sleepers %d after %d futile wakes: healed too early", n, healAfter-1)
+		t.Fatalf("sleepers %d after %d futile wakes: healed too early", n, owner.HealAfter-1)
 	}
-	for range 2*healAfter + 1 {
+	for range 2*owner.HealAfter + 1 {
 		m.Lock(ctx)
 		m.Unlock()
 	}
 	if n := atomic.LoadUint32(&m.lw.W.Sleepers); n != 0 {
-		t.Fatalf("sleepers %d after %d futile wakes", n, 3*healAfter)
+		t.Fatalf("sleepers %d after %d futile wakes", n, 3*owner.HealAfter)
 	}
 	// The same for another kind.
 	ev, _ := NewEvent(seg, "ev")
 	atomic.StoreUint32(&ev.l.W.Sleepers, 1)
-	for range healAfter {
+	for range owner.HealAfter {
 		ev.Set()
 		ev.Clear()
 	}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -30,7 +31,7 @@ type RWMutex struct {
 	obj *shm.Object
 	l   *rwLayout
 	me  uint64
-	sp  spinner
+	sp  owner.Spinner
 }
 
 // MaxReaders is the number of read locks an RWMutex can grant at once.
@@ -41,10 +42,10 @@ const MaxReaders = 64
 // the id of a process holding a read lock, 0 when free.
 type rwLayout struct {
 	_       structs.HostLayout
-	W       lockWord
+	W       owner.Lock
 	_       [shm.CacheLinePad - LockSize]byte
 	Drain   uint32 // atomic
-	DrainW  waiters
+	DrainW  owner.Waiters
 	_       [shm.CacheLinePad - 12]byte
 	Readers [MaxReaders]uint64 // atomic
 }
@@ -70,7 +71,7 @@ func OpenRWMutex(seg *shm.Segment, name string) (*RWMutex, error) {
 }
 
 func rwOf(o *shm.Object) (*RWMutex, error) {
-	me, err := selfID()
+	me, err := owner.SelfID()
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func rwOf(o *shm.Object) (*RWMutex, error) {
 // returns ctx's error, wrapped.
 func (rw *RWMutex) Lock(ctx context.Context) error {
 	defer raceAcquire(unsafe.Pointer(rw.l))
-	dead := rw.l.W.lock(ctx, rw.me, &rw.sp)
+	dead := rw.l.W.Lock(ctx, rw.me, &rw.sp)
 	if dead != nil && !errors.Is(dead, ErrOwnerDead) {
 		return dead
 	}
@@ -94,8 +95,8 @@ func (rw *RWMutex) Lock(ctx context.Context) error {
 		if rw.readersGone(n > 0) {
 			return dead
 		}
-		if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainW, d, n); err != nil {
-			rw.l.W.abandon(rw.me)
+		if _, err := owner.Sleep(ctx, &rw.l.Drain, &rw.l.DrainW, d, n); err != nil {
+			rw.l.W.Abandon(rw.me)
 			return fmt.Errorf("rwmutex %q: waiting for readers: %w", rw.obj.Name(), err)
 		}
 	}
@@ -105,12 +106,12 @@ func (rw *RWMutex) Lock(ctx context.Context) error {
 // holds it, without waiting (as Mutex.TryLock: a dead writer is taken
 // over with ErrOwnerDead; dead readers' slots are not reaped here).
 func (rw *RWMutex) TryLock() (bool, error) {
-	ok, err := rw.l.W.tryLock(rw.me)
+	ok, err := rw.l.W.TryLock(rw.me)
 	if !ok {
 		return false, err
 	}
 	if !rw.readersGone(false) {
-		rw.l.W.abandon(rw.me)
+		rw.l.W.Abandon(rw.me)
 		return false, nil
 	}
 	raceAcquire(unsafe.Pointer(rw.l))
@@ -121,22 +122,22 @@ func (rw *RWMutex) TryLock() (bool, error) {
 // and a reader slot is free, without waiting. ErrOwnerDead as for RLock.
 func (rw *RWMutex) TryRLock() (bool, error) {
 	w := atomic.LoadUint64(&rw.l.W.Word)
-	if w == notRecoverable {
+	if w == owner.NotRecoverable {
 		return false, fmt.Errorf("rwmutex %q: %w", rw.obj.Name(), ErrNotRecoverable)
 	}
-	if w&pidMask != 0 {
+	if w&owner.PidMask != 0 {
 		return false, nil
 	}
 	i := rw.claim()
 	if i < 0 {
 		return false, nil
 	}
-	if w = atomic.LoadUint64(&rw.l.W.Word); w&pidMask != 0 {
+	if w = atomic.LoadUint64(&rw.l.W.Word); w&owner.PidMask != 0 {
 		rw.release(i)
 		return false, nil
 	}
 	raceAcquire(unsafe.Pointer(rw.l))
-	if w&inconsistentBit != 0 {
+	if w&owner.InconsistentBit != 0 {
 		return true, ErrOwnerDead
 	}
 	return true, nil
@@ -150,7 +151,7 @@ func (rw *RWMutex) readersGone(reap bool) bool {
 		if id == 0 {
 			continue
 		}
-		if !reap || alive(id) {
+		if !reap || owner.Alive(id) {
 			return false
 		}
 		atomic.CompareAndSwapUint64(&rw.l.Readers[i], id, 0)
@@ -158,15 +159,32 @@ func (rw *RWMutex) readersGone(reap bool) bool {
 	return true
 }
 
+// reapReaders frees the slots of dead readers (reading /proc for each
+// taken slot) and returns how many it freed.
+func (rw *RWMutex) reapReaders() int {
+	n := 0
+	for i := range rw.l.Readers {
+		id := atomic.LoadUint64(&rw.l.Readers[i])
+		if id != 0 && !owner.Alive(id) && atomic.CompareAndSwapUint64(&rw.l.Readers[i], id, 0) {
+			n++
+		}
+	}
+	if n > 0 {
+		atomic.AddUint32(&rw.l.Drain, 1)
+		owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
+	}
+	return n
+}
+
 // Unlock releases the write lock and wakes every waiting reader and writer.
 func (rw *RWMutex) Unlock() error {
 	raceRelease(unsafe.Pointer(rw.l))
-	return rw.l.W.unlockN(rw.me, wakeAll)
+	return rw.l.W.UnlockN(rw.me, owner.WakeAll)
 }
 
 // MarkConsistent declares the protected state repaired after Lock (or
 // RLock) returned ErrOwnerDead. Only the writer may call it.
-func (rw *RWMutex) MarkConsistent() error { return rw.l.W.markConsistent(rw.me) }
+func (rw *RWMutex) MarkConsistent() error { return rw.l.W.MarkConsistent(rw.me) }
 
 // RLock acquires a read lock, waiting while a writer holds or waits for the
 // lock, until ctx ends. ErrOwnerDead means the read lock is held but a
@@ -175,23 +193,29 @@ func (rw *RWMutex) RLock(ctx context.Context) error {
 	defer raceAcquire(unsafe.Pointer(rw.l))
 	for n := 0; ; n++ {
 		w := atomic.LoadUint64(&rw.l.W.Word)
-		if w == notRecoverable {
+		if w == owner.NotRecoverable {
 			return fmt.Errorf("rwmutex %q: %w", rw.obj.Name(), ErrNotRecoverable)
 		}
-		if w&pidMask == 0 {
+		if w&owner.PidMask == 0 {
 			i := rw.claim()
 			if i >= 0 {
 				w = atomic.LoadUint64(&rw.l.W.Word)
-				if w&pidMask == 0 {
-					if w&inconsistentBit != 0 {
+				if w&owner.PidMask == 0 {
+					if w&owner.InconsistentBit != 0 {
 						return ErrOwnerDead
 					}
 					return nil
 				}
 				rw.release(i) // a writer came: let it go first
 			} else {
+				// Every slot is taken. Slots of dead readers are freed
+				// by whoever waits for one, reader or writer: with only
+				// readers about, no writer would ever clear them.
+				if rw.reapReaders() > 0 {
+					continue
+				}
 				d := atomic.LoadUint32(&rw.l.Drain)
-				if _, err := sleep(ctx, &rw.l.Drain, &rw.l.DrainW, d, n); err != nil {
+				if _, err := owner.Sleep(ctx, &rw.l.Drain, &rw.l.DrainW, d, n); err != nil {
 					return fmt.Errorf("rwmutex %q: waiting for a reader slot: %w", rw.obj.Name(), err)
 				}
 				continue
@@ -202,33 +226,33 @@ func (rw *RWMutex) RLock(ctx context.Context) error {
 				continue
 			}
 		}
-		timedOut, err := sleep(ctx, rw.l.W.futex(), &rw.l.W.W, uint32(w), n)
+		timedOut, err := owner.Sleep(ctx, rw.l.W.Futex(), &rw.l.W.W, uint32(w), n)
 		if err != nil {
-			return fmt.Errorf("rwmutex %q: waiting for writer %s: %w", rw.obj.Name(), describeOwner(w), err)
+			return fmt.Errorf("rwmutex %q: waiting for writer %s: %w", rw.obj.Name(), owner.Describe(w), err)
 		}
-		if timedOut && rw.l.W.takeOver(w, rw.me) {
+		if timedOut && rw.l.W.TakeOver(w, rw.me) {
 			// The writer died: free the write side, left inconsistent.
-			rw.l.W.abandon(rw.me)
+			rw.l.W.Abandon(rw.me)
 		}
 	}
 }
 
 // spinWhileWriter spins briefly for the writer to leave.
 func (rw *RWMutex) spinWhileWriter() bool {
-	for i := range rw.sp.budget() {
-		if atomic.LoadUint64(&rw.l.W.Word)&pidMask == 0 {
-			rw.sp.won()
+	for i := range rw.sp.Budget() {
+		if atomic.LoadUint64(&rw.l.W.Word)&owner.PidMask == 0 {
+			rw.sp.Won()
 			return true
 		}
-		pause(i)
+		owner.Pause(i)
 	}
-	rw.sp.lost()
+	rw.sp.Lost()
 	return false
 }
 
 // claim takes a free reader slot, or returns -1.
 func (rw *RWMutex) claim() int {
-	start := idPid(rw.me) % MaxReaders // spread processes over the slots
+	start := owner.Pid(rw.me) % MaxReaders // spread processes over the slots
 	for k := range MaxReaders {
 		i := (start + k) % MaxReaders
 		if atomic.LoadUint64(&rw.l.Readers[i]) == 0 && atomic.CompareAndSwapUint64(&rw.l.Readers[i], 0, rw.me) {
@@ -242,19 +266,19 @@ func (rw *RWMutex) claim() int {
 func (rw *RWMutex) release(i int) {
 	atomic.StoreUint64(&rw.l.Readers[i], 0)
 	atomic.AddUint32(&rw.l.Drain, 1)
-	wake(&rw.l.Drain, &rw.l.DrainW, wakeAll)
+	owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
 }
 
 // RUnlock releases one read lock held by this process; ErrNotOwner if it
 // holds none.
 func (rw *RWMutex) RUnlock() error {
 	raceRelease(unsafe.Pointer(rw.l))
-	start := idPid(rw.me) % MaxReaders
+	start := owner.Pid(rw.me) % MaxReaders
 	for k := range MaxReaders {
 		i := (start + k) % MaxReaders
 		if atomic.LoadUint64(&rw.l.Readers[i]) == rw.me && atomic.CompareAndSwapUint64(&rw.l.Readers[i], rw.me, 0) {
 			atomic.AddUint32(&rw.l.Drain, 1)
-			wake(&rw.l.Drain, &rw.l.DrainW, wakeAll)
+			owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
 			return nil
 		}
 	}
@@ -288,5 +312,5 @@ func (rw *RWMutex) describe() string {
 			readers++
 		}
 	}
-	return fmt.Sprintf("writer: %s; %d readers", rw.l.W.describe(), readers)
+	return fmt.Sprintf("writer: %s; %d readers", rw.l.W.Describe(), readers)
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -22,14 +23,14 @@ import (
 type Semaphore struct {
 	obj *shm.Object
 	l   *semLayout
-	sp  spinner
+	sp  owner.Spinner
 }
 
 // semLayout: Count is the futex word; Max is written once at creation.
 type semLayout struct {
 	_     structs.HostLayout
 	Count uint32 // atomic: units available
-	W     waiters
+	W     owner.Waiters
 	Max   uint32 // the bound; constant
 	_     [shm.CacheLinePad - 16]byte
 }
@@ -96,16 +97,16 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	if s.TryAcquire() {
 		return nil
 	}
-	for i := range s.sp.budget() {
-		pause(i)
+	for i := range s.sp.Budget() {
+		owner.Pause(i)
 		if s.TryAcquire() {
-			s.sp.won()
+			s.sp.Won()
 			return nil
 		}
 	}
-	s.sp.lost()
+	s.sp.Lost()
 	for n := 0; ; n++ {
-		if _, err := sleep(ctx, &s.l.Count, &s.l.W, 0, n); err != nil {
+		if _, err := owner.Sleep(ctx, &s.l.Count, &s.l.W, 0, n); err != nil {
 			return fmt.Errorf("acquiring semaphore %q: %w", s.obj.Name(), err)
 		}
 		if s.TryAcquire() {
@@ -125,7 +126,7 @@ func (s *Semaphore) Release() error {
 			return fmt.Errorf("semaphore %q at its bound %d: %w", s.obj.Name(), max, ErrOverflow)
 		}
 		if atomic.CompareAndSwapUint32(&s.l.Count, c, c+1) {
-			wake(&s.l.Count, &s.l.W, 1)
+			owner.Wake(&s.l.Count, &s.l.W, 1)
 			return nil
 		}
 	}

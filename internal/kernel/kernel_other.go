@@ -21,7 +21,7 @@ func FreeBytes(path string) (free, total uint64, err error)           { return 0
 func Fallocate(f *os.File, size int64) error                          { return ErrUnsupported }
 func IsNoSpace(err error) bool                                        { return false }
 func StartTime(pid int) (uint64, error)                               { return 0, ErrUnsupported }
-func Alive(pid int, start uint64) bool                                { return false }
+func ProcessExists(pid int) (bool, error)                             { return false, ErrUnsupported }
 func Self() (pid int, start uint64)                                   { return os.Getpid(), 0 }
 func ChildAttr() *syscall.SysProcAttr                                 { return &syscall.SysProcAttr{} }
 func SetParentDeathSignal(sig syscall.Signal, ppid int) error         { return ErrUnsupported }

@@ -44,20 +44,21 @@ func StartTime(pid int) (uint64, error) {
 	return strconv.ParseUint(string(fields[19]), 10, 64)
 }
 
-// Alive reports whether the process that had pid and start time start still
-// runs. start 0 means "unknown": only the pid is checked. A zombie is dead.
-func Alive(pid int, start uint64) bool {
+// ProcessExists reports whether a process (zombies included) has pid:
+// kill(pid, 0), which needs no file descriptor. EPERM means it exists;
+// any other error is returned as is.
+func ProcessExists(pid int) (bool, error) {
 	if pid <= 0 {
-		return false
+		return false, fmt.Errorf("pid %d: %w", pid, os.ErrInvalid)
 	}
-	if err := unix.Kill(pid, 0); err == unix.ESRCH {
-		return false
+	switch err := unix.Kill(pid, 0); err {
+	case nil, unix.EPERM:
+		return true, nil
+	case unix.ESRCH:
+		return false, nil
+	default:
+		return true, err
 	}
-	st, err := StartTime(pid)
-	if err != nil {
-		return false
-	}
-	return start == 0 || st == start
 }
 
 var self struct {

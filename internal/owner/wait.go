@@ -1,4 +1,4 @@
-package sync
+package owner
 
 import (
 	"context"
@@ -30,17 +30,17 @@ const (
 	maxSleep   = 50 * time.Millisecond
 )
 
-// spinner is an adaptive spin budget, private to one process's handle of an
+// Spinner is an adaptive spin budget, private to one process's handle of an
 // object: it doubles when a spin ended in success and halves when the
 // waiter had to sleep.
-type spinner struct{ limit atomic.Int32 }
+type Spinner struct{ limit atomic.Int32 }
 
 const (
 	minSpin = 32
 	maxSpin = 4096
 )
 
-func (s *spinner) budget() int {
+func (s *Spinner) Budget() int {
 	n := int(s.limit.Load())
 	if n == 0 {
 		return 512
@@ -48,30 +48,30 @@ func (s *spinner) budget() int {
 	return n
 }
 
-func (s *spinner) won() {
-	s.limit.Store(int32(min(s.budget()*2, maxSpin)))
+func (s *Spinner) Won() {
+	s.limit.Store(int32(min(s.Budget()*2, maxSpin)))
 }
 
-func (s *spinner) lost() {
-	s.limit.Store(int32(max(s.budget()/2, minSpin)))
+func (s *Spinner) Lost() {
+	s.limit.Store(int32(max(s.Budget()/2, minSpin)))
 }
 
-// pause is one step of a spin: a yield to other goroutines now and then.
-func pause(i int) {
+// Pause is one step of a spin: a yield to other goroutines now and then.
+func Pause(i int) {
 	if i%yieldEvery == yieldEvery-1 {
 		runtime.Gosched()
 	}
 }
 
-// backoff is the futex timeout for the n-th sleep of one wait.
-func backoff(n int) time.Duration {
+// Backoff is the futex timeout for the n-th sleep of one wait.
+func Backoff(n int) time.Duration {
 	if n >= 6 {
 		return maxSleep
 	}
 	return min(minSleep<<n, maxSleep)
 }
 
-// sleep waits on addr while it holds val, for at most backoff(n) and not
+// Sleep waits on addr while it holds val, for at most Backoff(n) and not
 // past ctx's deadline, counting itself in w.Sleepers meanwhile so that
 // wakers know to call FUTEX_WAKE. It reports whether the sleep ended by
 // timeout (the caller then checks liveness) and ctx's error once ctx is
@@ -82,11 +82,11 @@ func backoff(n int) time.Duration {
 // add) before FUTEX_WAIT re-reads the word in the kernel; a waker stores
 // the word and then loads the count. Either the waker sees the sleeper and
 // wakes it, or the kernel sees the new word and does not sleep.
-func sleep(ctx context.Context, addr *uint32, w *waiters, val uint32, n int) (timedOut bool, err error) {
+func Sleep(ctx context.Context, addr *uint32, w *Waiters, val uint32, n int) (timedOut bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	d := backoff(n)
+	d := Backoff(n)
 	if dl, ok := ctx.Deadline(); ok {
 		left := time.Until(dl)
 		if left <= 0 {
@@ -107,25 +107,25 @@ func sleep(ctx context.Context, addr *uint32, w *waiters, val uint32, n int) (ti
 	return false, ctx.Err()
 }
 
-// waiters is the part of every object that tells wakers whether to call
+// Waiters is the part of every object that tells wakers whether to call
 // FUTEX_WAKE: 8 bytes, next to the futex word they serve.
 //
 //	offset  size  field
 //	0       4     Sleepers: processes in (or entering) FUTEX_WAIT (atomic)
 //	4       4     Futile: consecutive wakes that found no one asleep (atomic)
-type waiters struct {
+type Waiters struct {
 	_        structs.HostLayout
 	Sleepers uint32
 	Futile   uint32
 }
 
-// healAfter is the number of consecutive futile wakes after which a waker
+// HealAfter is the number of consecutive futile wakes after which a waker
 // believes one counted sleeper is a dead process (see wake).
-const healAfter = 16
+const HealAfter = 16
 
 // leave takes a sleeper out of the count, which never goes below zero
 // (see wake for why it may already be lower than the truth).
-func (w *waiters) leave() {
+func (w *Waiters) leave() {
 	for {
 		c := atomic.LoadUint32(&w.Sleepers)
 		if c == 0 || atomic.CompareAndSwapUint32(&w.Sleepers, c, c-1) {
@@ -134,18 +134,18 @@ func (w *waiters) leave() {
 	}
 }
 
-// wake wakes up to n sleepers on addr if the sleeper count says any sleep.
+// Wake wakes up to n sleepers on addr if the sleeper count says any sleep.
 // It pairs with the count increment in sleep: callers store the word first.
 //
 // The count heals itself. A process killed while asleep never takes itself
 // out of the count, and without repair every later waker would pay a
 // futile FUTEX_WAKE forever. A single futile wake proves nothing: a live
-// waiter may be between its increment and FUTEX_WAIT. But healAfter
+// waiter may be between its increment and FUTEX_WAIT. But HealAfter
 // futile wakes in a row (any wake that finds a sleeper resets the streak)
 // mean a counted sleeper is not in the kernel's queue for a long while: the
 // waker then lowers the count by one. Should that one be alive after all,
 // it is not lost: leave stops at zero, and its FUTEX_WAIT has a timeout.
-func wake(addr *uint32, w *waiters, n int) {
+func Wake(addr *uint32, w *Waiters, n int) {
 	c := atomic.LoadUint32(&w.Sleepers)
 	if c == 0 {
 		return
@@ -157,10 +157,10 @@ func wake(addr *uint32, w *waiters, n int) {
 		if atomic.LoadUint32(&w.Futile) != 0 {
 			atomic.StoreUint32(&w.Futile, 0)
 		}
-	case atomic.AddUint32(&w.Futile, 1) >= healAfter:
+	case atomic.AddUint32(&w.Futile, 1) >= HealAfter:
 		atomic.StoreUint32(&w.Futile, 0)
 		atomic.CompareAndSwapUint32(&w.Sleepers, c, c-1)
 	}
 }
 
-const wakeAll = 1 << 30
+const WakeAll = 1 << 30
