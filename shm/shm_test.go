@@ -356,7 +356,7 @@ func TestOpenHostile(t *testing.T) {
 	}
 	// A directory count past capacity.
 	b := s.Bytes()
-	b[132], b[133] = 0xff, 0xff
+	b[144], b[145] = 0xff, 0xff // the published count (layout.go)
 	if _, err := s.Lookup("obj"); !errors.Is(err, shm.ErrCorrupt) {
 		t.Fatalf("Lookup with count over capacity = %v", err)
 	}
