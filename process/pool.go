@@ -19,7 +19,10 @@ var (
 	ErrPoolClosed = errors.New("pool closed")
 	// ErrPoolTerminated: work that Terminate cut short.
 	ErrPoolTerminated = errors.New("pool terminated")
-	// ErrWorkerDied wraps the *ExitError of a worker that died running a task.
+	// ErrWorkerDied fails the task a worker was running when it exited, for
+	// any reason: a signal, a non-zero status, or status 0 (a task that
+	// calls os.Exit). The error wraps the worker's *ExitError, which names
+	// the status or signal. The pool does not run that task again.
 	ErrWorkerDied = errors.New("pool worker died")
 )
 
@@ -43,10 +46,12 @@ type PoolOptions struct {
 }
 
 // Pool is a set of worker processes running registered tasks, fed through
-// shared-memory rings: Python's multiprocessing.Pool. A worker that dies
-// fails the one task it was running, with an error naming its exit status
-// or signal, and is replaced: the pool never hangs. Its methods are safe
-// for concurrent use.
+// shared-memory rings: Python's multiprocessing.Pool. A worker that exits
+// for any reason (status 0 included) while running a task fails that task,
+// with an error wrapping ErrWorkerDied that names its exit status or
+// signal, and is replaced; the task is never run again (the inputs of its
+// chunk it had not started run in another worker), and the pool never
+// hangs. Its methods are safe for concurrent use.
 //
 // Workers inherit the anonymous segments that exist when they start: an
 // object in an anonymous segment made after NewPool reaches a worker only

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/shmkit/shmkit/ring"
@@ -133,22 +135,22 @@ func (s *slot) serve(ctx context.Context) ending {
 				break
 			}
 			if !s.send(ctx, c) {
-				return s.onDeath()
+				return s.onDeath(false)
 			}
 		}
 		if len(s.inflight) == 0 {
 			if ctx.Err() != nil {
-				return s.onDeath()
+				return s.onDeath(false)
 			}
 			continue
 		}
 		rec, err := s.results.Peek(ctx)
 		if err != nil {
-			return s.onDeath()
+			return s.onDeath(false)
 		}
 		if !s.deliver(rec) {
 			s.proc.Kill() // a worker that breaks the protocol is replaced
-			return s.onDeath()
+			return s.onDeath(true)
 		}
 	}
 }
@@ -243,9 +245,14 @@ func (s *slot) deliver(rec []byte) bool {
 }
 
 // onDeath handles a worker that exited (or a pool that is terminating):
-// results it committed are delivered, the item it was running fails with
-// its exit status, and everything else it held goes back to the backlog.
-func (s *slot) onDeath() ending {
+// results it committed are delivered; the item it was running fails with
+// an error wrapping ErrWorkerDied that names its exit status or signal,
+// whatever that status (a task that calls os.Exit(0) ends its worker as
+// surely as a kill); the chunks it had not taken go back to the backlog.
+// Nothing the worker took is sent again: the local pool never re-runs a
+// task. broken: the parent killed it for breaking the protocol, so the
+// items of a chunk it took may have run in any number: none is sent again.
+func (s *slot) onDeath(broken bool) ending {
 	if s.pool.ctx.Err() != nil { // Terminate
 		s.proc.Kill()
 		<-s.proc.Done()
@@ -260,15 +267,33 @@ func (s *slot) onDeath() ending {
 			break
 		}
 	}
-	code, _ := s.proc.ExitCode()
-	if code != 0 && len(s.inflight) > 0 {
-		c := s.inflight[0]
-		jerr := s.proc.Join(context.Background())
-		c.job.deliver(c.base+c.next, nil, fmt.Errorf("%w running %s: %w", ErrWorkerDied, c.task, jerr))
-		c.next++
+	// A worker takes chunks in order and frees each one's record before it
+	// runs the first item, so the chunks whose records are still in its
+	// task ring (the newest ones) were never started; the others were
+	// taken. A recycled worker (MaxTasksPerChild) exits between chunks, so
+	// it took none of those still in flight.
+	taken := min(1, len(s.inflight)) // when the ring cannot tell: the oldest
+	if left, ok := s.resetTasks(); ok {
+		taken = max(0, len(s.inflight)-left)
 	}
+	var derr error
 	var requeue []*chunk
-	for _, c := range s.inflight {
+	for i, c := range s.inflight {
+		if i < taken && c.next < len(c.args) {
+			if derr == nil {
+				derr = s.deathError(broken)
+			}
+			err := fmt.Errorf("%w running %s: %w", ErrWorkerDied, c.task, derr)
+			if broken {
+				c.failRest(err)
+			} else {
+				// Items run in order and each result is committed before
+				// the next item starts: this one was running, the rest of
+				// the chunk was not started and may run elsewhere.
+				c.job.deliver(c.base+c.next, nil, err)
+				c.next++
+			}
+		}
 		if c.next == len(c.args) {
 			s.pool.work.Done()
 			continue
@@ -277,24 +302,48 @@ func (s *slot) onDeath() ending {
 	}
 	s.backlog = append(requeue, s.backlog...)
 	s.inflight = nil
-	s.resetTasks()
 	return died
 }
 
+// deathError describes how the (reaped) worker ended: an *ExitError that
+// always names its exit status, 0 included, or the signal that killed it.
+func (s *slot) deathError(broken bool) error {
+	code, _ := s.proc.ExitCode()
+	ee := &ExitError{Name: s.proc.Name(), Pid: s.proc.Pid(), Code: code}
+	if code < 0 {
+		ee.Code, ee.Signal = -1, syscall.Signal(-code)
+	}
+	var err error = ee
+	// What the worker said as it went, if anything (its own failure).
+	var said *ExitError
+	if errors.As(s.proc.Join(context.Background()), &said) && said.Message != "" {
+		err = fmt.Errorf("%w: %s", ee, said.Message)
+	}
+	if broken {
+		err = fmt.Errorf("it sent a malformed result and was killed: %w", err)
+	}
+	return err
+}
+
 // resetTasks empties the task ring of a dead worker, so its replacement
-// does not run chunks that were requeued. A fresh attachment reads from the
-// shared head, wherever the dead consumer left it.
-func (s *slot) resetTasks() {
+// does not run chunks that were requeued, and returns how many records it
+// found there: chunks the worker never took. A fresh attachment reads from
+// the shared head, wherever the dead consumer left it. ok is false when the
+// ring could not be read.
+func (s *slot) resetTasks() (left int, ok bool) {
 	r, err := ring.AttachRing(s.tasks.Handle())
 	if err != nil {
-		return
+		return 0, false
 	}
 	for {
 		if _, err := r.TryPeek(); err != nil {
+			ok = errors.Is(err, ring.ErrEmpty) || errors.Is(err, io.EOF)
 			break
 		}
+		left++
 	}
 	r.Release()
+	return left, ok
 }
 
 // stop ends a slot when the pool is joined: the worker sees its task ring

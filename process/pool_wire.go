@@ -15,9 +15,11 @@ import (
 //	result  'R' id:u64 index:u32 status:u8 payload   (status: ok, error, panic)
 //	ready   'I' status:u8 message                   (first record of a worker)
 //
-// A worker processes chunks in order and answers every item of a chunk in
-// order, so the parent always knows which item a dead worker held: the
-// first one of its oldest chunk without a result.
+// A worker processes chunks in order, frees a chunk's record from its task
+// ring before it runs the chunk's first item, and answers every item of a
+// chunk in order. So the parent always knows which item a dead worker held:
+// the first one without a result of the oldest chunk whose record is no
+// longer in the ring (if any: a worker may also exit between chunks).
 const (
 	recChunk  = 'C'
 	recResult = 'R'

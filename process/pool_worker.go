@@ -59,7 +59,9 @@ func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) e
 			return err
 		}
 		// Copy the chunk out and free its ring space at once, so the parent
-		// can queue the next chunk while this one runs.
+		// can queue the next chunk while this one runs. Freeing it before
+		// running any item is also how the parent tells, after a death,
+		// that this chunk was taken: its running item fails, never re-runs.
 		rec = append([]byte(nil), rec...)
 		tasks.Release()
 		id, task, args, err := parseChunk(rec)
