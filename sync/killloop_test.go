@@ -1,0 +1,201 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/shm"
+	"github.com/shmkit/shmkit/sync"
+)
+
+// killLoops is how many random kills each kill-loop test makes: a few in
+// CI, SHMKIT_KILL_LOOPS for a long run.
+func killLoops() int {
+	if n, err := strconv.Atoi(os.Getenv("SHMKIT_KILL_LOOPS")); err == nil && n > 0 {
+		return n
+	}
+	return 6
+}
+
+// robustLock is what the kill loops need of each robust lock kind.
+type robustLock interface {
+	Lock(ctx context.Context) error
+	Unlock() error
+	MarkConsistent() error
+}
+
+// locks carries one lock of each robust kind to a child; Kind picks the one
+// it uses.
+type locks struct {
+	Kind  int // 0 Mutex, 1 RLock, 2 RWMutex (write side)
+	M     *sync.Mutex
+	R     *sync.RLock
+	RW    *sync.RWMutex
+	Ev    *sync.Event
+	Words shm.Handle // [0], [1] the pair; [2] repairs; [3] stop
+}
+
+var lockKinds = []string{"Mutex", "RLock", "RWMutex"}
+
+func (l locks) pick() robustLock {
+	switch l.Kind {
+	case 0:
+		return l.M
+	case 1:
+		return l.R
+	}
+	return l.RW
+}
+
+func newLocks(t *testing.T, seg *shm.Segment, kind int, tag string) (locks, []uint64) {
+	w := must[*shm.Object](t)(seg.Alloc("words"+tag, 32, 8))
+	return locks{
+		Kind:  kind,
+		M:     must[*sync.Mutex](t)(sync.NewMutex(seg, "m"+tag)),
+		R:     must[*sync.RLock](t)(sync.NewRLock(seg, "r"+tag)),
+		RW:    must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"+tag)),
+		Ev:    must[*sync.Event](t)(sync.NewEvent(seg, "ev"+tag)),
+		Words: w.Handle(),
+	}, must[[]uint64](t)(words(w.Handle()))
+}
+
+// lockPair takes l, repairing the pair invariant when the last owner died.
+func lockPair(ctx context.Context, l robustLock, w []uint64) error {
+	err := l.Lock(ctx)
+	switch {
+	case errors.Is(err, sync.ErrOwnerDead):
+		w[1] = w[0]
+		atomic.AddUint64(&w[2], 1)
+		return l.MarkConsistent()
+	case err != nil:
+		return err
+	case w[0] != w[1]:
+		l.Unlock()
+		return fmt.Errorf("invariant broken under a consistent lock: %d != %d", w[0], w[1])
+	}
+	return nil
+}
+
+// pairLoop keeps w[0] == w[1] whenever the lock is free, in two steps, until
+// w[3] is set: a kill between the steps leaves them unequal.
+var pairLoop = process.Register("sync.test.pairloop", func(ctx context.Context, a locks) (int, error) {
+	w, err := words(a.Words)
+	if err != nil {
+		return 0, err
+	}
+	l := a.pick()
+	n := 0
+	for atomic.LoadUint64(&w[3]) == 0 {
+		if err := lockPair(ctx, l, w); err != nil {
+			return n, err
+		}
+		w[0]++
+		for range 50 {
+			atomic.LoadUint64(&w[3])
+		}
+		w[1]++
+		if err := l.Unlock(); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+})
+
+// holdLock takes the lock, says so and waits to be killed.
+var holdLock = process.Register("sync.test.holdlock", func(ctx context.Context, a locks) (int, error) {
+	if err := a.pick().Lock(ctx); err != nil {
+		return 0, err
+	}
+	a.Ev.Set()
+	time.Sleep(time.Hour)
+	return 0, nil
+})
+
+// Workers sharing each kind of robust lock are killed at random moments;
+// after each kill this process takes the lock, repairs if the dead held
+// it, and checks the invariant. Nothing stays held by the dead, the
+// invariant always holds, and no wait goes past its deadline.
+func TestRobustLocksKillLoop(t *testing.T) {
+	for kind, name := range lockKinds {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			a, w := newLocks(t, newSeg(t), kind, "")
+			l := a.pick()
+			workers := []*process.Process{start(t, ctx, pairLoop, a), start(t, ctx, pairLoop, a)}
+			for range killLoops() {
+				time.Sleep(time.Duration(1+rand.IntN(15)) * time.Millisecond)
+				i := rand.IntN(len(workers))
+				workers[i].Kill()
+				workers[i].Join(ctx)
+				if err := lockPair(ctx, l, w); err != nil {
+					t.Fatalf("Lock after a kill = %v", err)
+				}
+				if err := l.Unlock(); err != nil {
+					t.Fatal(err)
+				}
+				workers[i] = start(t, ctx, pairLoop, a)
+			}
+			atomic.StoreUint64(&w[3], 1)
+			for _, p := range workers {
+				if err := p.Join(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := lockPair(ctx, l, w); err != nil {
+				t.Fatal(err)
+			}
+			l.Unlock()
+			t.Logf("%d locked updates, %d repairs after %d kills", w[0], atomic.LoadUint64(&w[2]), killLoops())
+		})
+	}
+}
+
+// The time from kill -9 of a lock's holder to a waiter asleep on it getting
+// ErrOwnerDead, per kind (p50 and max are logged: go test -v -run
+// RecoveryTime ./sync/, SHMKIT_KILL_LOOPS for more rounds).
+func TestLockRecoveryTime(t *testing.T) {
+	rounds := max(3, killLoops()/2)
+	for kind, name := range lockKinds {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			seg := newSeg(t)
+			var times []time.Duration
+			for r := range rounds {
+				a, _ := newLocks(t, seg, kind, strconv.Itoa(r))
+				l := a.pick()
+				p := start(t, ctx, holdLock, a)
+				if err := a.Ev.Wait(ctx); err != nil {
+					t.Fatal(err)
+				}
+				got := make(chan error, 1)
+				go func() { got <- l.Lock(ctx) }()
+				time.Sleep(time.Duration(10+rand.IntN(20)) * time.Millisecond) // asleep in the futex by now
+				killed := time.Now()
+				p.Kill()
+				if err := <-got; !errors.Is(err, sync.ErrOwnerDead) {
+					t.Fatalf("Lock after the holder was killed = %v, want ErrOwnerDead", err)
+				}
+				times = append(times, time.Since(killed))
+				l.MarkConsistent()
+				if err := l.Unlock(); err != nil {
+					t.Fatal(err)
+				}
+				p.Join(ctx)
+			}
+			slices.Sort(times)
+			t.Logf("%s: kill to ErrOwnerDead over %d kills: p50 %v, max %v", name, len(times), times[len(times)/2], times[len(times)-1])
+		})
+	}
+}
