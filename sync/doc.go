@@ -13,13 +13,19 @@
 //
 //   - Mutex (and RWMutex's write side, and the locks inside value.Value
 //     and array.Array): the owner's pid and start time are in the lock
-//     word. The next locker finds the owner dead within about 50 ms, takes
+//     word (the one robust lock word of shmkit, internal/owner, also used
+//     by the segment allocator and the manager's tables). The next locker
+//     finds the owner dead within one sleep slice (at most 50 ms; measured
+//     here: kill to ErrOwnerDead p50 7–12 ms, max 16 ms, for a waiter that
+//     had been asleep 10–30 ms, see TestLockRecoveryTime), takes
 //     the lock and gets ErrOwnerDead: the protected state may be half
 //     updated. Repair it and call MarkConsistent; an Unlock before that
 //     makes the lock not recoverable (ErrNotRecoverable for every later
 //     locker), as pthread robust mutexes do.
 //   - RLock: as Mutex, at any depth.
-//   - RWMutex readers: a dead reader's slot is cleared by the next writer.
+//   - RWMutex readers: a dead reader's slot is cleared by the next writer,
+//     or by a reader that finds every slot taken; a reader killed holding
+//     its lock delays others by at most one sleep slice.
 //   - Semaphore: units held by a dead process are lost (no owner is
 //     recorded, as in POSIX and Python).
 //   - Cond, Event: a process that dies while waiting leaves nothing held.
@@ -41,9 +47,11 @@
 //
 // # Sharp edges
 //
-// Liveness is judged by pid and start time in /proc: every process using an
-// object must share one pid namespace (containers sharing /dev/shm but not
-// pids would see each other as dead).
+// Liveness is judged by pid and start time (kill(pid, 0), then /proc):
+// every process using an object must share one pid namespace (containers
+// sharing /dev/shm but not pids would see each other as dead). When the
+// kernel cannot answer (EMFILE, EPERM) an owner counts as alive: waiting
+// longer breaks nothing, taking a live owner's lock breaks exclusion.
 //
 // Locks are held by processes, not goroutines: any goroutine of the owning
 // process may Unlock, and a process that locks a Mutex it holds waits for
