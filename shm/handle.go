@@ -73,7 +73,8 @@ func (h *Handle) UnmarshalBinary(b []byte) error {
 // this process inherited from its parent. Segments mapped by Attach stay
 // mapped until the process exits (objects attached from them have no
 // Close). A handle to another kind is ErrWrongKind; one whose segment is
-// gone or was recreated is os.ErrNotExist.
+// gone, or was removed and created again under the same name (a new
+// segment, with another id), is os.ErrNotExist.
 func Attach(h Handle, kind Kind, version uint32) (*Object, error) {
 	s, err := segmentFor(h)
 	if err != nil {
@@ -117,37 +118,95 @@ func unregister(s *Segment) {
 	}
 }
 
+// segmentFor returns the segment h names, mapping it if this process has
+// not yet. The registry's lock is never held across a call that takes it
+// again (Close, register): a segment mapped here and found wrong is
+// released with unmap.
 func segmentFor(h Handle) (*Segment, error) {
 	if h.SegmentID == 0 {
 		return nil, fmt.Errorf("attaching handle: no segment id: %w", os.ErrInvalid)
 	}
+	if h.Segment == "" {
+		return inheritedFor(h.SegmentID)
+	}
+	return namedFor(h)
+}
+
+// openLocked returns the live segment registered under id, or nil. The
+// caller holds reg.
+func openLocked(id uint64) *Segment {
+	if s, ok := reg.open[id]; ok && !s.closed.Load() {
+		return s
+	}
+	return nil
+}
+
+// namedFor maps the named segment of h by name, unless this process has it
+// mapped already. The file is opened with the registry unlocked. A name
+// removed and created again since the handle was made holds a segment of
+// another id: that is os.ErrNotExist, for h's segment is gone.
+func namedFor(h Handle) (*Segment, error) {
 	reg.Lock()
-	defer reg.Unlock()
-	if s, ok := reg.open[h.SegmentID]; ok && !s.closed.Load() {
+	s := openLocked(h.SegmentID)
+	reg.Unlock()
+	if s != nil {
 		return s, nil
 	}
-	var s *Segment
-	var err error
-	if h.Segment != "" {
-		s, err = openAttached(h.Segment)
-	} else if f, ok := reg.inherited[h.SegmentID]; ok {
-		s, err = mapValidated(f)
-		if err == nil {
-			delete(reg.inherited, h.SegmentID) // the segment owns f now
-			s.file = f
-		}
-	} else {
-		return nil, fmt.Errorf("attaching handle: anonymous segment %016x is not mapped in this process nor inherited from its parent: %w",
-			h.SegmentID, os.ErrNotExist)
-	}
+	s, err := openAttached(h.Segment)
 	if err != nil {
 		return nil, fmt.Errorf("attaching handle: %w", err)
 	}
 	if s.id != h.SegmentID {
-		s.Close()
-		return nil, fmt.Errorf("attaching handle: segment %q was recreated since the handle was made: %w", h.Segment, os.ErrNotExist)
+		s.unmap()
+		return nil, fmt.Errorf("attaching handle: segment %q was removed and created again since the handle was made (id %016x, handle has %016x): %w",
+			h.Segment, s.id, h.SegmentID, os.ErrNotExist)
 	}
-	reg.open[s.id] = s
+	return keep(s), nil
+}
+
+// keep registers s, the mapping of a segment just opened for a handle. If
+// another goroutine registered one of the same segment meanwhile, that one
+// is returned and s unmapped, so each segment has one mapping per process.
+func keep(s *Segment) *Segment {
+	reg.Lock()
+	cur := openLocked(s.id)
+	if cur == nil {
+		reg.open[s.id] = s
+	}
+	reg.Unlock()
+	if cur != nil {
+		s.unmap()
+		return cur
+	}
+	return s
+}
+
+// inheritedFor maps the anonymous segment id that this process inherited
+// from its parent, on first use. It holds the registry's lock throughout:
+// the descriptor moves from the inherited table to the segment, and
+// mapping it takes no other lock.
+func inheritedFor(id uint64) (*Segment, error) {
+	reg.Lock()
+	defer reg.Unlock()
+	if s := openLocked(id); s != nil {
+		return s, nil
+	}
+	f, ok := reg.inherited[id]
+	if !ok {
+		return nil, fmt.Errorf("attaching handle: anonymous segment %016x is not mapped in this process nor inherited from its parent: %w",
+			id, os.ErrNotExist)
+	}
+	s, err := mapValidated(f)
+	if err != nil {
+		return nil, fmt.Errorf("attaching handle: %w", err)
+	}
+	if s.id != id {
+		s.file = nil // f stays inherited: unmap must not close it
+		s.unmap()
+		return nil, fmt.Errorf("attaching handle: inherited descriptor for segment %016x holds segment %016x: %w", id, s.id, os.ErrNotExist)
+	}
+	delete(reg.inherited, id) // the segment owns f now
+	reg.open[id] = s
 	return s, nil
 }
 

@@ -22,9 +22,11 @@ import (
 // place Python's multiprocessing.shared_memory uses.
 const Dir = "/dev/shm"
 
-// tmpPrefix names the files a Create initialises before it publishes them
-// under their real name with link(2): an Open never sees a half-written
-// header.
+// tmpPrefix names the temporary files of Create on a file system without
+// O_TMPFILE: it initialises one before it publishes it under its real name
+// with link(2), so an Open never sees a half-written header. A kill in
+// between leaves the file behind: its name says whose it was
+// (tmpPrefix+PID+"-"+random), for Leftovers and shmkit gc to find.
 const tmpPrefix = ".shmkit-tmp-"
 
 // Options tune a new segment. The zero value (or nil) is valid.
@@ -102,8 +104,9 @@ func layoutFor(size int, opts *Options) (total uint64, dirCap int, err error) {
 // objects (alignment padding counts against it) and maps it. It fails with
 // os.ErrExist when the name is taken and ErrNoSpace when /dev/shm is too
 // small; the file is complete and valid before any other process can open
-// it. The caller owns the segment: Close it, and Unlink it when no process
-// needs the name any more.
+// it, and a process killed inside Create leaves no file behind. The caller
+// owns the segment: Close it, and Unlink it when no process needs the name
+// any more.
 func Create(name string, size int, opts *Options) (*Segment, error) {
 	if err := supported(); err != nil {
 		return nil, err
@@ -123,25 +126,67 @@ func Create(name string, size int, opts *Options) (*Segment, error) {
 	if err := checkFree(n, total); err != nil {
 		return nil, err
 	}
-	tmp := filepath.Join(Dir, tmpPrefix+strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(rand.Uint64(), 36))
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	s, err := createFile(path, total, dirCap, opts.mode())
 	if err != nil {
-		return nil, fmt.Errorf("creating segment %q: %w", n, err)
-	}
-	defer os.Remove(tmp)
-	s, err := initFile(f, n, total, dirCap, opts.mode())
-	if err != nil {
-		return nil, fmt.Errorf("creating segment %q: %w", n, err)
-	}
-	// link(2) publishes the finished file and fails if the name was taken
-	// meanwhile: creation is exclusive without a window where Open could
-	// see a header being written.
-	if err := os.Link(tmp, path); err != nil {
-		s.Close()
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("creating segment %q: %w", n, os.ErrExist)
 		}
 		return nil, fmt.Errorf("creating segment %q: %w", n, err)
+	}
+	s.name = n
+	register(s)
+	return s, nil
+}
+
+// openUnnamed is kernel.OpenTmpfile; tests replace it to take the
+// fallback path.
+var openUnnamed = kernel.OpenTmpfile
+
+// createFile makes, initialises and publishes the segment file at path.
+// The file has no name until it is complete: an unnamed O_TMPFILE file,
+// which the kernel frees if the process dies first, given its name by
+// linkat. Only a file system without O_TMPFILE gets a named temporary file,
+// which a kill can leave behind.
+func createFile(path string, total uint64, dirCap int, mode os.FileMode) (*Segment, error) {
+	f, err := openUnnamed(Dir, 0o600)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return createViaTemp(path, total, dirCap, mode)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() // the mapping keeps the file alive
+	s, err := initFile(f, total, dirCap, mode)
+	if err != nil {
+		return nil, err
+	}
+	// linkat publishes the finished file and fails with EEXIST if the
+	// name was taken meanwhile: creation is exclusive without a window
+	// where Open could see a header being written.
+	if err := kernel.LinkTmpfile(f, path); err != nil {
+		s.unmap()
+		return nil, err
+	}
+	return s, nil
+}
+
+// createViaTemp is createFile with a named temporary file in Dir, published
+// by link(2) and then removed.
+func createViaTemp(path string, total uint64, dirCap int, mode os.FileMode) (*Segment, error) {
+	tmp := filepath.Join(Dir, tmpPrefix+strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(rand.Uint64(), 36))
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp)
+	defer f.Close()
+	s, err := initFile(f, total, dirCap, mode)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp, path); err != nil {
+		s.unmap()
+		return nil, err
 	}
 	return s, nil
 }
@@ -158,27 +203,25 @@ func checkFree(name string, need uint64) error {
 	return nil
 }
 
-func initFile(f *os.File, name string, total uint64, dirCap int, mode os.FileMode) (*Segment, error) {
+// initFile sizes the new file f, maps it and writes a fresh header. The
+// segment is not registered and does not own f: the caller closes f and,
+// once the file is published, registers the segment.
+func initFile(f *os.File, total uint64, dirCap int, mode os.FileMode) (*Segment, error) {
 	if err := f.Chmod(mode); err != nil {
-		f.Close()
 		return nil, err
 	}
 	if err := kernel.Fallocate(f, int64(total)); err != nil {
-		f.Close()
 		if kernel.IsNoSpace(err) {
 			return nil, fmt.Errorf("%s: %w: %w", FormatBytes(total), ErrNoSpace, err)
 		}
 		return nil, err
 	}
 	s, err := mapFile(f, total)
-	f.Close() // the mapping keeps the file alive
 	if err != nil {
 		return nil, err
 	}
 	s.file = nil
-	s.name = name
 	s.format(dirCap)
-	register(s)
 	return s, nil
 }
 
@@ -347,6 +390,14 @@ func (s *Segment) Close() error {
 		return nil
 	}
 	unregister(s)
+	return s.unmap()
+}
+
+// unmap is Close without the registry, for a segment that was never
+// registered (one that failed a check after mapping): it takes no lock, so
+// code holding the registry's lock may call it.
+func (s *Segment) unmap() error {
+	s.closed.Store(true)
 	err := s.mm.Unmap()
 	if s.file != nil {
 		err = errors.Join(err, s.file.Close())

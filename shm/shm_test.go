@@ -16,14 +16,19 @@ import (
 )
 
 // TestMain doubles as an unrelated process: with SHMKIT_TEST_OPEN set it
-// opens that named segment, finds object "greeting" and prints it. It does
-// not go through package process, as a foreign program would not.
+// opens that named segment, finds object "greeting" and prints it; with
+// SHMKIT_TEST_CREATE_LOOP set it creates segments until it is killed. It
+// does not go through package process, as a foreign program would not
+// (and package shm sits below process).
 func TestMain(m *testing.M) {
 	if name := os.Getenv("SHMKIT_TEST_OPEN"); name != "" {
 		os.Exit(openAndPrint(name))
 	}
 	if name := os.Getenv(allocHoldEnv); name != "" {
 		os.Exit(allocHold(name))
+	}
+	if prefix := os.Getenv(createLoopEnv); prefix != "" {
+		os.Exit(createLoop(prefix))
 	}
 	os.Exit(m.Run())
 }

@@ -4,7 +4,8 @@
 //	shmkit ls                 named segments made by shmkit
 //	shmkit inspect NAME...    a segment's header and objects, with live state
 //	shmkit rm NAME...         remove named segments
-//	shmkit gc [-n]            remove segments whose creator is dead
+//	shmkit gc [-n]            remove segments whose creator is dead, and
+//	                          temporary files of processes killed in Create
 //	shmkit bench [flags]      the benchmark suite (shmkit bench -h)
 package main
 
@@ -22,7 +23,8 @@ commands:
   ls                 list named shmkit segments in /dev/shm
   inspect NAME...    show a segment's header and objects with their live state
   rm NAME...         remove named shmkit segments
-  gc [-n]            remove segments whose creator process is dead (-n: only print)
+  gc [-n]            remove segments whose creator process is dead, and temporary
+                     files left by processes killed while creating one (-n: only print)
   bench [flags]      run the benchmark suite (shmkit bench -h for flags)
 `
 

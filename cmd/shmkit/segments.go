@@ -41,7 +41,23 @@ func lsMain(args []string, stdout, stderr io.Writer) int {
 			shm.FormatBytes(uint64(i.Used)), i.Objects, i.CreatorPID, state(i), i.Created.Format(time.DateTime))
 	}
 	tw.Flush()
+	noteLeftovers(stderr)
 	return 0
+}
+
+// noteLeftovers points at temporary files of killed Creates, which are no
+// segments and have no row in ls, but hold memory until gc removes them.
+func noteLeftovers(stderr io.Writer) {
+	left, err := shm.Leftovers()
+	if err != nil || len(left) == 0 {
+		return
+	}
+	var size uint64
+	for _, l := range left {
+		size += uint64(l.Size)
+	}
+	fmt.Fprintf(stderr, "shmkit ls: %d temporary files (%s) left by killed processes inside Create: shmkit gc removes them\n",
+		len(left), shm.FormatBytes(size))
 }
 
 func inspectMain(args []string, stdout, stderr io.Writer) int {
@@ -120,12 +136,21 @@ func gcMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shmkit gc:", err)
 		return 1
 	}
-	code, removed := 0, 0
+	code, removed := gcSegments(list, *dry, stdout, stderr)
+	tcode, tremoved := gcLeftovers(*dry, stdout, stderr)
+	if !*dry {
+		fmt.Fprintf(stdout, "%d stale segments removed, %d temporary files removed\n", removed, tremoved)
+	}
+	return max(code, tcode)
+}
+
+// gcSegments removes the segments whose creator is gone.
+func gcSegments(list []shm.Listed, dry bool, stdout, stderr io.Writer) (code, removed int) {
 	for _, l := range list {
 		if l.Err != nil || !l.Info.Stale {
 			continue
 		}
-		if *dry {
+		if dry {
 			fmt.Fprintf(stdout, "would remove %s (creator pid %d is gone)\n", l.Name, l.Info.CreatorPID)
 			continue
 		}
@@ -137,8 +162,29 @@ func gcMain(args []string, stdout, stderr io.Writer) int {
 		removed++
 		fmt.Fprintf(stdout, "removed %s (%s, creator pid %d is gone)\n", l.Name, shm.FormatBytes(uint64(l.Info.Size)), l.Info.CreatorPID)
 	}
-	if !*dry {
-		fmt.Fprintf(stdout, "%d stale segments removed\n", removed)
+	return code, removed
+}
+
+// gcLeftovers removes the temporary files that processes killed inside
+// shm.Create left: ls does not show them, as they are no segments.
+func gcLeftovers(dry bool, stdout, stderr io.Writer) (code, removed int) {
+	left, err := shm.Leftovers()
+	if err != nil {
+		fmt.Fprintln(stderr, "shmkit gc:", err)
+		return 1, 0
 	}
-	return code
+	for _, l := range left {
+		if dry {
+			fmt.Fprintf(stdout, "would remove temporary file %s (pid %d died inside Create)\n", l.Name, l.PID)
+			continue
+		}
+		if err := shm.RemoveLeftover(l); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintln(stderr, "shmkit gc:", err)
+			code = 1
+			continue
+		}
+		removed++
+		fmt.Fprintf(stdout, "removed temporary file %s (%s, pid %d died inside Create)\n", l.Name, shm.FormatBytes(uint64(l.Size)), l.PID)
+	}
+	return code, removed
 }
