@@ -28,8 +28,9 @@ import (
 //
 // The decoder (parseFrame) checks every length against what is left of
 // the frame before slicing, so a hostile frame is an error reply, never a
-// panic or a large allocation: a frame's buffer is allocated only after
-// its length passed the limit, and fields are slices of that buffer.
+// panic or a large allocation: a frame's length is checked against the
+// limit first, its buffer grows only as its bytes arrive (readFrame), and
+// fields are slices of that buffer.
 const (
 	frameHeader = 7
 	maxFields   = 1 << 16 // a SetMany of 32767 keys, or a Snapshot reply
@@ -139,6 +140,12 @@ func frameSize(fields ...[]byte) int {
 // readFrame reads one frame of at most max bytes (after its length word)
 // into buf (grown if needed) and parses it. The returned frame's fields
 // alias the returned buffer.
+//
+// The length word is checked against max, but not trusted for memory:
+// when buf is too small, room is made as the frame's bytes arrive, at most
+// frameChunk ahead of them at first and then doubling what has come, so a
+// peer that declares a large frame and stalls costs frameChunk, not the
+// size it declared.
 func readFrame(r io.Reader, max int, buf []byte) (frame, []byte, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
@@ -148,11 +155,8 @@ func readFrame(r io.Reader, max int, buf []byte) (frame, []byte, error) {
 	if uint64(n) > uint64(max) {
 		return frame{}, buf, fmt.Errorf("frame of %d bytes (limit %d): %w", n, max, ErrTooLarge)
 	}
-	if cap(buf) < int(n) {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(r, buf); err != nil {
+	buf, err := readBody(r, int(n), buf)
+	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
@@ -160,6 +164,29 @@ func readFrame(r io.Reader, max int, buf []byte) (frame, []byte, error) {
 	}
 	f, err := parseFrame(buf)
 	return f, buf, err
+}
+
+// frameChunk is the most readFrame allocates for a frame ahead of its
+// bytes.
+const frameChunk = 64 << 10
+
+// readBody reads n bytes into buf, growing it (when its capacity is short
+// of n) only as the bytes arrive.
+func readBody(r io.Reader, n int, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			b := make([]byte, len(buf), min(n, max(2*len(buf), frameChunk)))
+			copy(b, buf)
+			buf = b
+		}
+		m, err := io.ReadFull(r, buf[len(buf):min(n, cap(buf))])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // parseFrame decodes a frame's body (after its length word).

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -67,8 +68,16 @@ func (s *Server) defaults() {
 }
 
 // Serve accepts connections on ln until ctx ends, then closes ln and every
-// connection and returns ctx's error after the handlers have finished. An
-// error from Accept other than a temporary one also ends it.
+// connection and returns ctx's error after the handlers have finished.
+//
+// An Accept that fails does not stop the server: out of descriptors
+// (EMFILE, ENFILE), of buffers or memory (ENOBUFS, ENOMEM), an aborted
+// connection, a timeout or any other error not known to be final, it logs
+// the error, waits (5 ms, doubling up to 1 s, as net/http does; reset by
+// the next connection) and accepts again. Only a listener that is closed
+// (net.ErrClosed), or one the kernel says is no listening socket at all
+// (EBADF, EINVAL, ENOTSOCK), ends Serve with Accept's error; that closes
+// every connection too.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if len(s.AuthKey) == 0 || s.Manager == nil {
 		return fmt.Errorf("manager server needs a Manager and a non-empty auth key: %w", os.ErrInvalid)
@@ -89,20 +98,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	})
 	defer stop()
 	defer wg.Wait()
+	var delay time.Duration // the backoff after a failed Accept
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
+			if acceptFinal(err) {
+				s.logf("accept: %v: stopping", err)
+				cancel()
+				return err
 			}
-			cancel()
-			return err
+			delay = min(max(2*delay, acceptBackoffMin), acceptBackoffMax)
+			s.logf("accept: %v; retrying in %v", err, delay)
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+			continue
 		}
+		delay = 0
 		mu.Lock()
 		if len(conns) >= s.MaxConns || ctx.Err() != nil {
 			mu.Unlock()
@@ -122,6 +141,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			mu.Unlock()
 		}()
 	}
+}
+
+// The backoff after a failed Accept, as net/http's.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+// acceptFinal reports whether an Accept error means the listener will
+// never accept again: it is closed, or not a listening socket. Anything
+// else may pass (running out of descriptors, buffers or memory, a
+// connection reset or aborted while queued, a timeout, a transient
+// network error the kernel reports on accept) and is retried.
+func acceptFinal(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EBADF) ||
+		errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSOCK)
 }
 
 func (s *Server) logf(format string, args ...any) {
