@@ -28,6 +28,7 @@ func TestLayouts(t *testing.T) {
 		{"cond", unsafe.Sizeof(condLayout{}), condSize},
 		{"cond.Seq", unsafe.Offsetof(condLayout{}.Seq), 128},
 		{"cond.W", unsafe.Offsetof(condLayout{}.W), 132},
+		{"cond.Counts", unsafe.Offsetof(condLayout{}.Counts), 144},
 		{"barrier header", unsafe.Sizeof(barrierLayout{}), 128},
 		{"barrier.W", unsafe.Offsetof(barrierLayout{}.W), 4},
 		{"barrier.Parties", unsafe.Offsetof(barrierLayout{}.Parties), 12},

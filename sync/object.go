@@ -9,7 +9,7 @@ import (
 
 // Layout version of every object in this package; bump it with any layout
 // change (the Sizeof/Offsetof tests pin each one).
-const layoutVersion = 1
+const layoutVersion = 2 // 2: Cond counts its sleepers and permits (exact Notify)
 
 // open finds name in seg and checks kind, layout version and size.
 func open(seg *shm.Segment, name string, kind shm.Kind, size int) (*shm.Object, error) {
