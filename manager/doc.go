@@ -48,10 +48,12 @@
 //
 // A process killed with kill -9 in the middle of any operation leaves each
 // key with its old or its new value, never a torn one: a new entry is
-// written whole before one atomic store publishes it. The locks record
-// their holder's pid and start time; a waiter takes the lock of a dead
-// holder over within tens of milliseconds, recounts the stripe, and goes
-// on. The dead process may leak the block it was writing; Reclaim recovers
+// written whole before one atomic store publishes it. The stripe locks
+// are shmkit's one robust lock word (internal/owner, the same as
+// sync.Mutex): they record their holder's pid and start time; a waiter
+// takes the lock of a dead holder over within tens of milliseconds,
+// recounts the stripe, marks the lock consistent and goes on (a taker
+// that fails or dies while recounting leaves the recount to the next). The dead process may leak the block it was writing; Reclaim recovers
 // it.
 //
 // # Remote
@@ -65,7 +67,12 @@
 // length-prefixed binary frames (proto.go) with a size limit; a malformed
 // request gets an error reply and the connection goes on, an oversized or
 // stalled frame closes that connection, and every connection has an idle
-// timeout: one bad client never disturbs the others. Errors cross the wire
+// timeout: one bad client never disturbs the others. A frame's memory
+// grows with the bytes that actually arrive (a declared 16 MiB frame that
+// stalls costs 64 KiB), on the server and the client. A temporary Accept
+// error (EMFILE, ENFILE, ECONNABORTED…) is logged and retried after a
+// backoff of 5 ms doubling to 1 s; only a closed listener or the end of
+// Serve's context stops it. Errors cross the wire
 // as codes, so errors.Is(err, ErrFull) works on the client. A Client
 // pipelines: goroutines sharing it keep many requests in flight on one
 // connection. A remote Snapshot (and so remote iteration) is one frame:
