@@ -52,7 +52,7 @@ type stripe struct {
 
 const (
 	tableMagic   = 0x54434453 // "SDCT"
-	tableVersion = 2 // 2: stripe locks are owner.Lock words (inconsistent bit, healing sleepers)
+	tableVersion = 2          // 2: stripe locks are owner.Lock words (inconsistent bit, healing sleepers)
 
 	liveOff           = 128
 	cursorOff         = 256
