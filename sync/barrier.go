@@ -6,7 +6,6 @@ import (
 	"os"
 	"structs"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -64,7 +63,7 @@ func NewBarrier(seg *shm.Segment, name string, parties int) (*Barrier, error) {
 		return nil, fmt.Errorf("barrier %q: %d parties: want 1..%d: %w", name, parties, MaxParties, os.ErrInvalid)
 	}
 	o, err := alloc(seg, name, shm.KindBarrier, barrierSize(parties), func(b []byte) {
-		(*barrierLayout)(unsafe.Pointer(&b[0])).Parties = uint32(parties)
+		layoutAt[barrierLayout](b).Parties = uint32(parties)
 	})
 	if err != nil {
 		return nil, err
@@ -82,7 +81,7 @@ func OpenBarrier(seg *shm.Segment, name string) (*Barrier, error) {
 }
 
 func barrierOf(o *shm.Object) (*Barrier, error) {
-	l := (*barrierLayout)(unsafe.Pointer(&o.Bytes()[0]))
+	l := layoutAt[barrierLayout](o.Bytes())
 	// Parties is read once, checked against the object's size, and kept
 	// in private memory: a later write to it cannot send us out of bounds.
 	p := int(atomic.LoadUint32(&l.Parties))
@@ -99,7 +98,7 @@ func barrierOf(o *shm.Object) (*Barrier, error) {
 // slot is table[gen&1][i]; i < b.parties.
 func (b *Barrier) slot(gen uint16, i int) *uint64 {
 	off := barrierHeader + (int(gen&1)*b.parties+i)*8
-	return (*uint64)(unsafe.Pointer(&b.obj.Bytes()[off]))
+	return layoutAt[uint64](b.obj.Bytes()[off:])
 }
 
 // Parties returns the number of parties the barrier waits for.
@@ -111,8 +110,8 @@ func (b *Barrier) Parties() int { return b.parties }
 // reason, when the barrier is or gets broken. A Wait whose ctx ends breaks
 // the barrier for all.
 func (b *Barrier) Wait(ctx context.Context) (int, error) {
-	raceRelease(unsafe.Pointer(b.l))
-	defer raceAcquire(unsafe.Pointer(b.l))
+	raceRelease(b.l)
+	defer raceAcquire(b.l)
 	for {
 		old := atomic.LoadUint32(&b.l.State)
 		if old&brokenBit != 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"structs"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -92,7 +91,7 @@ func condOf(o *shm.Object) (*Cond, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Cond{obj: o, l: (*condLayout)(unsafe.Pointer(&o.Bytes()[0])), mu: mu}, nil
+	return &Cond{obj: o, l: layoutAt[condLayout](o.Bytes()), mu: mu}, nil
 }
 
 // L returns the Cond's lock.

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -63,7 +62,7 @@ func describeWith(size int, f func(*shm.Object) string) func(*shm.Object) string
 		if err := checkSize(o, size); err != nil {
 			return err.Error()
 		}
-		if uintptr(unsafe.Pointer(&o.Bytes()[0]))%8 != 0 {
+		if !aligned8(o.Bytes()) {
 			return "misaligned"
 		}
 		return f(o)

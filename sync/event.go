@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"structs"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -53,12 +52,12 @@ func OpenEvent(seg *shm.Segment, name string) (*Event, error) {
 }
 
 func eventOf(o *shm.Object) *Event {
-	return &Event{obj: o, l: (*eventLayout)(unsafe.Pointer(&o.Bytes()[0]))}
+	return &Event{obj: o, l: layoutAt[eventLayout](o.Bytes())}
 }
 
 // Set sets the flag and wakes every waiter.
 func (e *Event) Set() {
-	raceRelease(unsafe.Pointer(e.l))
+	raceRelease(e.l)
 	for {
 		old := atomic.LoadUint32(&e.l.State)
 		if old&1 != 0 {
@@ -89,7 +88,7 @@ func (e *Event) IsSet() bool { return atomic.LoadUint32(&e.l.State)&1 != 0 }
 // Wait returns nil once the flag is set (at once if it is), or ctx's
 // error, wrapped, if ctx ends first.
 func (e *Event) Wait(ctx context.Context) error {
-	defer raceAcquire(unsafe.Pointer(e.l))
+	defer raceAcquire(e.l)
 	s := atomic.LoadUint32(&e.l.State)
 	if s&1 != 0 {
 		return nil

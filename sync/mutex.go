@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"structs"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -94,7 +93,7 @@ func mutexOf(o *shm.Object, off int, embedded bool) (*Mutex, error) {
 func (m *Mutex) Lock(ctx context.Context) error {
 	err := m.lw.Lock(ctx, m.me, &m.sp)
 	if err == nil || err == ErrOwnerDead {
-		raceAcquire(unsafe.Pointer(m.lw))
+		raceAcquire(m.lw)
 	}
 	return err
 }
@@ -105,7 +104,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 func (m *Mutex) TryLock() (bool, error) {
 	ok, err := m.lw.TryLock(m.me)
 	if ok {
-		raceAcquire(unsafe.Pointer(m.lw))
+		raceAcquire(m.lw)
 	}
 	return ok, err
 }
@@ -115,7 +114,7 @@ func (m *Mutex) TryLock() (bool, error) {
 // MarkConsistent releases it as not recoverable and returns
 // ErrNotRecoverable.
 func (m *Mutex) Unlock() error {
-	raceRelease(unsafe.Pointer(m.lw))
+	raceRelease(m.lw)
 	return m.lw.Unlock(m.me)
 }
 

@@ -24,5 +24,5 @@ func raceWord(addr unsafe.Pointer) *atomic.Uint64 {
 	return w.(*atomic.Uint64)
 }
 
-func raceRelease(addr unsafe.Pointer) { raceWord(addr).Add(1) }
-func raceAcquire(addr unsafe.Pointer) { raceWord(addr).Load() }
+func raceRelease[T any](p *T) { raceWord(unsafe.Pointer(p)).Add(1) }
+func raceAcquire[T any](p *T) { raceWord(unsafe.Pointer(p)).Load() }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"structs"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -67,7 +66,7 @@ func rlockOf(o *shm.Object) (*RLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RLock{obj: o, l: (*rlockLayout)(unsafe.Pointer(&o.Bytes()[0])), me: me}, nil
+	return &RLock{obj: o, l: layoutAt[rlockLayout](o.Bytes()), me: me}, nil
 }
 
 // Lock acquires r, or goes one level deeper if this handle holds it. It
@@ -92,7 +91,7 @@ func (r *RLock) Lock(ctx context.Context) error {
 	if err != nil && !errors.Is(err, ErrOwnerDead) {
 		return err
 	}
-	raceAcquire(unsafe.Pointer(r.l))
+	raceAcquire(r.l)
 	r.held.Store(1)
 	atomic.StoreUint32(&r.l.Depth, 1)
 	return err
@@ -113,7 +112,7 @@ func (r *RLock) TryLock() (bool, error) {
 	}
 	ok, err := r.l.Lock.TryLock(r.me)
 	if ok {
-		raceAcquire(unsafe.Pointer(r.l))
+		raceAcquire(r.l)
 		r.held.Store(1)
 		atomic.StoreUint32(&r.l.Depth, 1)
 	}
@@ -135,7 +134,7 @@ func (r *RLock) Unlock() error {
 		if n > 1 {
 			return nil
 		}
-		raceRelease(unsafe.Pointer(r.l))
+		raceRelease(r.l)
 		return r.l.Lock.Unlock(r.me)
 	}
 }

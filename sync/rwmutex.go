@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"structs"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -75,7 +74,7 @@ func rwOf(o *shm.Object) (*RWMutex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RWMutex{obj: o, l: (*rwLayout)(unsafe.Pointer(&o.Bytes()[0])), me: me}, nil
+	return &RWMutex{obj: o, l: layoutAt[rwLayout](o.Bytes()), me: me}, nil
 }
 
 // Lock acquires the write lock: first the write side (as Mutex.Lock, with
@@ -83,7 +82,7 @@ func rwOf(o *shm.Object) (*RWMutex, error) {
 // to leave. If ctx ends meanwhile, it releases the write side untouched and
 // returns ctx's error, wrapped.
 func (rw *RWMutex) Lock(ctx context.Context) error {
-	defer raceAcquire(unsafe.Pointer(rw.l))
+	defer raceAcquire(rw.l)
 	dead := rw.l.W.Lock(ctx, rw.me, &rw.sp)
 	if dead != nil && !errors.Is(dead, ErrOwnerDead) {
 		return dead
@@ -114,7 +113,7 @@ func (rw *RWMutex) TryLock() (bool, error) {
 		rw.l.W.Abandon(rw.me)
 		return false, nil
 	}
-	raceAcquire(unsafe.Pointer(rw.l))
+	raceAcquire(rw.l)
 	return true, err
 }
 
@@ -136,7 +135,7 @@ func (rw *RWMutex) TryRLock() (bool, error) {
 		rw.release(i)
 		return false, nil
 	}
-	raceAcquire(unsafe.Pointer(rw.l))
+	raceAcquire(rw.l)
 	if w&owner.InconsistentBit != 0 {
 		return true, ErrOwnerDead
 	}
@@ -178,7 +177,7 @@ func (rw *RWMutex) reapReaders() int {
 
 // Unlock releases the write lock and wakes every waiting reader and writer.
 func (rw *RWMutex) Unlock() error {
-	raceRelease(unsafe.Pointer(rw.l))
+	raceRelease(rw.l)
 	return rw.l.W.UnlockN(rw.me, owner.WakeAll)
 }
 
@@ -190,7 +189,7 @@ func (rw *RWMutex) MarkConsistent() error { return rw.l.W.MarkConsistent(rw.me) 
 // lock, until ctx ends. ErrOwnerDead means the read lock is held but a
 // writer died mid-update (see the type's doc).
 func (rw *RWMutex) RLock(ctx context.Context) error {
-	defer raceAcquire(unsafe.Pointer(rw.l))
+	defer raceAcquire(rw.l)
 	for n := 0; ; n++ {
 		w := atomic.LoadUint64(&rw.l.W.Word)
 		if w == owner.NotRecoverable {
@@ -272,7 +271,7 @@ func (rw *RWMutex) release(i int) {
 // RUnlock releases one read lock held by this process; ErrNotOwner if it
 // holds none.
 func (rw *RWMutex) RUnlock() error {
-	raceRelease(unsafe.Pointer(rw.l))
+	raceRelease(rw.l)
 	start := owner.Pid(rw.me) % MaxReaders
 	for k := range MaxReaders {
 		i := (start + k) % MaxReaders

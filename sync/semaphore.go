@@ -6,7 +6,6 @@ import (
 	"os"
 	"structs"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -51,7 +50,7 @@ func NewSemaphore(seg *shm.Segment, name string, value, max int) (*Semaphore, er
 			name, value, max, MaxSemaphore, os.ErrInvalid)
 	}
 	o, err := alloc(seg, name, shm.KindSemaphore, semSize, func(b []byte) {
-		l := (*semLayout)(unsafe.Pointer(&b[0]))
+		l := layoutAt[semLayout](b)
 		l.Count, l.Max = uint32(value), uint32(max)
 	})
 	if err != nil {
@@ -70,7 +69,7 @@ func OpenSemaphore(seg *shm.Segment, name string) (*Semaphore, error) {
 }
 
 func semOf(o *shm.Object) (*Semaphore, error) {
-	l := (*semLayout)(unsafe.Pointer(&o.Bytes()[0]))
+	l := layoutAt[semLayout](o.Bytes())
 	if m := atomic.LoadUint32(&l.Max); m < 1 || m > MaxSemaphore {
 		return nil, fmt.Errorf("%s: bound %d: %w", o, m, shm.ErrCorrupt)
 	}
@@ -85,7 +84,7 @@ func (s *Semaphore) TryAcquire() bool {
 			return false
 		}
 		if atomic.CompareAndSwapUint32(&s.l.Count, c, c-1) {
-			raceAcquire(unsafe.Pointer(s.l))
+			raceAcquire(s.l)
 			return true
 		}
 	}
@@ -119,7 +118,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // is at its bound is ErrOverflow, and changes nothing.
 func (s *Semaphore) Release() error {
 	max := atomic.LoadUint32(&s.l.Max)
-	raceRelease(unsafe.Pointer(s.l))
+	raceRelease(s.l)
 	for {
 		c := atomic.LoadUint32(&s.l.Count)
 		if c >= max {
