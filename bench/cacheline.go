@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -102,7 +103,7 @@ func (c *clConn) Recv(p []byte) error {
 			if c.aborted.Load() || c.ctx.Err() != nil {
 				return errAborted
 			}
-			osYield()
+			kernel.Yield()
 		}
 	}
 	copy(p, c.theirs[8:8+len(p)])

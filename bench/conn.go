@@ -7,7 +7,8 @@ import (
 	"io"
 	"os"
 	"sync"
-	"syscall"
+
+	"github.com/shmkit/shmkit/internal/kernel"
 )
 
 // Conn is one end of a transport, as a scenario body sees it. Send writes
@@ -42,12 +43,9 @@ func newRawConn(files []*os.File, socket, packet bool) *rawConn {
 
 func (c *rawConn) Send(p []byte) error {
 	for len(p) > 0 {
-		n, err := syscall.Write(c.wfd, p)
-		if err == syscall.EINTR {
-			continue
-		}
+		n, err := kernel.Write(c.wfd, p)
 		if err != nil {
-			return fmt.Errorf("write: %w", err)
+			return err
 		}
 		if c.packet && n != len(p) {
 			return fmt.Errorf("short packet write: %d of %d bytes", n, len(p))
@@ -59,12 +57,9 @@ func (c *rawConn) Send(p []byte) error {
 
 func (c *rawConn) Recv(p []byte) error {
 	for len(p) > 0 {
-		n, err := syscall.Read(c.rfd, p)
-		if err == syscall.EINTR {
-			continue
-		}
+		n, err := kernel.Read(c.rfd, p)
 		if err != nil {
-			return fmt.Errorf("read: %w", err)
+			return err
 		}
 		if n == 0 {
 			return fmt.Errorf("read: %w", io.ErrUnexpectedEOF)
@@ -81,7 +76,10 @@ func (c *rawConn) Recv(p []byte) error {
 // pipe descriptors (the peer's blocked read sees end of file).
 func (c *rawConn) Abort() {
 	if c.socket {
-		syscall.Shutdown(c.rfd, syscall.SHUT_RDWR)
+		// A failed shutdown leaves the peer's calls blocked, but every
+		// party is bounded by the case's timeout, and the session kills
+		// children that outlive it; so the error has nowhere better to go.
+		_ = kernel.Shutdown(c.rfd)
 		return
 	}
 	c.Close()
@@ -109,17 +107,15 @@ type fileConn struct {
 func newFileConn(files []*os.File) (*fileConn, error) {
 	var nb []*os.File
 	for _, f := range files {
-		fd, err := syscall.Dup(int(f.Fd()))
+		d, err := kernel.DupNonblock(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("dup: %w", err)
+			for _, o := range nb {
+				o.Close()
+			}
+			return nil, err
 		}
-		syscall.CloseOnExec(fd)
-		if err := syscall.SetNonblock(fd, true); err != nil {
-			syscall.Close(fd)
-			return nil, fmt.Errorf("set non-blocking: %w", err)
-		}
-		nb = append(nb, os.NewFile(uintptr(fd), f.Name()))
+		nb = append(nb, d)
 	}
 	return &fileConn{r: nb[0], w: nb[len(nb)-1]}, nil
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync/atomic"
@@ -25,6 +26,14 @@ import (
 // waits sleep in a futex (shared, not PRIVATE) with a short timeout so a
 // cancelled context ends them; a wake only follows the store it announces,
 // and every waiter re-checks the word, so a lost wake costs one timeout.
+//
+// Why kernel's futex wrappers and not a package sync primitive: the gate
+// is a count that must reach n (parties arriving in any order), and the
+// parent must read the clock between the last arrival and the release.
+// sync.Event is one bit and sync.Barrier releases every party at once,
+// including the parent, with its own peer checks on the way; and the
+// harness should not time itself with the locks some scenarios measure.
+// Three counters and typed FutexWait/FutexWake are the whole protocol.
 type control struct {
 	obj                *shm.Object
 	ready, start, done *uint32
@@ -36,6 +45,7 @@ const (
 	ctlDone  = 2 * shm.CacheLinePad
 	ctlSize  = 3 * shm.CacheLinePad
 	ctlName  = "bench-control"
+	ctlSlice = 20 * time.Millisecond // longest futex sleep between checks
 )
 
 func newControl(seg *shm.Segment) (*control, error) {
@@ -80,14 +90,16 @@ func (c *control) handle() []byte {
 // arrive announces that one party is ready and waits for the start.
 func (c *control) arrive(ctx context.Context) error {
 	atomic.AddUint32(c.ready, 1)
-	kernel.FutexWake(c.ready, math.MaxInt32)
+	if err := wakeAll(c.ready); err != nil {
+		return err
+	}
 	return waitWord(ctx, c.start, 1)
 }
 
 // finish announces that one party's timed part is over.
-func (c *control) finish() {
+func (c *control) finish() error {
 	atomic.AddUint32(c.done, 1)
-	kernel.FutexWake(c.done, math.MaxInt32)
+	return wakeAll(c.done)
 }
 
 // open waits for n parties to be ready, then starts them and returns the
@@ -98,8 +110,7 @@ func (c *control) open(ctx context.Context, n uint32) (time.Time, error) {
 	}
 	t := time.Now()
 	atomic.StoreUint32(c.start, 1)
-	kernel.FutexWake(c.start, math.MaxInt32)
-	return t, nil
+	return t, wakeAll(c.start)
 }
 
 // waitDone waits for n parties to finish and returns the time it saw them.
@@ -110,7 +121,16 @@ func (c *control) waitDone(ctx context.Context, n uint32) (time.Time, error) {
 	return time.Now(), nil
 }
 
-// waitWord waits until *w >= n.
+// wakeAll wakes every sleeper on w, after the store it announces.
+func wakeAll(w *uint32) error {
+	if _, err := kernel.FutexWake(w, math.MaxInt32); err != nil {
+		return fmt.Errorf("bench control: %w", err)
+	}
+	return nil
+}
+
+// waitWord waits until *w >= n, sleeping in slices of ctlSlice so that a
+// cancelled ctx (or a lost wake) costs at most one slice.
 func waitWord(ctx context.Context, w *uint32, n uint32) error {
 	for spins := 0; ; spins++ {
 		v := atomic.LoadUint32(w)
@@ -123,6 +143,9 @@ func waitWord(ctx context.Context, w *uint32, n uint32) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		kernel.FutexWait(w, v, 20*time.Millisecond)
+		err := kernel.FutexWait(w, v, ctlSlice)
+		if err != nil && !errors.Is(err, kernel.ErrTimeout) {
+			return fmt.Errorf("bench control: %w", err)
+		}
 	}
 }

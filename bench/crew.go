@@ -100,7 +100,7 @@ func runCrew[A, R any](ctx context.Context, c Case, ctl *control, t *process.Tas
 // hb, arrive, and return a function to call when the timed loop is over.
 // hang is the test hook of a worker that never finishes: it arrives, then
 // waits for its end.
-func crewJoin(ctx context.Context, hb []byte, hang bool) (finish func(), err error) {
+func crewJoin(ctx context.Context, hb []byte, hang bool) (finish func() error, err error) {
 	ctl, err := attachControl(hb)
 	if err != nil {
 		return nil, err

@@ -118,7 +118,9 @@ var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a
 			return 0, err
 		}
 	}
-	finish()
+	if err := finish(); err != nil {
+		return 0, err
+	}
 	return a.N, nil
 })
 

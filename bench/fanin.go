@@ -140,7 +140,9 @@ func consume(ctx context.Context, e *peerEnv) (peerOut, error) {
 		out.Seen[p][i/8] |= 1 << (i % 8)
 		out.Count++
 	}
-	e.ctl.finish()
+	if err := e.ctl.finish(); err != nil {
+		return peerOut{}, err
+	}
 	return out, nil
 }
 

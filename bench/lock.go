@@ -72,7 +72,9 @@ var lockTask = process.Register("shmkit/bench.lock", func(ctx context.Context, a
 	if err := lockLoop(ctx, a.Mu, p, a.N, a.Skip); err != nil {
 		return 0, err
 	}
-	finish()
+	if err := finish(); err != nil {
+		return 0, err
+	}
 	return a.N, nil
 })
 

@@ -59,7 +59,7 @@ func runPingpong(ctx context.Context, c Case) Result {
 }
 
 // ping is the parent's half: it owns end A.
-func ping(s *session) (latencies, error) {
+func ping(s *session) (_ latencies, err error) {
 	c := s.c
 	s.spawn("echo", 0, 1)
 	conn, err := s.conn(0)
@@ -75,7 +75,7 @@ func ping(s *session) (latencies, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer unpin()
+	defer unpinned(&err, unpin)
 	w := warmups(c.Ops)
 	lat := make(latencies, 0, c.Ops)
 	for i := range w + c.Ops {
@@ -102,13 +102,13 @@ func ping(s *session) (latencies, error) {
 }
 
 // echo is the child's half: it owns end B.
-func echo(ctx context.Context, e *peerEnv) (peerOut, error) {
+func echo(ctx context.Context, e *peerEnv) (_ peerOut, err error) {
 	c := e.Case
 	unpin, err := pin(c.Pin, 1)
 	if err != nil {
 		return peerOut{}, err
 	}
-	defer unpin()
+	defer unpinned(&err, unpin)
 	if err := e.ctl.arrive(ctx); err != nil {
 		return peerOut{}, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shmkit/shmkit/internal/kernel"
 )
 
 // cpython-mp: CPython's multiprocessing doing the same scenario, through
@@ -88,8 +90,8 @@ func runPython(ctx context.Context, c Case) Result {
 	r.Ops = c.Ops
 	cmd := exec.CommandContext(ctx, interp, script, c.Scenario, itoa(c.Size), itoa(c.Ops), itoa(c.Corrupt), c.Mode)
 	// Kill the whole process group: the script's own children too.
-	cmd.SysProcAttr = pgidAttr()
-	cmd.Cancel = func() error { return killGroup(cmd) }
+	cmd.SysProcAttr = kernel.GroupLeaderAttr()
+	cmd.Cancel = func() error { return kernel.KillGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 2 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -287,15 +287,14 @@ func (s *session) finish(parentErr error) ([]peerOut, error) {
 func dupFiles(files []*os.File) ([]*os.File, error) {
 	var out []*os.File
 	for _, f := range files {
-		fd, err := syscall.Dup(int(f.Fd()))
+		d, err := kernel.Dup(f)
 		if err != nil {
 			for _, o := range out {
 				o.Close()
 			}
-			return nil, fmt.Errorf("dup: %w", err)
+			return nil, err
 		}
-		syscall.CloseOnExec(fd)
-		out = append(out, os.NewFile(uintptr(fd), f.Name()))
+		out = append(out, d)
 	}
 	return out, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
+
+	"github.com/shmkit/shmkit/internal/kernel"
 )
 
-// The kernel transports: descriptors made in the parent, one set per end,
+// The kernel transports: descriptors made in the parent (through package
+// kernel, like every system call of bench), one set per end,
 // passed to children with process.WithFiles. Sockets are driven with raw
 // blocking system calls (their best case); os-pipe goes through Go's
 // netpoller, as os.Pipe users get; pipe-raw is a pipe with raw calls.
@@ -20,12 +22,12 @@ var _ = []*transport{
 			return newRawConn(fs, false, false), nil
 		}}),
 	addTransport(&transport{name: "unix-stream", batch: true, fanin: true,
-		open: func(c Case) (*link, error) { return openSocketpair(c, syscall.SOCK_STREAM) },
+		open: func(c Case) (*link, error) { return openSocketpair(c, kernel.SocketStream) },
 		end: func(_ context.Context, _ endSpec, fs []*os.File) (Conn, error) {
 			return newRawConn(fs, true, false), nil
 		}}),
 	addTransport(&transport{name: "unix-seqpacket", fanin: true,
-		open: func(c Case) (*link, error) { return openSocketpair(c, syscall.SOCK_SEQPACKET) },
+		open: func(c Case) (*link, error) { return openSocketpair(c, kernel.SocketSeqpacket) },
 		end: func(_ context.Context, _ endSpec, fs []*os.File) (Conn, error) {
 			return newRawConn(fs, true, true), nil
 		}}),
@@ -37,95 +39,80 @@ var _ = []*transport{
 		}}),
 }
 
+// pipeSize is the pipe buffer asked for: room for large messages, as a
+// tuned program would ask (the default is 64 KiB; 1 MiB is the default
+// /proc/sys/fs/pipe-max-size, the most an unprivileged process may ask).
+const pipeSize = 1 << 20
+
 // openPipes makes two pipes: A writes to B on the first, B to A on the
-// second. Each end's files are (read, write).
-func openPipes(c Case) (*link, error) {
-	var ab, ba [2]int
-	if err := syscall.Pipe2(ab[:], syscall.O_CLOEXEC); err != nil {
-		return nil, fmt.Errorf("pipe: %w", err)
+// second. Each end's files are (read, write). A pipe buffer smaller than
+// pipeSize fails the case, rather than measure a different pipe than the
+// one the results describe.
+func openPipes(c Case) (_ *link, err error) {
+	var fs []*os.File
+	defer func() {
+		if err != nil {
+			closeAll(fs)
+		}
+	}()
+	for range 2 {
+		r, w, err := kernel.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, r, w)
+		got, err := kernel.SetPipeSize(w, pipeSize)
+		if err != nil {
+			return nil, fmt.Errorf("pipe buffer: %w", err)
+		}
+		if got < pipeSize {
+			return nil, fmt.Errorf("pipe buffer: asked for %d bytes, got %d", pipeSize, got)
+		}
 	}
-	if err := syscall.Pipe2(ba[:], syscall.O_CLOEXEC); err != nil {
-		syscall.Close(ab[0])
-		syscall.Close(ab[1])
-		return nil, fmt.Errorf("pipe: %w", err)
-	}
-	// A larger pipe buffer for large messages, as a tuned program would
-	// ask (F_SETPIPE_SZ; capped by /proc/sys/fs/pipe-max-size, errors
-	// ignored: the default 64 KiB still works).
-	for _, fd := range []int{ab[1], ba[1]} {
-		syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), 1031 /* F_SETPIPE_SZ */, 1<<20)
-	}
-	l := &link{files: [2][]*os.File{
-		{os.NewFile(uintptr(ba[0]), "pipe-a-r"), os.NewFile(uintptr(ab[1]), "pipe-a-w")},
-		{os.NewFile(uintptr(ab[0]), "pipe-b-r"), os.NewFile(uintptr(ba[1]), "pipe-b-w")},
-	}}
-	return l, nil
+	abR, abW, baR, baW := fs[0], fs[1], fs[2], fs[3]
+	return &link{files: [2][]*os.File{{baR, abW}, {abR, baW}}}, nil
 }
 
-func openSocketpair(c Case, typ int) (*link, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, typ|syscall.SOCK_CLOEXEC, 0)
+func openSocketpair(c Case, typ kernel.SocketType) (*link, error) {
+	a, b, err := kernel.UnixSocketpair(typ)
 	if err != nil {
-		return nil, fmt.Errorf("socketpair: %w", err)
+		return nil, err
 	}
-	for _, fd := range fds {
-		raiseBuffers(fd, c.Size*max(c.Batch, 1))
+	if err := raiseBuffers(c, a, b); err != nil {
+		closeAll([]*os.File{a, b})
+		return nil, err
 	}
-	return &link{files: [2][]*os.File{
-		{os.NewFile(uintptr(fds[0]), "socket-a")},
-		{os.NewFile(uintptr(fds[1]), "socket-b")},
-	}}, nil
+	return &link{files: [2][]*os.File{{a}, {b}}}, nil
 }
 
-// raiseBuffers makes room for messages of size bytes: a seqpacket send of
-// 1 MiB fails with EMSGSIZE under the default buffer. SO_SNDBUFFORCE
-// passes the sysctl cap when privileged; SO_SNDBUF otherwise.
-func raiseBuffers(fd, size int) {
-	want := max(4<<20, 2*size)
-	if syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUFFORCE, want) != nil {
-		syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, want)
+// raiseBuffers makes room in each socket for a send of the case's largest
+// write: a seqpacket send of 1 MiB fails with EMSGSIZE under the default
+// buffer.
+func raiseBuffers(c Case, socks ...*os.File) error {
+	want := max(4<<20, 2*c.Size*max(c.Batch, 1))
+	for _, f := range socks {
+		if err := kernel.SetSocketBuffers(f, want); err != nil {
+			return err
+		}
 	}
-	if syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, want) != nil {
-		syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, want)
-	}
+	return nil
 }
 
 // openTCP connects two sockets over 127.0.0.1 with Nagle off.
 func openTCP(c Case) (*link, error) {
-	ln, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	a, b, err := kernel.TCPLoopbackPair()
 	if err != nil {
-		return nil, fmt.Errorf("socket: %w", err)
+		return nil, err
 	}
-	defer syscall.Close(ln)
-	lo := &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
-	if err := syscall.Bind(ln, lo); err != nil {
-		return nil, fmt.Errorf("bind 127.0.0.1: %w", err)
+	if err := raiseBuffers(c, a, b); err != nil {
+		closeAll([]*os.File{a, b})
+		return nil, err
 	}
-	if err := syscall.Listen(ln, 1); err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+	return &link{files: [2][]*os.File{{a}, {b}}}, nil
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
 	}
-	sa, err := syscall.Getsockname(ln)
-	if err != nil {
-		return nil, fmt.Errorf("getsockname: %w", err)
-	}
-	cl, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("socket: %w", err)
-	}
-	if err := syscall.Connect(cl, sa); err != nil {
-		syscall.Close(cl)
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	sv, _, err := syscall.Accept4(ln, syscall.SOCK_CLOEXEC)
-	if err != nil {
-		syscall.Close(cl)
-		return nil, fmt.Errorf("accept: %w", err)
-	}
-	for _, fd := range []int{cl, sv} {
-		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
-		raiseBuffers(fd, c.Size*max(c.Batch, 1))
-	}
-	return &link{files: [2][]*os.File{
-		{os.NewFile(uintptr(cl), "tcp-a")},
-		{os.NewFile(uintptr(sv), "tcp-b")},
-	}}, nil
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -132,7 +132,7 @@ func poolStartJoin(ctx context.Context) error {
 		return fmt.Errorf("wrong result: pool workers %v: %w", pids, ErrCorrupt)
 	}
 	for _, pid := range pids {
-		if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		if alive, err := kernel.ProcessExists(pid); err != nil || !alive {
 			return fmt.Errorf("wrong result: pool worker %d not running: %w", pid, ErrCorrupt)
 		}
 	}
@@ -141,7 +141,7 @@ func poolStartJoin(ctx context.Context) error {
 		return err
 	}
 	for _, pid := range pids {
-		if syscall.Kill(pid, 0) == nil {
+		if alive, err := kernel.ProcessExists(pid); err == nil && alive {
 			return fmt.Errorf("pool worker %d still running after Join", pid)
 		}
 	}

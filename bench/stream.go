@@ -78,7 +78,7 @@ func runStream(ctx context.Context, c Case) Result {
 }
 
 // source is the parent's half: it sends on end A.
-func source(s *session) (time.Duration, error) {
+func source(s *session) (_ time.Duration, err error) {
 	c := s.c
 	s.spawn("sink", 0, 1)
 	conn, err := s.conn(0)
@@ -91,7 +91,7 @@ func source(s *session) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer unpin()
+	defer unpinned(&err, unpin)
 	t0, err := s.open(1)
 	if err != nil {
 		return 0, err
@@ -132,7 +132,7 @@ func source(s *session) (time.Duration, error) {
 }
 
 // sink is the child's half: it receives and checks on end B.
-func sink(ctx context.Context, e *peerEnv) (peerOut, error) {
+func sink(ctx context.Context, e *peerEnv) (_ peerOut, err error) {
 	c := e.Case
 	if c.Size < MinSize || c.Batch < 1 {
 		return peerOut{}, fmt.Errorf("bad case %s", c.Label())
@@ -142,7 +142,7 @@ func sink(ctx context.Context, e *peerEnv) (peerOut, error) {
 	if err != nil {
 		return peerOut{}, err
 	}
-	defer unpin()
+	defer unpinned(&err, unpin)
 	if err := e.ctl.arrive(ctx); err != nil {
 		return peerOut{}, err
 	}
@@ -171,6 +171,8 @@ func sink(ctx context.Context, e *peerEnv) (peerOut, error) {
 			}
 		}
 	}
-	e.ctl.finish()
+	if err := e.ctl.finish(); err != nil {
+		return peerOut{}, err
+	}
 	return peerOut{Count: c.Ops}, nil
 }

@@ -74,7 +74,9 @@ var valueTask = process.Register("shmkit/bench.value", func(ctx context.Context,
 			}
 		}
 	}
-	finish()
+	if err := finish(); err != nil {
+		return 0, err
+	}
 	return a.N, nil
 })
 

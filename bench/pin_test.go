@@ -2,8 +2,11 @@ package bench
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/shmkit/shmkit/internal/kernel"
 )
 
 // TestPinned runs pinned cases: each peer's loop on its own CPU.
@@ -21,13 +24,15 @@ func TestPinned(t *testing.T) {
 		}
 	}
 	// The binding is undone: this thread may use every CPU again.
-	before, _ := getAffinity()
+	before, _ := kernel.ThreadCPUs()
 	unpin, err := pin(true, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	unpin()
-	if after, _ := getAffinity(); after != before {
-		t.Fatalf("CPU set %x after unpin, %x before", after, before)
+	if err := unpin(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := kernel.ThreadCPUs(); !slices.Equal(after, before) {
+		t.Fatalf("CPUs %v after unpin, %v before", after, before)
 	}
 }

@@ -1,7 +1,0 @@
-//go:build !linux
-
-package bench
-
-import "runtime"
-
-func osYield() { runtime.Gosched() }
