@@ -1,14 +1,11 @@
 package process
 
 import (
-	"encoding"
-	"encoding/gob"
 	"fmt"
 	"reflect"
-	"sync"
 	"unsafe"
 
-	"github.com/shmkit/shmkit/value"
+	"github.com/shmkit/shmkit/internal/plain"
 )
 
 // Plain values travel as their bytes. A fixed-size, pointer-free type
@@ -19,41 +16,14 @@ import (
 // message here needs; that was 5-10% of a 0.3 ms pool task.
 //
 // A type with its own encoding (GobEncoder, BinaryMarshaler or
-// TextMarshaler, on the value or the pointer) keeps it, through gob. Unexported fields travel too, unlike
-// with gob: a plain value arrives whole.
-
-var plainTypes sync.Map // reflect.Type → bool
-
-var customEncoders = []reflect.Type{ // what gob would use instead of the fields
-	reflect.TypeFor[gob.GobEncoder](),
-	reflect.TypeFor[encoding.BinaryMarshaler](),
-	reflect.TypeFor[encoding.TextMarshaler](),
-}
-
-// plain reports whether values of t travel as their bytes.
-func plain(t reflect.Type) bool {
-	if p, ok := plainTypes.Load(t); ok {
-		return p.(bool)
-	}
-	p := value.Check(t) == nil && !customEncoding(t) // fixed size > 0, no pointers at any depth
-	plainTypes.Store(t, p)
-	return p
-}
-
-func customEncoding(t reflect.Type) bool {
-	pt := reflect.PointerTo(t)
-	for _, e := range customEncoders {
-		if t.Implements(e) || pt.Implements(e) {
-			return true
-		}
-	}
-	return false
-}
+// TextMarshaler, on the value or the pointer) keeps it, through gob
+// (internal/plain's Raw decides, for ring's Queue as well). Unexported
+// fields travel too, unlike with gob: a plain value arrives whole.
 
 // encodeRaw returns v's bytes when its type is plain.
 func encodeRaw(v any) ([]byte, bool) {
 	rv := reflect.ValueOf(v)
-	if !rv.IsValid() || !plain(rv.Type()) {
+	if !rv.IsValid() || !plain.Raw(rv.Type()) {
 		return nil, false
 	}
 	t := rv.Type()
@@ -68,7 +38,7 @@ func encodeRaw(v any) ([]byte, bool) {
 // when it is not (gob's turn).
 func decodeRaw(b []byte, ptr any) (ok bool, err error) {
 	rv := reflect.ValueOf(ptr)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || !plain(rv.Type().Elem()) {
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || !plain.Raw(rv.Type().Elem()) {
 		return false, nil
 	}
 	t := rv.Type().Elem()

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/shmkit/shmkit/internal/plain"
 )
 
 func roundTrip[T any](t *testing.T, v T, eq func(a, b T) bool) {
@@ -83,6 +85,7 @@ func TestCodecPlain(t *testing.T) {
 	roundTrip(t, v, same[plainArg])
 	roundTrip(t, 1500*time.Millisecond, same[time.Duration])
 	roundTrip(t, [4]int64{1, -2, 3, -4}, same[[4]int64])
+	roundTrip(t, [0]int{}, same[[0]int])
 
 	var got plainArg
 	if err := decode(b[:len(b)-1], &got); err == nil {
@@ -99,10 +102,10 @@ func TestCodecPlain(t *testing.T) {
 		want bool
 	}{
 		{plainArg{}, true}, {struct{ S string }{}, false}, {struct{ P *int }{}, false},
-		{[2][]int{}, false}, {marshaled{}, false}, {time.Time{}, false}, {struct{}{}, false},
+		{[2][]int{}, false}, {marshaled{}, false}, {time.Time{}, false}, {struct{}{}, true}, {[0]int{}, true},
 	} {
-		if got := plain(reflect.TypeOf(tc.v)); got != tc.want {
-			t.Errorf("plain(%T) = %v, want %v", tc.v, got, tc.want)
+		if got := plain.Raw(reflect.TypeOf(tc.v)); got != tc.want {
+			t.Errorf("plain.Raw(%T) = %v, want %v", tc.v, got, tc.want)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/plain"
 )
 
 // Codec turns values of T into messages and back, for Queue[T].
@@ -43,7 +45,7 @@ type RawCodec[T any] struct{ size int }
 // another process.
 func NewRawCodec[T any]() (RawCodec[T], error) {
 	t := reflect.TypeFor[T]()
-	if !pointerFree(t) {
+	if plain.Check(t) != nil {
 		return RawCodec[T]{}, fmt.Errorf("type %v holds pointers: %w", t, errInvalid)
 	}
 	return RawCodec[T]{size: int(t.Size())}, nil
@@ -73,25 +75,6 @@ func (c RawCodec[T]) Decode(msg []byte) (T, error) {
 	return v, nil
 }
 
-func pointerFree(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
-		return true
-	case reflect.Array:
-		return pointerFree(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if !pointerFree(t.Field(i).Type) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 // GobCodec encodes any gob-encodable T, each message a self-contained gob
 // stream (so any consumer can decode any message).
 type GobCodec[T any] struct{}
@@ -111,7 +94,9 @@ func (GobCodec[T]) Decode(msg []byte) (T, error) {
 }
 
 // DefaultCodec picks T's codec: BytesCodec for []byte, StringCodec for
-// string, RawCodec for fixed-size pointer-free types, GobCodec otherwise.
+// string, RawCodec for fixed-size pointer-free types without an encoding
+// of their own (internal/plain's Raw: a type's MarshalBinary, GobEncode or
+// MarshalText wins, as in process's tasks), GobCodec otherwise.
 func DefaultCodec[T any]() Codec[T] {
 	var z T
 	switch any(z).(type) {
@@ -120,7 +105,8 @@ func DefaultCodec[T any]() Codec[T] {
 	case string:
 		return any(StringCodec{}).(Codec[T])
 	}
-	if c, err := NewRawCodec[T](); err == nil {
+	if plain.Raw(reflect.TypeFor[T]()) {
+		c, _ := NewRawCodec[T]()
 		return c
 	}
 	return GobCodec[T]{}

@@ -6,6 +6,9 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+
+	// Aliased: this package's tests have a type named plain.
+	plaintype "github.com/shmkit/shmkit/internal/plain"
 )
 
 // Check reports whether values of type t can live in shared memory: a
@@ -13,7 +16,9 @@ import (
 // address space would misread — no pointers, slices, maps, strings,
 // interfaces, channels, functions or unsafe pointers, at any depth. Every
 // constructor here (and in package array) calls it; the error wraps
-// os.ErrInvalid.
+// os.ErrInvalid. The pointer rule is shmkit's one plain-type rule
+// (internal/plain); size above zero is this package's own: a zero-size
+// type is plain, but an object needs a byte to be told from its neighbour.
 func Check(t reflect.Type) error {
 	if t == nil {
 		return fmt.Errorf("nil type: %w", os.ErrInvalid)
@@ -21,36 +26,11 @@ func Check(t reflect.Type) error {
 	if t.Size() == 0 {
 		return fmt.Errorf("type %s has size 0: %w", t, os.ErrInvalid)
 	}
-	if path := pointerPath(t, t.String()); path != "" {
+	if path := plaintype.PointerPath(t); path != "" {
 		return fmt.Errorf("type %s cannot live in shared memory: %s holds a pointer (each process maps memory at its own address): %w",
 			t, path, os.ErrInvalid)
 	}
 	return nil
-}
-
-// pointerPath names the first part of t that holds a pointer, or "".
-func pointerPath(t reflect.Type, at string) string {
-	switch t.Kind() {
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
-		return ""
-	case reflect.Array:
-		if t.Len() == 0 {
-			return ""
-		}
-		return pointerPath(t.Elem(), at+"[0]")
-	case reflect.Struct:
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if p := pointerPath(f.Type, at+"."+f.Name); p != "" {
-				return p
-			}
-		}
-		return ""
-	default: // Pointer, UnsafePointer, Slice, Map, String, Interface, Chan, Func
-		return at + " (" + t.Kind().String() + ")"
-	}
 }
 
 // Signature is a 32-bit digest of t's memory layout: kinds, sizes and
