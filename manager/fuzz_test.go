@@ -180,7 +180,7 @@ func TestCorruptTable(t *testing.T) {
 		t.Fatalf("Snapshot of a cyclic chain: %v, want ErrCorrupt", err)
 	}
 	// A header with an impossible size is refused at attach.
-	h := (*tableHeader)(unsafePointer(&tb.b[0]))
+	h := layoutAt[tableHeader](tb.b, 0)
 	h.Buckets = 3
 	if _, err := newTable(tb.obj); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("attach with 3 buckets: %v, want ErrCorrupt", err)

@@ -132,7 +132,7 @@ func readParams(b []byte) (params, error) {
 	if len(b) < freeOff {
 		return params{}, fmt.Errorf("table of %d bytes: too small: %w", len(b), ErrCorrupt)
 	}
-	h := (*tableHeader)(unsafePointer(&b[0]))
+	h := layoutAt[tableHeader](b, 0)
 	if h.Magic != tableMagic || h.Version != tableVersion {
 		return params{}, fmt.Errorf("table header magic %#x version %d: %w", h.Magic, h.Version, ErrCorrupt)
 	}
@@ -146,7 +146,7 @@ func readParams(b []byte) (params, error) {
 // writeHeader formats a zeroed table in b (the init function of
 // AllocObject: it runs before the object is published).
 func (l *layout) writeHeader(b []byte) {
-	h := (*tableHeader)(unsafePointer(&b[0]))
+	h := layoutAt[tableHeader](b, 0)
 	*h = tableHeader{
 		Magic: tableMagic, Version: tableVersion,
 		Stripes: uint32(l.stripes), Buckets: uint32(l.buckets),

@@ -8,7 +8,15 @@ import "unsafe"
 // (layout.go), and offsets read from shared memory go through
 // table.block, which checks them.
 
-func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+// layoutAt turns the bytes at b[off:] into a layout struct (the table
+// header, a stripe), the one typed cast of the package; the layouts are
+// pinned in layout_test.go. The bounds check keeps a mistake a panic
+// rather than a stray write.
+func layoutAt[T any](b []byte, off uint64) *T {
+	var zero T
+	_ = b[off+uint64(unsafe.Sizeof(zero))-1]
+	return (*T)(unsafe.Pointer(&b[off]))
+}
 
 // u32 returns the 32-bit word at b[off:], for atomic access.
 func u32(b []byte, off uint64) *uint32 { return (*uint32)(unsafe.Pointer(&b[off])) }

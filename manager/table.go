@@ -78,7 +78,7 @@ func newTable(o *shm.Object) (*table, error) {
 }
 
 func (t *table) stripe(i uint64) *stripe {
-	return (*stripe)(unsafePointer(&t.b[t.l.stripeOff(i)]))
+	return layoutAt[stripe](t.b, t.l.stripeOff(i))
 }
 
 func (t *table) bucket(i uint64) *uint32 { return u32(t.b, t.l.bucketsOff+4*i) }
