@@ -4,12 +4,11 @@ import (
 	"os"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/process"
 )
 
 func TestMain(m *testing.M) {
 	process.Main()
-	code := m.Run()
-	CleanupPython()
-	os.Exit(code)
+	os.Exit(leak.Main(m, leak.Cleanup(CleanupPython)))
 }

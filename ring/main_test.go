@@ -4,10 +4,11 @@ import (
 	"os"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/process"
 )
 
 func TestMain(m *testing.M) {
 	process.Main()
-	os.Exit(m.Run())
+	os.Exit(leak.Main(m))
 }

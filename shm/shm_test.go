@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 	if prefix := os.Getenv(createLoopEnv); prefix != "" {
 		os.Exit(createLoop(prefix))
 	}
-	os.Exit(m.Run())
+	os.Exit(leak.Main(m))
 }
 
 func openAndPrint(name string) int {

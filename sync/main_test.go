@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 )
 
 func TestMain(m *testing.M) {
 	process.Main()
-	os.Exit(m.Run())
+	os.Exit(leak.Main(m))
 }
 
 // testTimeout bounds every test: the machine is small and shared.

@@ -28,7 +28,7 @@ type peerArg struct {
 }
 
 // incrementer is the peer process: it increments between go and stop,
-// lock-free (Add) or under the value's lock (Update), and returns how many
+// with Add or with Update (a compare-and-swap loop), and returns how many
 // times.
 var incrementer = process.Register("value.bench.incr", func(ctx context.Context, a peerArg) (int, error) {
 	o, err := shm.Attach(a.Ctl, shm.KindBytes, 0)
@@ -78,8 +78,8 @@ func BenchmarkIntUpdate(b *testing.B) {
 }
 
 // BenchmarkIntAdd2Proc and BenchmarkIntUpdate2Proc: this process and a peer
-// process increment one counter, lock-free or under the value's lock
-// (Python's "with v.get_lock(): v.value += 1"). incr/s counts both
+// process increment one counter with Add, or with Update (Python's
+// "with v.get_lock(): v.value += 1", as a compare-and-swap loop). incr/s counts both
 // processes' increments; compare it with testdata/mp_value_baseline.py run
 // at the same time.
 func BenchmarkIntAdd2Proc(b *testing.B)    { bench2Proc(b, false) }

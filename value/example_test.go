@@ -58,7 +58,8 @@ func ExampleInt_Update() {
 	seg, _ := shm.Anonymous(1<<16, nil)
 	defer seg.Close()
 	v, _ := value.NewInt[int64](seg, "v", 10)
-	// with v.get_lock(): v.value = v.value * 3 + 1
+	// with v.get_lock(): v.value = v.value * 3 + 1 -- as a compare-and-swap
+	// loop, exact against other processes' Add and Update.
 	if err := v.Update(context.Background(), func(x *int64) { *x = *x*3 + 1 }); err != nil {
 		panic(err)
 	}

@@ -18,9 +18,10 @@ type Floating interface{ ~float32 | ~float64 }
 // little-endian, at Object().Offset() + DataOffset.
 //
 // Load, Store and Swap are single atomic instructions; Add and Update are
-// a compare-and-swap loop and the value's lock respectively (see Int).
-// CompareAndSwap compares bit patterns: -0 differs from +0, and a NaN
-// equals a NaN with the same bits.
+// compare-and-swap loops on the same word, exact against each other and
+// every other operation of any process (see Int.Update). No operation of
+// Float takes the value's lock (Mutex). CompareAndSwap compares bit
+// patterns: -0 differs from +0, and a NaN equals a NaN with the same bits.
 type Float[T Floating] struct {
 	base
 	p32 *uint32
@@ -131,17 +132,23 @@ func (v *Float[T]) Add(delta T) T {
 	}
 }
 
-// Update calls fn with the current value under the value's lock and stores
-// what fn leaves (see Int.Update).
+// Update calls fn with a copy of the current value and stores what fn
+// leaves, atomically: a compare-and-swap loop on the bits, like Add. It is
+// exact against concurrent Add and Update of any process and takes no
+// lock. fn may be called more than once and must do nothing but compute
+// the new value; ctx is looked at only between retries (see Int.Update).
 func (v *Float[T]) Update(ctx context.Context, fn func(*T)) error {
-	if err := v.lock(ctx); err != nil {
-		return fmt.Errorf("updating value %q: %w", v.obj.Name(), err)
+	for {
+		old := v.loadBits()
+		x := v.from(old)
+		fn(&x)
+		if v.casBits(old, v.bits(x)) {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("updating value %q: %w", v.obj.Name(), err)
+		}
 	}
-	defer v.mu.Unlock()
-	x := v.Load()
-	fn(&x)
-	v.Store(x)
-	return nil
 }
 
 // UnmarshalBinary attaches the Float a handle names, checking T.

@@ -22,9 +22,10 @@ type Integer interface {
 //
 // Load, Store, Add, Swap and CompareAndSwap are single atomic
 // instructions: a process killed at any point leaves a whole number.
-// Update runs a function under the value's own robust lock (Python's
-// "with v.get_lock(): v.value += 1"); it excludes other Updates only, not
-// the lock-free operations.
+// Update is a compare-and-swap loop on the same word (Python's
+// "with v.get_lock(): v.value += 1", without the lock): it is exact
+// against every other operation of any process, Add included. No
+// operation of Int takes the value's lock (Mutex).
 type Int[T Integer] struct {
 	base
 	p32 *uint32 // one of p32, p64 is set, by the size of T
@@ -115,20 +116,30 @@ func (v *Int[T]) CompareAndSwap(old, new T) bool {
 	return atomic.CompareAndSwapUint32(v.p32, uint32(old), uint32(new))
 }
 
-// Update calls fn with the current value under the value's lock and stores
-// what fn leaves: Python's "with v.get_lock(): v.value += 1". Lock-free
-// operations of other processes are not excluded. It waits for the lock
-// until ctx ends; a lock holder that died is taken over (a whole number is
-// always stored, so there is nothing to repair).
+// Update calls fn with a copy of the current value and stores what fn
+// leaves, atomically: a compare-and-swap loop (load, fn, CompareAndSwap;
+// again from the load if another process changed the value meanwhile). It
+// is exact against concurrent Add, Store, Swap, CompareAndSwap and Update
+// of any process, and takes no lock: a process killed inside it changed
+// nothing or stored a whole number.
+//
+// fn may therefore be called more than once, each time with a fresh copy
+// of the current value: it must compute the new value from the old one
+// and do nothing else. If fn panics, nothing is stored. Update never
+// waits; ctx is looked at only between retries, so an Update that keeps
+// losing the race to other writers returns ctx's error once ctx ends.
 func (v *Int[T]) Update(ctx context.Context, fn func(*T)) error {
-	if err := v.lock(ctx); err != nil {
-		return fmt.Errorf("updating value %q: %w", v.obj.Name(), err)
+	for {
+		old := v.Load()
+		x := old
+		fn(&x)
+		if v.CompareAndSwap(old, x) {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("updating value %q: %w", v.obj.Name(), err)
+		}
 	}
-	defer v.mu.Unlock()
-	x := v.Load()
-	fn(&x)
-	v.Store(x)
-	return nil
 }
 
 // UnmarshalBinary attaches the Int a handle names, checking T.

@@ -12,7 +12,7 @@ import (
 // little-endian:
 //
 //	offset  size  field
-//	0       16    robust lock (sync.EmbedMutex): Update and Value.Store
+//	0       16    robust lock (sync.EmbedMutex): Value.Store, Value.Update
 //	16      1     flavor: 1 Value (sequence lock), 2 Int, 3 Float
 //	17      1     reflect.Kind of T
 //	20      4     size of T

@@ -125,8 +125,10 @@ func (b *base) Handle() shm.Handle { return b.obj.Handle() }
 // the data lives in the segment).
 func (b *base) Object() *shm.Object { return b.obj }
 
-// Mutex returns the value's own robust lock: Python's get_lock(). Update
-// holds it; lock-free operations do not take it.
+// Mutex returns the value's own robust lock: Python's get_lock(). A
+// Value's Store and Update hold it. No operation of Int or Float takes it
+// (their Update is a compare-and-swap loop): holding it excludes only
+// those who take it too.
 func (b *base) Mutex() *sync.Mutex { return b.mu }
 
 // MarshalBinary encodes the value's handle (for gob, and children).
@@ -137,9 +139,9 @@ func (b *base) MarshalBinary() ([]byte, error) {
 	return b.obj.Handle().MarshalBinary()
 }
 
-// lock takes the value's lock for a write. A holder that died mid-write
-// left nothing torn (Int and Float write with one atomic store; Value
-// writes an unpublished copy), so the lock is marked consistent at once.
+// lock takes a Value's lock for a write. A holder that died mid-write left
+// nothing torn (it was writing the unpublished copy), so the lock is
+// marked consistent at once.
 func (b *base) lock(ctx context.Context) error {
 	err := b.mu.Lock(ctx)
 	if errors.Is(err, sync.ErrOwnerDead) {

@@ -24,9 +24,8 @@ var (
 				a.C.Add(1)
 				continue
 			}
-			// Python's: with v.get_lock(): v.value += 1. Done as two
-			// separate atomics under the lock, so that only the lock
-			// makes the increments exact.
+			// Python's: with v.get_lock(): v.value += 1, done as a
+			// compare-and-swap loop.
 			if err := a.C.Update(ctx, func(x *int64) { *x++ }); err != nil {
 				return 0, err
 			}
@@ -48,10 +47,10 @@ var (
 	})
 
 	holdValueLock = process.Register("value.test.holdlock", func(ctx context.Context, a struct {
-		C  *value.Int[int64]
+		V  *value.Value[int64]
 		Ev *sync.Event
 	}) (int, error) {
-		if err := a.C.Mutex().Lock(ctx); err != nil {
+		if err := a.V.Mutex().Lock(ctx); err != nil {
 			return 0, err
 		}
 		a.Ev.Set()
@@ -138,14 +137,17 @@ func TestValueNoTornReadsProcesses(t *testing.T) {
 	t.Logf("%d reads saw %d different values", reads, changes)
 }
 
+// A Value's Update waits for the lock a live process holds and takes it
+// over once that process is killed. (Int and Float take no lock: their
+// Update is a compare-and-swap loop, see TestIntUpdateWithAddProcesses.)
 func TestUpdateAfterLockHolderKilled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	seg := newSeg(t)
-	c := must[*value.Int[int64]](t)(value.NewInt[int64](seg, "c", 41))
+	c := must[*value.Value[int64]](t)(value.New[int64](seg, "c", 41))
 	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
 	p, err := process.Start(ctx, holdValueLock, struct {
-		C  *value.Int[int64]
+		V  *value.Value[int64]
 		Ev *sync.Event
 	}{c, ev})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
@@ -19,7 +20,7 @@ import (
 
 func TestMain(m *testing.M) {
 	process.Main()
-	os.Exit(m.Run())
+	os.Exit(leak.Main(m))
 }
 
 // makeSegment runs in a child that exits at once, leaving a stale segment.

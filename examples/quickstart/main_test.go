@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -15,7 +16,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(leak.Main(m))
 }
 
 // TestQuickstart runs the README's example as a program and checks what
