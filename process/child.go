@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -99,7 +100,7 @@ func runChild(task string) int {
 			return exitOrphan
 		}
 	}
-	run, ok := lookup(task)
+	run, ok := wire.Lookup(task)
 	if !ok {
 		writeResult(results, resultFrame{Unknown: true, Err: fmt.Sprintf("task %q: %v", task, ErrUnknownTask)})
 		return exitSetup
@@ -112,7 +113,7 @@ func runChild(task string) int {
 	return code
 }
 
-func call(run runner, arg []byte) (frame resultFrame, code int) {
+func call(run wire.Runner, arg []byte) (frame resultFrame, code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			frame = resultFrame{Panic: true, Err: fmt.Sprint(r), Stack: string(debug.Stack())}
@@ -184,9 +185,9 @@ func writeFrame(w io.Writer, b []byte) error {
 }
 
 func writeResult(w *os.File, f resultFrame) error {
-	b, err := encode(f)
+	b, err := wire.Encode(f)
 	if err != nil {
-		b, _ = encode(resultFrame{Err: "encoding result: " + err.Error()})
+		b, _ = wire.Encode(resultFrame{Err: "encoding result: " + err.Error()})
 	}
 	return errors.Join(writeFrame(w, b), w.Close())
 }

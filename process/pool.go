@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -98,10 +100,10 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	}
 	p := &Pool{opts: opts, pending: make(chan *chunk, opts.QueueSize), stop: make(chan struct{})}
 	if opts.Initializer != nil {
-		if _, ok := lookup(opts.Initializer.Name()); !ok {
+		if _, ok := wire.Lookup(opts.Initializer.Name()); !ok {
 			return nil, fmt.Errorf("initializer %q: %w", opts.Initializer.Name(), ErrUnknownTask)
 		}
-		b, err := encode(opts.InitArg)
+		b, err := wire.Encode(opts.InitArg)
 		if err != nil {
 			return nil, fmt.Errorf("encoding initializer argument: %w", err)
 		}
@@ -138,7 +140,7 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	return p, nil
 }
 
-var errInvalid = errors.New("invalid argument")
+var errInvalid = os.ErrInvalid
 
 // Workers returns the number of worker processes.
 func (p *Pool) Workers() int { return p.opts.Workers }

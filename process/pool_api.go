@@ -6,6 +6,8 @@ import (
 	"iter"
 	"sync"
 	"sync/atomic"
+
+	"github.com/shmkit/shmkit/internal/wire"
 )
 
 // MapOption adjusts Map, Imap and ImapUnordered.
@@ -57,7 +59,7 @@ func (j *mapJob[R]) cancelled() bool { return j.ctx.Err() != nil }
 
 func (j *mapJob[R]) deliver(i int, res []byte, err error) {
 	if err == nil {
-		if derr := decode(res, &j.results[i]); derr != nil {
+		if derr := wire.Decode(res, &j.results[i]); derr != nil {
 			err = fmt.Errorf("decoding result: %w", derr)
 		}
 	}
@@ -79,7 +81,7 @@ func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts
 	}
 	args := make([][]byte, len(inputs))
 	for i, in := range inputs {
-		if args[i], err = encode(in); err != nil {
+		if args[i], err = wire.Encode(in); err != nil {
 			return nil, fmt.Errorf("encoding input %d of %s: %w", i, t.name, err)
 		}
 	}
@@ -213,7 +215,7 @@ func emit[R any](yield func(R, error) bool, it item) bool {
 	var r R
 	err := it.err
 	if err == nil {
-		if derr := decode(it.res, &r); derr != nil {
+		if derr := wire.Decode(it.res, &r); derr != nil {
 			err = fmt.Errorf("decoding result %d: %w", it.i, derr)
 		}
 	}
@@ -246,7 +248,7 @@ func feed[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq
 			total <- n
 			return
 		}
-		b, err := encode(in)
+		b, err := wire.Encode(in)
 		if err != nil {
 			flush()
 			j.deliver(n, nil, fmt.Errorf("encoding input %d of %s: %w", n, t.name, err))
@@ -292,7 +294,7 @@ func (f *Future[R]) cancelled() bool { return false }
 
 func (f *Future[R]) deliver(_ int, res []byte, err error) {
 	if err == nil {
-		err = decode(res, &f.val)
+		err = wire.Decode(res, &f.val)
 	}
 	f.complete(err)
 }
@@ -341,7 +343,7 @@ func ApplyAsync[A, R any](p *Pool, t *Task[A, R], arg A, opts ...AsyncOption[R])
 	for _, o := range opts {
 		o(&f.cb)
 	}
-	b, err := encode(arg)
+	b, err := wire.Encode(arg)
 	if err != nil {
 		f.complete(fmt.Errorf("encoding argument of %s: %w", t.name, err))
 		return f
@@ -355,7 +357,7 @@ func ApplyAsync[A, R any](p *Pool, t *Task[A, R], arg A, opts ...AsyncOption[R])
 
 // Apply runs one call of t in a worker and waits for its result.
 func Apply[A, R any](ctx context.Context, p *Pool, t *Task[A, R], arg A) (R, error) {
-	b, err := encode(arg)
+	b, err := wire.Encode(arg)
 	var zero R
 	if err != nil {
 		return zero, fmt.Errorf("encoding argument of %s: %w", t.name, err)

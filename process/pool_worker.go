@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime/debug"
 
+	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/ring"
 )
 
@@ -36,7 +37,7 @@ func runInit(ctx context.Context, name string, arg []byte) error {
 	if name == "" {
 		return nil
 	}
-	run, ok := lookup(name)
+	run, ok := wire.Lookup(name)
 	if !ok {
 		return fmt.Errorf("initializer %q: %w", name, ErrUnknownTask)
 	}
@@ -68,7 +69,7 @@ func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) e
 		if err != nil {
 			return err
 		}
-		run, ok := lookup(task)
+		run, ok := wire.Lookup(task)
 		for i, arg := range args {
 			res, status, msg := []byte(nil), byte(statusErr), fmt.Sprintf("task %q: %v", task, ErrUnknownTask)
 			if ok {
@@ -105,7 +106,7 @@ func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) e
 
 // runItem runs one task call, turning a panic into a status with its
 // message and stack.
-func runItem(ctx context.Context, run runner, arg []byte) (res []byte, status byte, msg string) {
+func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, status byte, msg string) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, status, msg = nil, statusPanic, fmt.Sprintf("panic: %v\n%s", r, debug.Stack())

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -78,7 +79,7 @@ func Start[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	argBytes, err := encode(arg)
+	argBytes, err := wire.Encode(arg)
 	if err != nil {
 		return nil, fmt.Errorf("encoding argument of %q: %w", t.name, err)
 	}
@@ -161,7 +162,7 @@ func closeAll(fs ...*os.File) {
 func (p *Process) wait(res *os.File) {
 	if b, err := readFrame(res); err == nil {
 		var f resultFrame
-		if decode(b, &f) == nil {
+		if wire.Decode(b, &f) == nil {
 			p.frame = &f
 		}
 	}
@@ -288,7 +289,7 @@ func Wait[R any](ctx context.Context, p *Process) (R, error) {
 	if err := p.Join(ctx); err != nil {
 		return r, err
 	}
-	if err := decode(p.frame.Result, &r); err != nil {
+	if err := wire.Decode(p.frame.Result, &r); err != nil {
 		return r, fmt.Errorf("decoding result of %s: %w", p.name, err)
 	}
 	return r, nil

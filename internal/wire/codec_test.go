@@ -1,4 +1,4 @@
-package process
+package wire
 
 import (
 	"bytes"
@@ -11,12 +11,12 @@ import (
 
 func roundTrip[T any](t *testing.T, v T, eq func(a, b T) bool) {
 	t.Helper()
-	b, err := encode(v)
+	b, err := Encode(v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got T
-	if err := decode(b, &got); err != nil || !eq(got, v) {
+	if err := Decode(b, &got); err != nil || !eq(got, v) {
 		t.Fatalf("%T %v: got %v, %v", v, v, got, err)
 	}
 }
@@ -37,11 +37,11 @@ func TestCodecRoundTrips(t *testing.T) {
 	roundTrip(t, struct{ A, B int }{1, 2}, same[struct{ A, B int }])
 	roundTrip(t, map[string]int{"a": 1}, func(a, b map[string]int) bool { return a["a"] == b["a"] && len(a) == len(b) })
 	var i int32
-	if err := decode([]byte{0xfe, 0xff, 0xff, 0xff, 0x7f}, &i); err == nil {
+	if err := Decode([]byte{0xfe, 0xff, 0xff, 0xff, 0x7f}, &i); err == nil {
 		t.Fatal("int32 overflow accepted")
 	}
 	var s string
-	if err := decode([]byte("xabc"), &s); err == nil {
+	if err := Decode([]byte("xabc"), &s); err == nil {
 		t.Fatal("string without its tag accepted")
 	}
 }
@@ -75,7 +75,7 @@ func (m *marshaled) UnmarshalBinary(b []byte) error {
 func TestCodecPlain(t *testing.T) {
 	v := plainArg{N: -7, Wrong: true, Vec: [3]float32{1, 2.5, -3}, hidden: 9}
 	v.Inner.A, v.Inner.B = 1, 65535
-	b, err := encode(v)
+	b, err := Encode(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestCodecPlain(t *testing.T) {
 	roundTrip(t, [0]int{}, same[[0]int])
 
 	var got plainArg
-	if err := decode(b[:len(b)-1], &got); err == nil {
+	if err := Decode(b[:len(b)-1], &got); err == nil {
 		t.Fatal("a short plain value decoded")
 	}
 
