@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
+	"golang.org/x/sync/errgroup"
 )
 
 // A crew is the harness of the scenarios whose peers share objects rather
@@ -23,7 +23,8 @@ import (
 //
 // The whole crew is bounded by the case's timeout: a child still running
 // then is killed (process.Run kills on its context's end) and the result
-// says the case hung; a child that fails cancels the others at once.
+// says the case hung; a child that fails cancels the others at once (an
+// errgroup, as the session's peers).
 
 // crewCtl makes a control block in a fresh anonymous segment, which every
 // child started after it inherits; release unmaps it.
@@ -46,52 +47,41 @@ func crewCtl() (ctl *control, release func(), err error) {
 func runCrew[A, R any](ctx context.Context, c Case, ctl *control, t *process.Task[A, R], args []A) (time.Duration, []R, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
+	// The first worker to fail cancels gctx: the other workers are killed
+	// and the parent's waits on the gate end.
+	g, gctx := errgroup.WithContext(ctx)
 	outs := make([]R, len(args))
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
 	for i, a := range args {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := process.Run(ctx, t, a, process.WithName(fmt.Sprintf("bench-%s-%d", c.Scenario, i)))
+		g.Go(func() error {
+			r, err := process.Run(gctx, t, a, process.WithName(fmt.Sprintf("bench-%s-%d", c.Scenario, i)))
 			if err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s worker %d: %w", c.Scenario, i, err))
-				mu.Unlock()
-				cancel()
-				return
+				return fmt.Errorf("%s worker %d: %w", c.Scenario, i, err)
 			}
 			outs[i] = r
-		}()
+			return nil
+		})
 	}
 	n := uint32(len(args))
 	var d time.Duration
-	t0, err := ctl.open(ctx, n)
+	t0, err := ctl.open(gctx, n)
 	if err == nil {
 		var t1 time.Time
-		t1, err = ctl.waitDone(ctx, n)
+		t1, err = ctl.waitDone(gctx, n)
 		d = t1.Sub(t0)
 	}
 	if err != nil {
 		cancel()
 	}
-	wg.Wait()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	groupErr := g.Wait()
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return 0, nil, fmt.Errorf("hung or too slow: not done within %v; workers killed", c.Timeout)
-	}
-	for _, e := range errs {
-		if !errors.Is(e, context.Canceled) {
-			return 0, nil, e
-		}
-	}
-	if err != nil {
+	case realErr(groupErr) != nil:
+		return 0, nil, groupErr
+	case err != nil:
 		return 0, nil, err
-	}
-	if len(errs) > 0 {
-		return 0, nil, errs[0]
+	case groupErr != nil:
+		return 0, nil, groupErr
 	}
 	return d, outs, nil
 }

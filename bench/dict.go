@@ -10,6 +10,7 @@ import (
 
 	"github.com/shmkit/shmkit/manager"
 	"github.com/shmkit/shmkit/process"
+	"golang.org/x/sync/errgroup"
 )
 
 // dict: a manager dict of 1024 keys with 64-byte values, used by 2 worker
@@ -109,14 +110,12 @@ var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a
 	if err != nil {
 		return 0, err
 	}
-	errs := make(chan error, g)
+	lanes, lctx := errgroup.WithContext(ctx)
 	for j := range g {
-		go func() { errs <- dictLoop(ctx, d, a, keys, a.W*g+j, dictProcs*g, splitOps(a.N, g, j)) }()
+		lanes.Go(func() error { return dictLoop(lctx, d, a, keys, a.W*g+j, dictProcs*g, splitOps(a.N, g, j)) })
 	}
-	for range g {
-		if err := <-errs; err != nil {
-			return 0, err
-		}
+	if err := lanes.Wait(); err != nil {
+		return 0, err
 	}
 	if err := finish(); err != nil {
 		return 0, err

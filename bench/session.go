@@ -11,6 +11,7 @@ import (
 	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
+	"golang.org/x/sync/errgroup"
 )
 
 // A session runs one case: the link, the control block, and the peers —
@@ -79,18 +80,20 @@ func runPeer(ctx context.Context, a peerArg, files []*os.File) (peerOut, error) 
 	return role(ctx, &peerEnv{Case: a.Case, Index: a.Index, Conn: conn, ctl: ctl})
 }
 
+// The peers run in an errgroup (golang.org/x/sync): the first peer to fail
+// cancels the group's context, which is every party's s.ctx, and its error
+// is the group's cause, readable while the others still run (peerErr).
 type session struct {
 	c      Case
 	tr     *transport
 	lk     *link
 	seg    *shm.Segment
 	ctl    *control
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx    context.Context    // the group's: ends at the timeout or a failure
+	cancel context.CancelFunc // ends the case for every party
+	g      *errgroup.Group
 
-	wg       sync.WaitGroup
 	mu       sync.Mutex
-	errs     []error // the failures of peers, in order
 	outs     []peerOut
 	own      [2]bool  // sides the parent holds (their files stay open)
 	releases []func() // stop aborting the parent's own ends
@@ -124,17 +127,10 @@ func newSession(ctx context.Context, c Case) (*session, error) {
 		lk.specs[s].Msg = c.Size
 	}
 	s := &session{c: c, tr: tr, lk: lk, seg: seg, ctl: ctl}
-	s.ctx, s.cancel = context.WithTimeout(ctx, c.Timeout)
+	var tctx context.Context
+	tctx, s.cancel = context.WithTimeout(ctx, c.Timeout)
+	s.g, s.ctx = errgroup.WithContext(tctx)
 	return s, nil
-}
-
-// fail records a peer's failure and cancels the session, aborting every
-// other party.
-func (s *session) fail(err error) {
-	s.mu.Lock()
-	s.errs = append(s.errs, err)
-	s.mu.Unlock()
-	s.cancel()
 }
 
 // spawn starts a peer playing role with the end of side, as a child (or a
@@ -146,15 +142,11 @@ func (s *session) spawn(role string, index, side int) {
 	// then holds no copy of a child's end once the child has exited, so a
 	// read or write on its own end sees the child's death.
 	files, err := dupFiles(s.lk.files[side])
-	if err != nil {
-		s.fail(fmt.Errorf("%s %d: %w", role, index, err))
-		return
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.g.Go(func() error {
+		if err != nil {
+			return fmt.Errorf("%s %d: %w", role, index, err)
+		}
 		var out peerOut
-		var err error
 		if s.tr.inProcess {
 			out, err = runPeer(s.ctx, a, files) // runPeer owns files
 		} else {
@@ -168,13 +160,13 @@ func (s *session) spawn(role string, index, side int) {
 			if s.ctx.Err() != nil && errors.Is(err, s.ctx.Err()) {
 				err = s.ctx.Err()
 			}
-			s.fail(fmt.Errorf("%s %d: %w", role, index, err))
-			return
+			return fmt.Errorf("%s %d: %w", role, index, err)
 		}
 		s.mu.Lock()
 		s.outs = append(s.outs, out)
 		s.mu.Unlock()
-	}()
+		return nil
+	})
 }
 
 // conn opens the parent's own end of side.
@@ -233,33 +225,43 @@ func (s *session) reason(err error) error {
 	return err
 }
 
-// peerErr returns the first failure of a peer that was not merely its
-// cancellation by the session.
+// peerErr returns the first failure of a peer (the group's cause), unless
+// it was merely its cancellation by the session or no peer has failed.
 func (s *session) peerErr() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range s.errs {
-		if !errors.Is(e, context.Canceled) {
-			return e
-		}
+	if s.ctx.Err() == nil {
+		return nil
 	}
-	return nil
+	return realErr(context.Cause(s.ctx))
+}
+
+// realErr returns err unless it is, or wraps, a cancellation.
+func realErr(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // finish waits for every peer and releases the session. It returns the
 // case's failure: the timeout, a peer's own error, or parentErr (the
 // parent's half failed; the peers are then cancelled).
 func (s *session) finish(parentErr error) ([]peerOut, error) {
+	waited := make(chan struct{})
+	var groupErr error
+	go func() {
+		groupErr = s.g.Wait()
+		close(waited)
+	}()
 	if parentErr != nil {
 		// A read or write that failed here usually means a peer died: give
 		// the peers a moment to report why before cancelling them, so the
 		// note names the cause rather than the end of file it caused.
 		if !errors.Is(parentErr, ErrCorrupt) {
-			waitTimeout(&s.wg, 2*time.Second)
+			waitAtMost(waited, 2*time.Second)
 		}
 		s.cancel()
 	}
-	s.wg.Wait()
+	<-waited
 	for _, release := range s.releases {
 		release()
 	}
@@ -267,18 +269,15 @@ func (s *session) finish(parentErr error) ([]peerOut, error) {
 	s.cancel()
 	err := s.lk.Close()
 	s.seg.Close()
-	s.mu.Lock()
-	failed := len(s.errs) > 0
-	s.mu.Unlock()
 	switch {
-	case timedOut && (failed || parentErr != nil):
+	case timedOut && (groupErr != nil || parentErr != nil):
 		return s.outs, fmt.Errorf("hung or too slow: not done within %v; peers killed", s.c.Timeout)
-	case s.peerErr() != nil:
-		return s.outs, s.peerErr()
+	case realErr(groupErr) != nil:
+		return s.outs, groupErr
 	case parentErr != nil:
 		return s.outs, parentErr
-	case failed:
-		return s.outs, s.errs[0]
+	case groupErr != nil:
+		return s.outs, groupErr
 	}
 	return s.outs, err
 }
@@ -299,13 +298,8 @@ func dupFiles(files []*os.File) ([]*os.File, error) {
 	return out, nil
 }
 
-// waitTimeout waits for wg, at most d.
-func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
+// waitAtMost waits for done to be closed, at most d.
+func waitAtMost(done <-chan struct{}, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
