@@ -60,8 +60,8 @@ func corruptionCaught(note string) bool {
 	return false
 }
 
-// TestCorruptionCaught flips one byte of one message, through the Corrupt
-// hook, in every scenario over every transport, and checks the run fails
+// TestCorruptionCaught flips one byte of one message, through the
+// hooks.Corrupt test hook, in every scenario over every transport, and checks the run fails
 // its payload check instead of reporting figures.
 func TestCorruptionCaught(t *testing.T) {
 	for _, s := range Scenarios() {
@@ -71,7 +71,7 @@ func TestCorruptionCaught(t *testing.T) {
 				continue // one size per transport and mode is enough
 			}
 			seen[c.TransportLabel()] = true
-			c.Corrupt = 3
+			c.hooks.Corrupt = 3
 			t.Run(s.Name+"/"+c.Label(), func(t *testing.T) {
 				r := RunCase(context.Background(), c)
 				if strings.HasPrefix(r.Note, "skipped:") {
@@ -122,7 +122,8 @@ func TestHungPeerKilled(t *testing.T) {
 		sc, tr := k.sc, k.tr
 		{
 			t.Run(sc+"/"+tr, func(t *testing.T) {
-				c := Case{Scenario: sc, Transport: tr, Size: 64, Batch: 1, Ops: 100, Timeout: 1500 * time.Millisecond, Hang: true}
+				c := Case{Scenario: sc, Transport: tr, Size: 64, Batch: 1, Ops: 100, Timeout: 1500 * time.Millisecond}
+				c.hooks.Hang = true
 				if tr == "shm-spsc" {
 					c.Mode = "blocking"
 				}

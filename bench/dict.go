@@ -42,10 +42,10 @@ var dictScenario = Scenario{
 	Name:       "dict",
 	Doc:        "manager dict get or set of 64-byte values from 2 processes: in shared memory, or over loopback TCP",
 	Kind:       Throughput,
-	Baselines:  []string{"cpython-mp"},
+	Baselines:  []string{cpythonMP},
 	BaselineOf: sameMode,
 	RatioDoc:   "its operations/s over CPython's Manager().dict() from 2 processes, same operation; higher is better",
-	Transports: []string{"shm-dict", "tcp-dict", "tcp-dict16", "cpython-mp"},
+	Transports: []string{"shm-dict", "tcp-dict", "tcp-dict16", cpythonMP},
 	Cases:      dictCases,
 	Run:        runDict,
 }
@@ -61,7 +61,7 @@ func dictCases(cfg Config) []Case {
 			Case{Scenario: "dict", Transport: "shm-dict", Mode: m, Ops: local, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "tcp-dict", Mode: m, Ops: remote, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "tcp-dict16", Mode: m, Ops: 4 * remote, Timeout: caseTimeout(cfg)},
-			Case{Scenario: "dict", Transport: "cpython-mp", Mode: m, Ops: py, Timeout: caseTimeout(cfg)})
+			Case{Scenario: "dict", Transport: cpythonMP, Mode: m, Ops: py, Timeout: caseTimeout(cfg)})
 	}
 	return out
 }
@@ -162,9 +162,6 @@ func dictLoop(ctx context.Context, d manager.Dict, a dictArg, keys []string, lan
 }
 
 func runDict(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	c.Ops = max(c.Ops, dictProcs)
 	r := resultFor(c)
 	if c.Mode != "get" && c.Mode != "set" {
@@ -194,7 +191,7 @@ func runDict(ctx context.Context, c Case) Result {
 	val := make([]byte, dictValue)
 	for k := range dictKeys {
 		fill(val, uint64(k))
-		if c.Mode == "get" && c.Corrupt > 0 && k == dictKey(0, dictProcs*g, 0) {
+		if c.Mode == "get" && c.hooks.Corrupt > 0 && k == dictKey(0, dictProcs*g, 0) {
 			flip(val) // the first read of lane 0
 		}
 		if err := d.Set(ctx, dictKeyName(k), val); err != nil {
@@ -205,8 +202,8 @@ func runDict(ctx context.Context, c Case) Result {
 	for w := range args {
 		args[w] = dictArg{D: d, Ctl: ctl.handle(), Set: c.Mode == "set", W: w, N: splitOps(c.Ops, dictProcs, w), Goroutines: g}
 	}
-	args[0].Corrupt = c.Mode == "set" && c.Corrupt > 0
-	args[1].Hang = c.Hang
+	args[0].Corrupt = c.Mode == "set" && c.hooks.Corrupt > 0
+	args[1].Hang = c.hooks.Hang
 	if c.Transport != "shm-dict" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

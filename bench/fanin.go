@@ -35,7 +35,7 @@ func faninCases(cfg Config) []Case {
 	}
 	var out []Case
 	for _, size := range sizesOr(cfg.Sizes, []int{64}) {
-		for _, name := range transportNames(func(t *transport) bool { return t.fanin }) {
+		for _, name := range linkTransports(func(t *transport) bool { return t.fanin }) {
 			t := transports[name]
 			if t.maxSize > 0 && size > t.maxSize {
 				continue
@@ -44,15 +44,12 @@ func faninCases(cfg Config) []Case {
 				out = append(out, Case{Scenario: "fanin", Transport: name, Mode: m, Size: size, Batch: 1, Ops: ops, Timeout: caseTimeout(cfg)})
 			}
 		}
-		out = append(out, Case{Scenario: "fanin", Transport: "cpython-mp", Size: size, Batch: 1, Ops: ops / 4, Timeout: caseTimeout(cfg)})
+		out = append(out, Case{Scenario: "fanin", Transport: cpythonMP, Size: size, Batch: 1, Ops: ops / 4, Timeout: caseTimeout(cfg)})
 	}
 	return out
 }
 
 func runFanin(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	c.Ops = (max(c.Ops, faninProducers) + faninProducers - 1) / faninProducers * faninProducers
 	c.Batch = 1
 	r := resultFor(c)
@@ -97,7 +94,7 @@ func produce(ctx context.Context, e *peerEnv) (peerOut, error) {
 	}
 	for i := range per {
 		fill(buf, uint64(e.Index)<<producerShift|uint64(i))
-		if c.Corrupt == e.Index*per+i+1 {
+		if c.hooks.Corrupt == e.Index*per+i+1 {
 			flip(buf)
 		}
 		if err := e.Conn.Send(buf); err != nil {

@@ -36,7 +36,8 @@ func TestNoLeaks(t *testing.T) {
 	run := func() {
 		for _, tr := range []string{"pipe-raw", "os-pipe", "unix-seqpacket", "tcp-loopback", "shm-spsc", "cacheline"} {
 			for _, corrupt := range []int{0, 2} {
-				c := Case{Scenario: "pingpong", Transport: tr, Size: 64, Batch: 1, Ops: 20, Timeout: time.Minute, Corrupt: corrupt}
+				c := Case{Scenario: "pingpong", Transport: tr, Size: 64, Batch: 1, Ops: 20, Timeout: time.Minute}
+				c.hooks.Corrupt = corrupt
 				if tr == "shm-spsc" {
 					c.Mode = "blocking"
 				}

@@ -26,10 +26,10 @@ var lockScenario = Scenario{
 	Name:       "lock",
 	Doc:        "lock, increment a shared counter, unlock: 2 processes (contended) or 1 (uncontended)",
 	Kind:       Throughput,
-	Baselines:  []string{"cpython-mp"},
+	Baselines:  []string{cpythonMP},
 	BaselineOf: sameMode,
 	RatioDoc:   "its operations/s over CPython's (mp.Lock guarding an mp.RawValue) in the same mode; higher is better",
-	Transports: []string{"shm-mutex", "cpython-mp"},
+	Transports: []string{"shm-mutex", cpythonMP},
 	Cases:      lockCases,
 	Run:        runLock,
 }
@@ -46,7 +46,7 @@ func lockCases(cfg Config) []Case {
 	for _, m := range []string{"contended", "uncontended"} {
 		out = append(out,
 			Case{Scenario: "lock", Transport: "shm-mutex", Mode: m, Ops: goOps, Timeout: caseTimeout(cfg)},
-			Case{Scenario: "lock", Transport: "cpython-mp", Mode: m, Ops: pyOps, Timeout: caseTimeout(cfg)})
+			Case{Scenario: "lock", Transport: cpythonMP, Mode: m, Ops: pyOps, Timeout: caseTimeout(cfg)})
 	}
 	return out
 }
@@ -126,9 +126,6 @@ func attachCounter(hb []byte) (*uint64, error) {
 }
 
 func runLock(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	c.Ops = max(c.Ops, lockProcs)
 	r := resultFor(c)
 	seg, err := shm.Anonymous(64<<10, nil)
@@ -148,7 +145,7 @@ func runLock(ctx context.Context, c Case) Result {
 	switch c.Mode {
 	case "uncontended":
 		t := time.Now()
-		err = lockLoop(ctx, mu, p, c.Ops, c.Corrupt)
+		err = lockLoop(ctx, mu, p, c.Ops, c.hooks.Corrupt)
 		d = time.Since(t)
 	case "contended":
 		ctl, release, err2 := crewCtl()
@@ -160,7 +157,7 @@ func runLock(ctx context.Context, c Case) Result {
 		for i := range args {
 			args[i] = lockArg{Mu: mu, Counter: ph, Ctl: ctl.handle(), N: splitOps(c.Ops, lockProcs, i)}
 		}
-		args[0].Skip, args[1].Hang = c.Corrupt, c.Hang
+		args[0].Skip, args[1].Hang = c.hooks.Corrupt, c.hooks.Hang
 		d, _, err = runCrew(ctx, c, ctl, lockTask, args)
 	default:
 		err = fmt.Errorf("unknown mode %q", c.Mode)

@@ -53,8 +53,8 @@ func runMemcpy(ctx context.Context, c Case) Result {
 		for j := range n {
 			fill(src[j*c.Size:(j+1)*c.Size], uint64(done+j))
 		}
-		if c.Corrupt > done && c.Corrupt <= done+n {
-			flip(src[(c.Corrupt-done-1)*c.Size : (c.Corrupt-done)*c.Size])
+		if c.hooks.Corrupt > done && c.hooks.Corrupt <= done+n {
+			flip(src[(c.hooks.Corrupt-done-1)*c.Size : (c.hooks.Corrupt-done)*c.Size])
 		}
 		t := time.Now()
 		for j := range n {

@@ -19,7 +19,7 @@ func TestHungWorkerKilled(t *testing.T) {
 		{Scenario: "value", Transport: "value-int", Mode: "update"},
 		{Scenario: "dict", Transport: "tcp-dict", Mode: "get"},
 	} {
-		c.Ops, c.Timeout, c.Hang = 100, 1500*time.Millisecond, true
+		c.Ops, c.Timeout, c.hooks.Hang = 100, 1500*time.Millisecond, true
 		t.Run(c.Scenario+"/"+c.Label(), func(t *testing.T) {
 			start := time.Now()
 			r := RunCase(context.Background(), c)
@@ -43,21 +43,21 @@ func TestOpsNoLeaks(t *testing.T) {
 	for _, name := range []string{"lock", "value", "dict", "pool-trivial", "pool-cpu", "spawn"} {
 		s, _ := Lookup(name)
 		for _, c := range s.Cases(Config{Quick: true}) {
-			if c.Transport == "cpython-mp" {
+			if c.Transport == cpythonMP {
 				continue
 			}
 			c.Ops, c.Timeout = min(c.Ops, 16), time.Minute
 			cases = append(cases, c)
 			if c.Mode != "pool" || c.Scenario != "spawn" {
-				c.Corrupt = 2
+				c.hooks.Corrupt = 2
 				cases = append(cases, c)
 			}
 		}
 	}
 	run := func() {
 		for _, c := range cases {
-			if r := RunCase(context.Background(), c); r.Failed != (c.Corrupt > 0) {
-				t.Fatalf("%s/%s corrupt=%d: failed=%v %s", c.Scenario, c.Label(), c.Corrupt, r.Failed, r.Note)
+			if r := RunCase(context.Background(), c); r.Failed != (c.hooks.Corrupt > 0) {
+				t.Fatalf("%s/%s corrupt=%d: failed=%v %s", c.Scenario, c.Label(), c.hooks.Corrupt, r.Failed, r.Note)
 			}
 		}
 	}

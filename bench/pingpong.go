@@ -23,7 +23,7 @@ func pingpongCases(cfg Config) []Case {
 	}
 	var out []Case
 	for _, size := range sizesOr(cfg.Sizes, []int{8, 64}) {
-		for _, name := range transportNames(func(t *transport) bool { return !t.inProcess || t.name == "go-chan" }) {
+		for _, name := range linkTransports(func(t *transport) bool { return !t.inProcess || t.name == "go-chan" }) {
 			t := transports[name]
 			if t.maxSize > 0 && size > t.maxSize {
 				continue
@@ -32,15 +32,12 @@ func pingpongCases(cfg Config) []Case {
 				out = append(out, Case{Scenario: "pingpong", Transport: name, Mode: m, Size: size, Batch: 1, Ops: ops, Timeout: caseTimeout(cfg)})
 			}
 		}
-		out = append(out, Case{Scenario: "pingpong", Transport: "cpython-mp", Size: size, Batch: 1, Ops: ops / 2, Timeout: caseTimeout(cfg)})
+		out = append(out, Case{Scenario: "pingpong", Transport: cpythonMP, Size: size, Batch: 1, Ops: ops / 2, Timeout: caseTimeout(cfg)})
 	}
 	return out
 }
 
 func runPingpong(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	r := resultFor(c)
 	if reason := skipReason(c.Transport); reason != "" {
 		r.Note = "skipped: " + reason
@@ -80,7 +77,7 @@ func ping(s *session) (_ latencies, err error) {
 	lat := make(latencies, 0, c.Ops)
 	for i := range w + c.Ops {
 		fill(out, uint64(2*i))
-		if c.Corrupt == i+1 {
+		if c.hooks.Corrupt == i+1 {
 			flip(out)
 		}
 		t := time.Now()
@@ -113,7 +110,7 @@ func echo(ctx context.Context, e *peerEnv) (_ peerOut, err error) {
 		return peerOut{}, err
 	}
 	buf := make([]byte, c.Size)
-	if c.Hang {
+	if c.hooks.Hang {
 		<-ctx.Done() // a child's context never ends: it waits to be killed
 		return peerOut{}, ctx.Err()
 	}

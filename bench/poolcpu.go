@@ -32,12 +32,12 @@ var poolCPUScenario = Scenario{
 	Name:      "pool-cpu",
 	Doc:       fmt.Sprintf("fib(%d) tasks over a pool of runtime.NumCPU() workers, or serially in one process", fibN),
 	Kind:      Throughput,
-	Baselines: []string{"process-pool", "cpython-mp"},
+	Baselines: []string{"process-pool", cpythonMP},
 	BaselineOf: func(r, b Result) bool {
 		return b.Mode == "serial" && (b.Transport == r.Transport || r.Transport == "goroutines" && b.Transport == "process-pool")
 	},
 	RatioDoc:   "its tasks/s over the same language's serial loop in the same run: the speedup; higher is better",
-	Transports: []string{"process-pool", "goroutines", "cpython-mp"},
+	Transports: []string{"process-pool", "goroutines", cpythonMP},
 	Cases:      poolCPUCases,
 	Run:        runPoolCPU,
 }
@@ -57,8 +57,8 @@ func poolCPUCases(cfg Config) []Case {
 		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "serial", Ops: goOps, Timeout: to},
 		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "pool", Ops: goOps, Timeout: to},
 		{Scenario: "pool-cpu", Transport: "goroutines", Mode: "pool", Ops: goOps, Timeout: to},
-		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "serial", Ops: pyOps, Timeout: to},
-		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "pool", Ops: pyOps, Timeout: to},
+		{Scenario: "pool-cpu", Transport: cpythonMP, Mode: "serial", Ops: pyOps, Timeout: to},
+		{Scenario: "pool-cpu", Transport: cpythonMP, Mode: "pool", Ops: pyOps, Timeout: to},
 	}
 }
 
@@ -87,16 +87,13 @@ func fib(n int) int {
 }
 
 func runPoolCPU(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	c.Ops = max(c.Ops, 1)
 	r := resultFor(c)
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	tasks := make([]fibArg, c.Ops)
 	for i := range tasks {
-		tasks[i] = fibArg{N: fibN, Wrong: i == c.Corrupt-1}
+		tasks[i] = fibArg{N: fibN, Wrong: i == c.hooks.Corrupt-1}
 	}
 	var out []int
 	var d time.Duration

@@ -20,9 +20,9 @@ var poolTrivialScenario = Scenario{
 	Name:       "pool-trivial",
 	Doc:        "per-task overhead: Map of tasks that do nothing over a pool of 2 workers, chunksize 1",
 	Kind:       Throughput,
-	Baselines:  []string{"cpython-mp"},
+	Baselines:  []string{cpythonMP},
 	RatioDoc:   "its tasks/s over CPython's Pool(2).map(f, range(n), chunksize=1): its overhead per task divided into CPython's; higher is better",
-	Transports: []string{"process-pool", "cpython-mp"},
+	Transports: []string{"process-pool", cpythonMP},
 	Cases:      poolTrivialCases,
 	Run:        runPoolTrivial,
 }
@@ -34,7 +34,7 @@ func poolTrivialCases(cfg Config) []Case {
 	}
 	return []Case{
 		{Scenario: "pool-trivial", Transport: "process-pool", Ops: goOps, Timeout: caseTimeout(cfg)},
-		{Scenario: "pool-trivial", Transport: "cpython-mp", Ops: pyOps, Timeout: caseTimeout(cfg)},
+		{Scenario: "pool-trivial", Transport: cpythonMP, Ops: pyOps, Timeout: caseTimeout(cfg)},
 	}
 }
 
@@ -61,9 +61,6 @@ func inputs(n, corrupt int) []int {
 }
 
 func runPoolTrivial(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	c.Ops = max(c.Ops, 1)
 	r := resultFor(c)
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
@@ -76,7 +73,7 @@ func runPoolTrivial(ctx context.Context, c Case) Result {
 	if _, err := process.Map(ctx, pool, nopTask, inputs(20, 0), process.Chunksize(1)); err != nil {
 		return r.failed(timedOut(ctx, c, fmt.Errorf("warm-up: %w", err)))
 	}
-	in := inputs(c.Ops, c.Corrupt)
+	in := inputs(c.Ops, c.hooks.Corrupt)
 	t := time.Now()
 	out, err := process.Map(ctx, pool, nopTask, in, process.Chunksize(1))
 	d := time.Since(t)

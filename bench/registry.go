@@ -21,16 +21,11 @@ type Case struct {
 	// Timeout bounds the whole case, children included; a child still
 	// running then is killed and the result's note says so.
 	Timeout time.Duration
-	// Corrupt is a test hook: when > 0, the sender flips a byte of message
-	// number Corrupt-1 after writing it, and the run must fail its check.
-	Corrupt int
 	// Pin binds the two peers' timed loops to two different CPUs
-	// (pingpong and stream; see pin_linux.go).
+	// (pingpong and stream; see pin.go).
 	Pin bool
-	// Hang is a test hook: the child peer stops answering (pingpong,
-	// stream), or a worker never finishes (lock, value, dict), so the case
-	// must end at Timeout with its peers killed.
-	Hang bool
+
+	hooks testHooks // faults only the package's own tests inject (hooks.go)
 }
 
 // Label is the case's name below its scenario: transport[-mode]/size[xbatch],

@@ -178,7 +178,7 @@ func TestFailedResultJSON(t *testing.T) {
 func TestRunGoesOnAfterFailure(t *testing.T) {
 	rs := []Result{
 		RunCase(context.Background(), Case{Scenario: "stream", Transport: "pipe-raw", Size: 64, Batch: 1, Ops: 100, Timeout: time.Minute}),
-		RunCase(context.Background(), Case{Scenario: "stream", Transport: "unix-stream", Size: 64, Batch: 1, Ops: 100, Timeout: time.Minute, Corrupt: 5}),
+		RunCase(context.Background(), Case{Scenario: "stream", Transport: "unix-stream", Size: 64, Batch: 1, Ops: 100, Timeout: time.Minute, hooks: testHooks{Corrupt: 5}}),
 		RunCase(context.Background(), Case{Scenario: "stream", Transport: "go-chan", Size: 64, Batch: 1, Ops: 100, Timeout: time.Minute}),
 	}
 	Compare(rs)

@@ -60,7 +60,7 @@ func (o Options) Plan() []Case {
 			if o.MaxOps > 0 {
 				c.Ops = min(c.Ops, o.MaxOps)
 			}
-			c.Pin = o.Pin && (c.Scenario == "pingpong" || c.Scenario == "stream") && c.Transport != "cpython-mp"
+			c.Pin = o.Pin && (c.Scenario == "pingpong" || c.Scenario == "stream") && runner(c.Transport, c.Scenario) == nil
 			out = append(out, c)
 		}
 	}
@@ -148,7 +148,11 @@ func RunCase(ctx context.Context, c Case) Result {
 		c.Timeout = caseTimeout(Config{})
 	}
 	ensurePattern(c.Size)
-	r := s.Run(ctx, c)
+	run := s.Run
+	if t := runner(c.Transport, c.Scenario); t != nil {
+		run = t.run // another runtime doing the scenario (cpython-mp)
+	}
+	r := run(ctx, c)
 	if c.Pin && !r.Failed && r.Note == "" {
 		r.Note = "pinned"
 	}

@@ -9,7 +9,7 @@ func init() {
 		Doc:        "round trip of one message and its answer between two processes",
 		Kind:       Latency,
 		Baselines:  []string{"os-pipe", "pipe-raw"},
-		Transports: append(transportNames(func(t *transport) bool { return true }), "cpython-mp"),
+		Transports: transportsFor("pingpong", func(t *transport) bool { return true }),
 		Cases:      pingpongCases,
 		Run:        runPingpong,
 	})
@@ -18,7 +18,7 @@ func init() {
 		Doc:        "one-way messages from one process to another, every byte checked",
 		Kind:       Throughput,
 		Baselines:  []string{"os-pipe", "pipe-raw"},
-		Transports: append(transportNames(func(t *transport) bool { return !t.pingOnly }), "cpython-mp"),
+		Transports: transportsFor("stream", func(t *transport) bool { return !t.pingOnly }),
 		Cases:      streamCases,
 		Run:        runStream,
 	})
@@ -27,7 +27,7 @@ func init() {
 		Doc:        "2 producer and 2 consumer processes on one channel, 64 B, exactly once",
 		Kind:       Throughput,
 		Baselines:  []string{"os-pipe", "pipe-raw"},
-		Transports: append(transportNames(func(t *transport) bool { return t.fanin }), "cpython-mp"),
+		Transports: transportsFor("fanin", func(t *transport) bool { return t.fanin }),
 		Cases:      faninCases,
 		Run:        runFanin,
 	})

@@ -23,6 +23,7 @@ import (
 // peerArg is what a peer gets: plain data, gob-encoded to a child.
 type peerArg struct {
 	Case  Case
+	Hooks testHooks // Case's own, which gob would drop
 	Role  string
 	Index int
 	End   endSpec
@@ -58,6 +59,7 @@ func runPeer(ctx context.Context, a peerArg, files []*os.File) (peerOut, error) 
 			f.Close()
 		}
 	}
+	a.Case.hooks = a.Hooks
 	ensurePattern(a.Case.Size) // before the clock: not in a first message
 	role := roles[a.Role]
 	t := transports[a.End.Transport]
@@ -136,7 +138,7 @@ func newSession(ctx context.Context, c Case) (*session, error) {
 // spawn starts a peer playing role with the end of side, as a child (or a
 // goroutine for an in-process transport).
 func (s *session) spawn(role string, index, side int) {
-	a := peerArg{Case: s.c, Role: role, Index: index, End: s.lk.specs[side], Ctl: s.ctl.handle()}
+	a := peerArg{Case: s.c, Hooks: s.c.hooks, Role: role, Index: index, End: s.lk.specs[side], Ctl: s.ctl.handle()}
 	// Each peer gets its own duplicates of its end's descriptors, made here
 	// (not in the goroutine) and closed when the peer is done: the parent
 	// then holds no copy of a child's end once the child has exited, so a

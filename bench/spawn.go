@@ -28,10 +28,10 @@ var spawnScenario = Scenario{
 	Name:       "spawn",
 	Doc:        "start and join a child process doing nothing, or start and join a pool of 2 workers",
 	Kind:       Throughput,
-	Baselines:  []string{"cpython-mp"},
+	Baselines:  []string{cpythonMP},
 	BaselineOf: sameMode,
 	RatioDoc:   "its starts/s over CPython's in the same mode (Process start+join, or Pool(2) start+close+join; default start method); higher is better",
-	Transports: []string{"process", "cpython-mp"},
+	Transports: []string{"process", cpythonMP},
 	Cases:      spawnCases,
 	Run:        runSpawn,
 }
@@ -48,19 +48,16 @@ func spawnCases(cfg Config) []Case {
 	}{{"process", procs}, {"pool", pools}} {
 		out = append(out,
 			Case{Scenario: "spawn", Transport: "process", Mode: m.mode, Ops: m.ops, Timeout: caseTimeout(cfg)},
-			Case{Scenario: "spawn", Transport: "cpython-mp", Mode: m.mode, Ops: m.ops, Timeout: caseTimeout(cfg)})
+			Case{Scenario: "spawn", Transport: cpythonMP, Mode: m.mode, Ops: m.ops, Timeout: caseTimeout(cfg)})
 	}
 	return out
 }
 
 func runSpawn(ctx context.Context, c Case) Result {
-	if c.Mode == "pool" && c.Corrupt > 0 {
+	if why := spawnSkip(c); why != "" {
 		r := resultFor(c)
-		r.Note = "skipped: a pool's start carries no data to corrupt"
+		r.Note = "skipped: " + why
 		return r
-	}
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
 	}
 	c.Ops = max(c.Ops, 1)
 	r := resultFor(c)
@@ -71,8 +68,8 @@ func runSpawn(ctx context.Context, c Case) Result {
 	case "process":
 		once = func(i int) error {
 			in := i
-			if i == c.Corrupt-1 {
-				in = -c.Corrupt // nopTask answers one off
+			if i == c.hooks.Corrupt-1 {
+				in = -c.hooks.Corrupt // nopTask answers one off
 			}
 			out, err := process.Run(ctx, nopTask, in, process.WithName("bench-spawn"))
 			if err != nil {
@@ -101,6 +98,15 @@ func runSpawn(ctx context.Context, c Case) Result {
 	lat.fill(&r)
 	r.Note = binaryNote()
 	return r
+}
+
+// spawnSkip says why c cannot run, or "": a pool's start carries no data
+// for the Corrupt test hook to corrupt (CPython's runner asks it too).
+func spawnSkip(c Case) string {
+	if c.Mode == "pool" && c.hooks.Corrupt > 0 {
+		return "a pool's start carries no data to corrupt"
+	}
+	return ""
 }
 
 // binaryNote names the size of the binary every child re-executes: start-up

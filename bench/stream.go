@@ -33,7 +33,7 @@ func streamCases(cfg Config) []Case {
 	var out []Case
 	for _, size := range sizesOr(cfg.Sizes, []int{64, 4 << 10, 64 << 10, 1 << 20}) {
 		ops := streamOps(size, cfg.Quick)
-		for _, name := range transportNames(func(t *transport) bool { return !t.pingOnly }) {
+		for _, name := range linkTransports(func(t *transport) bool { return !t.pingOnly }) {
 			t := transports[name]
 			if t.maxSize > 0 && size > t.maxSize {
 				continue
@@ -49,15 +49,12 @@ func streamCases(cfg Config) []Case {
 				}
 			}
 		}
-		out = append(out, Case{Scenario: "stream", Transport: "cpython-mp", Size: size, Batch: 1, Ops: max(ops/4, 16), Timeout: caseTimeout(cfg)})
+		out = append(out, Case{Scenario: "stream", Transport: cpythonMP, Size: size, Batch: 1, Ops: max(ops/4, 16), Timeout: caseTimeout(cfg)})
 	}
 	return out
 }
 
 func runStream(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	c.Batch = max(c.Batch, 1)
 	c.Ops = (max(c.Ops, 1) + c.Batch - 1) / c.Batch * c.Batch
 	r := resultFor(c)
@@ -102,7 +99,7 @@ func source(s *session) (_ time.Duration, err error) {
 	var base int
 	fillAt := func(j int, m []byte) {
 		fill(m, uint64(base+j))
-		if c.Corrupt == base+j+1 {
+		if c.hooks.Corrupt == base+j+1 {
 			flip(m)
 		}
 	}
@@ -114,7 +111,7 @@ func source(s *session) (_ time.Duration, err error) {
 			for j := range c.Batch {
 				m := buf[j*c.Size : (j+1)*c.Size]
 				fill(m, uint64(i+j))
-				if c.Corrupt == i+j+1 {
+				if c.hooks.Corrupt == i+j+1 {
 					flip(m)
 				}
 			}
@@ -146,7 +143,7 @@ func sink(ctx context.Context, e *peerEnv) (_ peerOut, err error) {
 	if err := e.ctl.arrive(ctx); err != nil {
 		return peerOut{}, err
 	}
-	if c.Hang {
+	if c.hooks.Hang {
 		<-ctx.Done() // a child's context never ends: it waits to be killed
 		return peerOut{}, ctx.Err()
 	}

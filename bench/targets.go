@@ -119,10 +119,10 @@ var targets = []target{
 	opTarget("Dict set over TCP, 16 pipelined / CPython", "≥ 3×", 3, "dict", "tcp-dict16", "set"),
 	ratioTarget("Value lock-free Add, 2 processes / CPython locked", "≥ 20×", 20,
 		func(rs []Result) *Result { return find(rs, "value", "value-int", "add", 0, 1) },
-		func(rs []Result) *Result { return find(rs, "value", "cpython-mp", "locked", 0, 1) }, msgRate),
+		func(rs []Result) *Result { return find(rs, "value", cpythonMP, "locked", 0, 1) }, msgRate),
 	ratioTarget("Value locked Update, 2 processes / CPython locked", "≥ 5×", 5,
 		func(rs []Result) *Result { return find(rs, "value", "value-int", "update", 0, 1) },
-		func(rs []Result) *Result { return find(rs, "value", "cpython-mp", "locked", 0, 1) }, msgRate),
+		func(rs []Result) *Result { return find(rs, "value", cpythonMP, "locked", 0, 1) }, msgRate),
 	opTarget("Pool trivial tasks, chunksize 1 / CPython Pool.map", "≥ 10×", 10, "pool-trivial", "process-pool", ""),
 	{what: "Pool CPU-bound tasks / serial", goal: "≥ 1.9× (2 cores)", eval: func(rs []Result) (float64, string, bool, bool) {
 		sp := func(tr string) (float64, bool) {
@@ -139,7 +139,7 @@ var targets = []target{
 		// Beside it, in the same run: CPython's speedup, and what the
 		// machine allowed (goroutines in one process).
 		var also []string
-		if py, ok := sp("cpython-mp"); ok {
+		if py, ok := sp(cpythonMP); ok {
 			also = append(also, "CPython's "+fmtRatio(py))
 		}
 		if g, s := find(rs, "pool-cpu", "goroutines", "pool", 0, 1), find(rs, "pool-cpu", "process-pool", "serial", 0, 1); g != nil && s.MsgsPerS > 0 {
@@ -160,7 +160,7 @@ var targets = []target{
 func opTarget(what, goal string, atLeast float64, scenario, transport, mode string) target {
 	return ratioTarget(what, goal, atLeast,
 		func(rs []Result) *Result { return find(rs, scenario, transport, mode, 0, 1) },
-		func(rs []Result) *Result { return find(rs, scenario, "cpython-mp", mode, 0, 1) }, msgRate)
+		func(rs []Result) *Result { return find(rs, scenario, cpythonMP, mode, 0, 1) }, msgRate)
 }
 
 // WriteTargets prints DESIGN.md's targets that the run has the results

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"sort"
 )
 
@@ -27,6 +28,41 @@ type transport struct {
 	open func(c Case) (*link, error)
 	// end opens one end of a link, in whichever process holds it.
 	end func(ctx context.Context, spec endSpec, files []*os.File) (Conn, error)
+
+	// run, for a transport that is another runtime doing the same work in
+	// its own processes (CPython's multiprocessing), measures a whole case
+	// of one of the scenarios in runs, in place of the scenario's own Run;
+	// such a transport has no ends (open and end are nil), and bench
+	// cannot pin its processes.
+	run  func(ctx context.Context, c Case) Result
+	runs []string
+}
+
+// runner returns the transport called name when it runs the cases of
+// scenario itself, else nil.
+func runner(name, scenario string) *transport {
+	if t := transports[name]; t != nil && t.run != nil && slices.Contains(t.runs, scenario) {
+		return t
+	}
+	return nil
+}
+
+// transportsFor returns, in display order, the link transports for which
+// keep reports true, and every transport that runs scenario itself: what
+// a transport scenario lists as its Transports.
+func transportsFor(scenario string, keep func(*transport) bool) []string {
+	return transportNames(func(t *transport) bool {
+		if t.run != nil {
+			return slices.Contains(t.runs, scenario)
+		}
+		return keep(t)
+	})
+}
+
+// linkTransports returns, in display order, the transports with ends (not
+// runners) for which keep reports true: those a scenario's body drives.
+func linkTransports(keep func(*transport) bool) []string {
+	return transportNames(func(t *transport) bool { return t.run == nil && keep(t) })
 }
 
 // endSpec is what a process needs to open its end: plain data, since it
@@ -85,7 +121,7 @@ func transportNames(keep func(*transport) bool) []string {
 // transports from fastest to slowest, CPython last.
 var displayOrder = []string{
 	"shm-spsc", "shm-mpmc", "cacheline", "memcpy", "go-chan",
-	"pipe-raw", "os-pipe", "unix-stream", "unix-seqpacket", "tcp-loopback", "cpython-mp",
+	"pipe-raw", "os-pipe", "unix-stream", "unix-seqpacket", "tcp-loopback", cpythonMP,
 }
 
 func displayRank(name string) int {

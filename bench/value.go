@@ -24,9 +24,9 @@ var valueScenario = Scenario{
 	Name:       "value",
 	Doc:        "a shared counter incremented from 2 processes: lock-free Add or locked Update",
 	Kind:       Throughput,
-	Baselines:  []string{"cpython-mp"},
+	Baselines:  []string{cpythonMP},
 	RatioDoc:   "its increments/s over CPython's (mp.Value('i') under get_lock(), 2 processes); higher is better",
-	Transports: []string{"value-int", "cpython-mp"},
+	Transports: []string{"value-int", cpythonMP},
 	Cases:      valueCases,
 	Run:        runValue,
 }
@@ -39,7 +39,7 @@ func valueCases(cfg Config) []Case {
 	return []Case{
 		{Scenario: "value", Transport: "value-int", Mode: "add", Ops: addOps, Timeout: caseTimeout(cfg)},
 		{Scenario: "value", Transport: "value-int", Mode: "update", Ops: updOps, Timeout: caseTimeout(cfg)},
-		{Scenario: "value", Transport: "cpython-mp", Mode: "locked", Ops: pyOps, Timeout: caseTimeout(cfg)},
+		{Scenario: "value", Transport: cpythonMP, Mode: "locked", Ops: pyOps, Timeout: caseTimeout(cfg)},
 	}
 }
 
@@ -81,9 +81,6 @@ var valueTask = process.Register("shmkit/bench.value", func(ctx context.Context,
 })
 
 func runValue(ctx context.Context, c Case) Result {
-	if c.Transport == "cpython-mp" {
-		return runPython(ctx, c)
-	}
 	c.Ops = max(c.Ops, valueProcs)
 	r := resultFor(c)
 	if c.Mode != "add" && c.Mode != "update" {
@@ -107,7 +104,7 @@ func runValue(ctx context.Context, c Case) Result {
 	for i := range args {
 		args[i] = valueArg{V: v, Ctl: ctl.handle(), N: splitOps(c.Ops, valueProcs, i), Locked: c.Mode == "update"}
 	}
-	args[0].Skip, args[1].Hang = c.Corrupt, c.Hang
+	args[0].Skip, args[1].Hang = c.hooks.Corrupt, c.hooks.Hang
 	var d time.Duration
 	if d, _, err = runCrew(ctx, c, ctl, valueTask, args); err != nil {
 		return r.failed(err)
