@@ -13,7 +13,11 @@
 // its CPython side is one more function in python/mp_bench.py. The
 // scenarios without messages share objects instead of a link: their workers
 // are a crew (crew.go), started before the clock and released together, and
-// each checks an exact count or result instead of payloads.
+// each checks an exact count or result instead of payloads. CPython's
+// multiprocessing is one more transport (cpython-mp, python.go) of the kind
+// that runs whole cases itself: RunCase hands it the cases of the scenarios
+// its script has a body for, and no scenario body knows of it. Every
+// system call goes through package internal/kernel.
 //
 // What the numbers promise:
 //
@@ -42,5 +46,5 @@
 // own a core each while they run: on a 2-core machine other load skews them,
 // and a case that runs past its bound is reported as hung or too slow.
 // Config.Pin makes spinners repeatable but slows every transport that
-// sleeps (see pin_linux.go).
+// sleeps (see pin.go).
 package bench
