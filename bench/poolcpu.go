@@ -7,11 +7,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
 
 // pool-cpu: CPU-bound tasks, fib(25) each, over a pool of runtime.NumCPU()
-// workers (mode "pool", process.Map with its default chunk size) against
+// workers (mode "pool", pool.Map with its default chunk size) against
 // the same tasks run one after another in one process (mode "serial").
 // The ratio is the speedup over serial in the same language; CPython's
 // (Pool(os.cpu_count()).map against a plain loop) is measured in the same
@@ -124,26 +125,26 @@ func runPoolCPU(ctx context.Context, c Case) Result {
 		d = time.Since(t)
 	case c.Mode == "pool":
 		n := runtime.NumCPU()
-		pool, err := process.NewPool(ctx, process.PoolOptions{Workers: n})
+		p, err := pool.New(ctx, pool.Options{Workers: n})
 		if err != nil {
 			return r.failed(timedOut(ctx, c, err))
 		}
-		defer pool.Terminate()
+		defer p.Terminate()
 		warm := make([]fibArg, n)
 		for i := range warm {
 			warm[i] = fibArg{N: 10}
 		}
-		if _, err := process.Map(ctx, pool, fibTask, warm, process.Chunksize(1)); err != nil {
+		if _, err := pool.Map(ctx, p, fibTask, warm, pool.Chunksize(1)); err != nil {
 			return r.failed(timedOut(ctx, c, fmt.Errorf("warm-up: %w", err)))
 		}
 		t := time.Now()
-		out, err = process.Map(ctx, pool, fibTask, tasks)
+		out, err = pool.Map(ctx, p, fibTask, tasks)
 		d = time.Since(t)
 		if err != nil {
 			return r.failed(timedOut(ctx, c, err))
 		}
-		pool.Close()
-		if err := pool.Join(ctx); err != nil {
+		p.Close()
+		if err := p.Join(ctx); err != nil {
 			return r.failed(timedOut(ctx, c, err))
 		}
 		r.Note = fmt.Sprintf("%d workers", n)

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
 
 // pool-trivial: the per-task overhead of a pool, with tasks that do
-// nothing, dispatched one at a time: process.Map over a pool of 2 workers
+// nothing, dispatched one at a time: pool.Map over a pool of 2 workers
 // with Chunksize(1), against CPython's Pool(2).map(f, range(n),
 // chunksize=1). The pool is started (and warmed by a few tasks) before the
 // clock and closed after it. Every result must be its input.
@@ -65,23 +66,23 @@ func runPoolTrivial(ctx context.Context, c Case) Result {
 	r := resultFor(c)
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: poolTrivialWorkers})
+	p, err := pool.New(ctx, pool.Options{Workers: poolTrivialWorkers})
 	if err != nil {
 		return r.failed(timedOut(ctx, c, err))
 	}
-	defer pool.Terminate() // a no-op after Join; kills the workers on a failure
-	if _, err := process.Map(ctx, pool, nopTask, inputs(20, 0), process.Chunksize(1)); err != nil {
+	defer p.Terminate() // a no-op after Join; kills the workers on a failure
+	if _, err := pool.Map(ctx, p, nopTask, inputs(20, 0), pool.Chunksize(1)); err != nil {
 		return r.failed(timedOut(ctx, c, fmt.Errorf("warm-up: %w", err)))
 	}
 	in := inputs(c.Ops, c.hooks.Corrupt)
 	t := time.Now()
-	out, err := process.Map(ctx, pool, nopTask, in, process.Chunksize(1))
+	out, err := pool.Map(ctx, p, nopTask, in, pool.Chunksize(1))
 	d := time.Since(t)
 	if err != nil {
 		return r.failed(timedOut(ctx, c, err))
 	}
-	pool.Close()
-	if err := pool.Join(ctx); err != nil {
+	p.Close()
+	if err := p.Join(ctx); err != nil {
 		return r.failed(timedOut(ctx, c, err))
 	}
 	if err := sameInts(out, in); err != nil {

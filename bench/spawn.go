@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/kernel"
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
 
 // spawn: what it costs to start and join. Mode "process": process.Run of a
 // task that does nothing (start a child, run it, join it, read its result)
 // against CPython's Process(target=f).start(); join() with its default
-// start method. Mode "pool": NewPool with 2 workers, Close and Join,
+// start method. Mode "pool": pool.New with 2 workers, Close and Join,
 // against CPython's Pool(2) started, closed and joined. Each operation is
 // timed on its own (p50 beside the mean), after one untimed warm-up. A
 // child is this binary re-executed, so its start-up grows with the binary:
@@ -128,12 +129,12 @@ func binaryNote() string {
 // poolStartJoin starts a pool, checks it has its distinct live workers,
 // closes and joins it, and checks they are gone.
 func poolStartJoin(ctx context.Context) error {
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: spawnPoolWorkers})
+	p, err := pool.New(ctx, pool.Options{Workers: spawnPoolWorkers})
 	if err != nil {
 		return err
 	}
-	defer pool.Terminate()
-	pids := pool.Pids()
+	defer p.Terminate()
+	pids := p.Pids()
 	if len(pids) != spawnPoolWorkers || pids[0] == pids[1] {
 		return fmt.Errorf("wrong result: pool workers %v: %w", pids, ErrCorrupt)
 	}
@@ -142,8 +143,8 @@ func poolStartJoin(ctx context.Context) error {
 			return fmt.Errorf("wrong result: pool worker %d not running: %w", pid, ErrCorrupt)
 		}
 	}
-	pool.Close()
-	if err := pool.Join(ctx); err != nil {
+	p.Close()
+	if err := p.Join(ctx); err != nil {
 		return err
 	}
 	for _, pid := range pids {

@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"github.com/shmkit/shmkit/manager"
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -250,19 +251,19 @@ func ExampleQueue_pool() {
 		panic(err)
 	}
 	defer m.Close()
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 2})
+	p, err := pool.New(ctx, pool.Options{Workers: 2})
 	if err != nil {
 		panic(err)
 	}
-	if _, err := process.Apply(ctx, pool, qwriter, queueArg{m}); err != nil {
+	if _, err := pool.Apply(ctx, p, qwriter, queueArg{m}); err != nil {
 		panic(err)
 	}
-	read, err := process.Apply(ctx, pool, qreader, queueArg{m})
+	read, err := pool.Apply(ctx, p, qreader, queueArg{m})
 	if err != nil {
 		panic(err)
 	}
-	pool.Close()
-	pool.Join(ctx)
+	p.Close()
+	p.Join(ctx)
 	fmt.Println(len(read), read[0], read[5])
 	// Output: 6 Read: P Read: n
 }

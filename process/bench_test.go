@@ -3,7 +3,6 @@ package process_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/shmkit/shmkit/process"
 )
@@ -18,58 +17,4 @@ func BenchmarkSpawn(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkPoolStart: a pool of 2 workers ready, then joined.
-func BenchmarkPoolStart(b *testing.B) {
-	ctx := context.Background()
-	for b.Loop() {
-		p, err := process.NewPool(ctx, process.PoolOptions{Workers: 2})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := p.Join(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkPoolTrivial: per-task overhead, one task per dispatch
-// (Python: Pool(2).map(f, range(n), chunksize=1)).
-func BenchmarkPoolTrivial(b *testing.B) {
-	ctx := context.Background()
-	p := newPool(b, process.PoolOptions{Workers: 2})
-	in := make([]int, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	out, err := process.Map(ctx, p, nop, in, process.Chunksize(1))
-	if err != nil || len(out) != b.N {
-		b.Fatal(err)
-	}
-}
-
-// BenchmarkPoolCPU: 64 × fib(25) on the pool against the same serially in
-// this process; reports the speedup.
-func BenchmarkPoolCPU(b *testing.B) {
-	ctx := context.Background()
-	p := newPool(b, process.PoolOptions{})
-	in := make([]int, 64)
-	for i := range in {
-		in[i] = 25
-	}
-	var serial, pooled time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		for _, n := range in {
-			fib.Call(ctx, n)
-		}
-		t1 := time.Now()
-		if _, err := process.Map(ctx, p, fib, in, process.Chunksize(1)); err != nil {
-			b.Fatal(err)
-		}
-		serial += t1.Sub(t0)
-		pooled += time.Since(t1)
-	}
-	b.ReportMetric(float64(serial)/float64(pooled), "speedup")
-	b.ReportMetric(float64(p.Workers()), "workers")
 }

@@ -33,6 +33,11 @@
 // end of file the child watches. A task that returns an error or panics
 // makes Join return an *ExitError carrying its message (and stack).
 //
+// This package is the spawning core and nothing more: it knows no kind of
+// shared object (they travel as handles) and no pool. Package pool runs
+// many inputs over a set of workers started from here; its worker is an
+// ordinary registered task.
+//
 // Sharp edges: a binary that does not call process.Main first runs its
 // whole main again in every child (Start refuses to start grandchildren
 // from such a child, with ErrNoMain, so this cannot fork-bomb). The child

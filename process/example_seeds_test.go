@@ -79,11 +79,6 @@ var (
 	customTask = process.Register("seeds.custom", func(ctx context.Context, c customProcess) (struct{}, error) {
 		return struct{}{}, c.Run(ctx)
 	})
-	// Python: def process_task(item): time.sleep(item); return f"Task {item} completed"
-	processTask = process.Register("seeds.processtask", func(ctx context.Context, item int) (string, error) {
-		time.Sleep(time.Duration(item) * 10 * time.Millisecond)
-		return fmt.Sprintf("Task %d completed", item), nil
-	})
 )
 
 // globalCounter is the seeds' module-level counter = 0.
@@ -371,70 +366,6 @@ func Example_subclass() {
 	// CustomProcess-1 finished, slept at least 20ms: true
 	// <nil>
 	// total time at least the interval: true
-}
-
-// Python's concurrent.futures.ProcessPoolExecutor:
-//
-//	with ProcessPoolExecutor(max_workers=4) as executor:
-//	    results = list(executor.map(process_task, [1, 2, 3, 4, 5]))
-//	for result in results:
-//	    print(result)
-//
-// executor.map is Pool.map; the with block is a deferred Join.
-func Example_processPoolExecutor() {
-	ctx := context.Background()
-	executor, err := process.NewPool(ctx, process.PoolOptions{Workers: 4})
-	if err != nil {
-		panic(err)
-	}
-	defer executor.Join(ctx) // the end of the with block
-	results, err := process.Map(ctx, executor, processTask, []int{1, 2, 3, 4, 5})
-	if err != nil {
-		panic(err)
-	}
-	for _, r := range results {
-		fmt.Println(r)
-	}
-	// Output:
-	// Task 1 completed
-	// Task 2 completed
-	// Task 3 completed
-	// Task 4 completed
-	// Task 5 completed
-}
-
-// Python's synchronous pool.apply, which blocks until each task is done,
-// so the tasks run one after another:
-//
-//	pool = Pool(3)
-//	for i in range(10):
-//	    pool.apply(worker, (i,))
-//	pool.close()
-//	pool.join()
-func ExampleApply() {
-	ctx := context.Background()
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 3})
-	if err != nil {
-		panic(err)
-	}
-	for i := range 10 {
-		ms, err := process.Apply(ctx, pool, executeTask, i) // sleeps i ms
-		fmt.Printf("Task %d done in %d ms: %v\n", i, ms, err)
-	}
-	pool.Close()
-	fmt.Println(pool.Join(ctx))
-	// Output:
-	// Task 0 done in 0 ms: <nil>
-	// Task 1 done in 1 ms: <nil>
-	// Task 2 done in 2 ms: <nil>
-	// Task 3 done in 3 ms: <nil>
-	// Task 4 done in 4 ms: <nil>
-	// Task 5 done in 5 ms: <nil>
-	// Task 6 done in 6 ms: <nil>
-	// Task 7 done in 7 ms: <nil>
-	// Task 8 done in 8 ms: <nil>
-	// Task 9 done in 9 ms: <nil>
-	// <nil>
 }
 
 // Python's subprocess.call runs another program, not a Python function:

@@ -3,6 +3,7 @@ package process_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/shmkit/shmkit/process"
 )
@@ -19,6 +20,26 @@ var hello = process.RegisterFunc("example.hello", func(ctx context.Context) erro
 	fmt.Println("Hello")
 	return nil
 })
+
+// Tasks the seed examples start as children.
+var (
+	// executeTask sleeps ms milliseconds and returns ms.
+	executeTask = process.Register("example.execute", func(ctx context.Context, ms int) (int, error) {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		return ms, nil
+	})
+	// Python: def compute_fibonacci(n), CPU-bound.
+	fib = process.Register("example.fib", func(ctx context.Context, n int) (int, error) {
+		var f func(int) int
+		f = func(n int) int {
+			if n < 2 {
+				return n
+			}
+			return f(n-1) + f(n-2)
+		}
+		return f(n), nil
+	})
+)
 
 // Python: p = Process(target=run_proc, args=('test',)); p.start(); p.join()
 func ExampleStart() {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
@@ -130,15 +131,15 @@ func ExampleQueue_pool() {
 	if err != nil {
 		panic(err)
 	}
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 2})
+	p, err := pool.New(ctx, pool.Options{Workers: 2})
 	if err != nil {
 		panic(err)
 	}
-	defer func() { pool.Close(); pool.Join(ctx) }() // workers gone before returning
-	if _, err := process.Apply(ctx, pool, charWriter, wordArg{q, "Python"}); err != nil {
+	defer func() { p.Close(); p.Join(ctx) }() // workers gone before returning
+	if _, err := pool.Apply(ctx, p, charWriter, wordArg{q, "Python"}); err != nil {
 		panic(err)
 	}
-	got, err := process.Apply(ctx, pool, charReader, wordArg{q, "Python"})
+	got, err := pool.Apply(ctx, p, charReader, wordArg{q, "Python"})
 	if err != nil {
 		panic(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/shmkit/shmkit/manager"
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
@@ -57,7 +58,7 @@ func main() {
 
 	// A pool of worker processes (created after the shared objects: its
 	// workers inherit the segments that exist when they start).
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 2})
+	workers, err := pool.New(ctx, pool.Options{Workers: 2})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -65,9 +66,9 @@ func main() {
 	for n := range 10 {
 		jobs = append(jobs, job{N: n, Counter: counter, Squares: squares})
 	}
-	results, err := process.Map(ctx, pool, square, jobs)
-	pool.Close()
-	pool.Join(ctx)
+	results, err := pool.Map(ctx, workers, square, jobs)
+	workers.Close()
+	workers.Join(ctx)
 	n, _ := squares.Len(ctx)
 	fmt.Println(results, err, "counter:", counter.Load(), "dict entries:", n)
 

@@ -1,4 +1,4 @@
-package process_test
+package pool_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -59,11 +60,11 @@ var (
 
 type badArg struct{ C chan int }
 
-func newPool(t testing.TB, opts process.PoolOptions) *process.Pool {
+func newPool(t testing.TB, opts pool.Options) *pool.Pool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	p, err := process.NewPool(ctx, opts)
+	p, err := pool.New(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func assertGone(t testing.TB, pid int) {
 
 func TestPoolMapMatchesSerial(t *testing.T) {
 	ctx := ctxT(t)
-	p := newPool(t, process.PoolOptions{Workers: 2})
+	p := newPool(t, pool.Options{Workers: 2})
 	n := 100_000
 	if testing.Short() {
 		n = 10_000
@@ -100,7 +101,7 @@ func TestPoolMapMatchesSerial(t *testing.T) {
 	for i := range in {
 		in[i] = i - n/2
 	}
-	got, err := process.Map(ctx, p, square, in)
+	got, err := pool.Map(ctx, p, square, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestPoolMapMatchesSerial(t *testing.T) {
 			t.Fatalf("result %d = %d, want %d", i, got[i], x*x)
 		}
 	}
-	got, err = process.Map(ctx, p, square, in[:50], process.Chunksize(1))
+	got, err = pool.Map(ctx, p, square, in[:50], pool.Chunksize(1))
 	if err != nil || len(got) != 50 || got[49] != in[49]*in[49] {
 		t.Fatalf("chunksize 1: %v", err)
 	}
@@ -117,10 +118,10 @@ func TestPoolMapMatchesSerial(t *testing.T) {
 
 func TestPoolImapOrderAndUnordered(t *testing.T) {
 	ctx := ctxT(t)
-	p := newPool(t, process.PoolOptions{Workers: 2})
+	p := newPool(t, pool.Options{Workers: 2})
 	naps := []int{30, 1, 20, 1, 10, 1, 1, 5}
 	var order []int
-	for r, err := range process.Imap(ctx, p, napMs, slices.Values(naps)) {
+	for r, err := range pool.Imap(ctx, p, napMs, slices.Values(naps)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +131,7 @@ func TestPoolImapOrderAndUnordered(t *testing.T) {
 		t.Fatalf("Imap order %v, want %v", order, naps)
 	}
 	var un []int
-	for r, err := range process.ImapUnordered(ctx, p, napMs, slices.Values(naps)) {
+	for r, err := range pool.ImapUnordered(ctx, p, napMs, slices.Values(naps)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func TestPoolImapOrderAndUnordered(t *testing.T) {
 	}
 	// A long stream is not held whole and stops early on break.
 	seen := 0
-	for r, err := range process.Imap(ctx, p, square, func(yield func(int) bool) {
+	for r, err := range pool.Imap(ctx, p, square, func(yield func(int) bool) {
 		for i := 0; ; i++ { // infinite input
 			if !yield(i) {
 				return
@@ -171,11 +172,11 @@ func TestPoolWorkerDeathFailsOneTask(t *testing.T) {
 
 func testWorkerDeath(t *testing.T, chunk int) {
 	ctx := ctxT(t)
-	p := newPool(t, process.PoolOptions{Workers: 2})
+	p := newPool(t, pool.Options{Workers: 2})
 	before := p.Pids()
 	in := []int{1, 2, 3, -1, 5, 6, 7, 8, 9, 10}
-	got, err := process.Map(ctx, p, mayDie, in, process.Chunksize(chunk))
-	if !errors.Is(err, process.ErrWorkerDied) || !strings.Contains(err.Error(), "input 3") || !strings.Contains(err.Error(), "signal 9") {
+	got, err := pool.Map(ctx, p, mayDie, in, pool.Chunksize(chunk))
+	if !errors.Is(err, pool.ErrWorkerDied) || !strings.Contains(err.Error(), "input 3") || !strings.Contains(err.Error(), "signal 9") {
 		t.Fatalf("Map error = %v", err)
 	}
 	for i, x := range in {
@@ -184,7 +185,7 @@ func testWorkerDeath(t *testing.T, chunk int) {
 		}
 	}
 	// The dead worker was replaced and the pool still works.
-	r, err := process.Apply(ctx, p, mayDie, 41)
+	r, err := pool.Apply(ctx, p, mayDie, 41)
 	if err != nil || r != 42 {
 		t.Fatalf("after a death: %d, %v", r, err)
 	}
@@ -202,18 +203,18 @@ func testWorkerDeath(t *testing.T, chunk int) {
 
 func TestPoolTaskErrorsAndPanics(t *testing.T) {
 	ctx := ctxT(t)
-	p := newPool(t, process.PoolOptions{Workers: 1})
+	p := newPool(t, pool.Options{Workers: 1})
 	pids := p.Pids()
-	_, err := process.Apply(ctx, p, mayDie, -2)
-	var te *process.TaskError
+	_, err := pool.Apply(ctx, p, mayDie, -2)
+	var te *pool.TaskError
 	if !errors.As(err, &te) || !te.Panic || !strings.Contains(te.Message, "negative two") || !strings.Contains(te.Message, "goroutine") {
 		t.Fatalf("panic: %v", err)
 	}
-	_, err = process.Apply(ctx, p, mayDie, -3)
+	_, err = pool.Apply(ctx, p, mayDie, -3)
 	if !errors.As(err, &te) || te.Panic || te.Message != "negative three" {
 		t.Fatalf("error: %v", err)
 	}
-	if r, err := process.Apply(ctx, p, mayDie, 1); err != nil || r != 2 {
+	if r, err := pool.Apply(ctx, p, mayDie, 1); err != nil || r != 2 {
 		t.Fatal(r, err)
 	}
 	if !slices.Equal(pids, p.Pids()) {
@@ -223,8 +224,8 @@ func TestPoolTaskErrorsAndPanics(t *testing.T) {
 
 func TestPoolMaxTasksPerChild(t *testing.T) {
 	ctx := ctxT(t)
-	p := newPool(t, process.PoolOptions{Workers: 1, MaxTasksPerChild: 2})
-	got, err := process.Map(ctx, p, pid, make([]int, 6), process.Chunksize(1))
+	p := newPool(t, pool.Options{Workers: 1, MaxTasksPerChild: 2})
+	got, err := pool.Map(ctx, p, pid, make([]int, 6), pool.Chunksize(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,8 +245,8 @@ func TestPoolMaxTasksPerChild(t *testing.T) {
 
 func TestPoolInitializer(t *testing.T) {
 	ctx := ctxT(t)
-	p := newPool(t, process.PoolOptions{Workers: 2, Initializer: poolInit, InitArg: 1})
-	got, err := process.Map(ctx, p, countInits, make([]int, 40), process.Chunksize(1))
+	p := newPool(t, pool.Options{Workers: 2, Initializer: poolInit, InitArg: 1})
+	got, err := pool.Map(ctx, p, countInits, make([]int, 40), pool.Chunksize(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,18 +255,18 @@ func TestPoolInitializer(t *testing.T) {
 			t.Fatalf("a worker ran its initializer other than once: %v", got)
 		}
 	}
-	_, err = process.NewPool(ctx, process.PoolOptions{Workers: 1, Initializer: initFails})
+	_, err = pool.New(ctx, pool.Options{Workers: 1, Initializer: initFails})
 	if err == nil || !strings.Contains(err.Error(), "no database") {
 		t.Fatalf("failing initializer: %v", err)
 	}
 }
 
 func TestPoolCancellation(t *testing.T) {
-	p := newPool(t, process.PoolOptions{Workers: 2})
+	p := newPool(t, pool.Options{Workers: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := process.Map(ctx, p, napMs, slices.Repeat([]int{100}, 100), process.Chunksize(1))
+	_, err := pool.Map(ctx, p, napMs, slices.Repeat([]int{100}, 100), pool.Chunksize(1))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Map = %v", err)
 	}
@@ -273,33 +274,33 @@ func TestPoolCancellation(t *testing.T) {
 		t.Fatalf("Map returned %v after its deadline", d)
 	}
 	// The dropped work does not wedge the pool.
-	if r, err := process.Apply(ctxT(t), p, square, 9); err != nil || r != 81 {
+	if r, err := pool.Apply(ctxT(t), p, square, 9); err != nil || r != 81 {
 		t.Fatal(r, err)
 	}
 }
 
 func TestPoolBadInput(t *testing.T) {
 	ctx := ctxT(t)
-	if _, err := process.NewPool(ctx, process.PoolOptions{Workers: -1}); err == nil {
+	if _, err := pool.New(ctx, pool.Options{Workers: -1}); err == nil {
 		t.Fatal("Workers -1 accepted")
 	}
-	p := newPool(t, process.PoolOptions{Workers: 1, RingSize: 64 << 10})
-	_, err := process.Apply(ctx, p, new(process.Task[int, int]), 1)
-	if !errors.As(err, new(*process.TaskError)) || !strings.Contains(err.Error(), "not registered") {
+	p := newPool(t, pool.Options{Workers: 1, RingSize: 64 << 10})
+	_, err := pool.Apply(ctx, p, new(process.Task[int, int]), 1)
+	if !errors.As(err, new(*pool.TaskError)) || !strings.Contains(err.Error(), "not registered") {
 		t.Fatalf("unregistered task: %v", err)
 	}
-	if _, err := process.Apply(ctx, p, unencodable, badArg{C: make(chan int)}); err == nil || !strings.Contains(err.Error(), "encoding") {
+	if _, err := pool.Apply(ctx, p, unencodable, badArg{C: make(chan int)}); err == nil || !strings.Contains(err.Error(), "encoding") {
 		t.Fatalf("unencodable argument: %v", err)
 	}
-	if _, err := process.Apply(ctx, p, big, 1<<20); err == nil || !strings.Contains(err.Error(), "RingSize") {
+	if _, err := pool.Apply(ctx, p, big, 1<<20); err == nil || !strings.Contains(err.Error(), "RingSize") {
 		t.Fatalf("oversized result: %v", err)
 	}
-	if _, err := process.Apply(ctx, p, square, 3); err != nil {
+	if _, err := pool.Apply(ctx, p, square, 3); err != nil {
 		t.Fatalf("pool broken after bad input: %v", err)
 	}
 	pids := p.Pids()
 	p.Close()
-	if _, err := process.Apply(ctx, p, square, 3); !errors.Is(err, process.ErrPoolClosed) {
+	if _, err := pool.Apply(ctx, p, square, 3); !errors.Is(err, pool.ErrClosed) {
 		t.Fatalf("Apply after Close: %v", err)
 	}
 	if err := p.Join(ctx); err != nil {
@@ -312,19 +313,19 @@ func TestPoolBadInput(t *testing.T) {
 
 func TestPoolConcurrentSubmitters(t *testing.T) {
 	ctx := ctxT(t)
-	p := newPool(t, process.PoolOptions{Workers: 2})
+	p := newPool(t, pool.Options{Workers: 2})
 	var wg sync.WaitGroup
 	for g := range 16 {
 		wg.Go(func() {
 			for i := range 50 {
 				x := g*1000 + i
 				if i%2 == 0 {
-					if r, err := process.Apply(ctx, p, square, x); err != nil || r != x*x {
+					if r, err := pool.Apply(ctx, p, square, x); err != nil || r != x*x {
 						t.Errorf("Apply(%d) = %d, %v", x, r, err)
 					}
 					continue
 				}
-				f := process.ApplyAsync(p, square, x)
+				f := pool.ApplyAsync(p, square, x)
 				if r, err := f.Get(ctx); err != nil || r != x*x {
 					t.Errorf("ApplyAsync(%d) = %d, %v", x, r, err)
 				}

@@ -1,4 +1,4 @@
-package process_test
+package pool_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -40,16 +41,16 @@ type powArgs struct{ Base, Exp float64 }
 // Python: pool.imap(execute_task, [1, 5, 3]) then imap_unordered.
 func ExampleImap() {
 	ctx := context.Background()
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 2})
+	p, err := pool.New(ctx, pool.Options{Workers: 2})
 	if err != nil {
 		panic(err)
 	}
-	defer pool.Join(ctx)
+	defer p.Join(ctx)
 	tasks := []int{100, 500, 300} // milliseconds
-	for ms, err := range process.Imap(ctx, pool, executeTask, slices.Values(tasks)) {
+	for ms, err := range pool.Imap(ctx, p, executeTask, slices.Values(tasks)) {
 		fmt.Println("completed task after", ms, "ms", err)
 	}
-	for ms, err := range process.ImapUnordered(ctx, pool, executeTask, slices.Values(tasks)) {
+	for ms, err := range pool.ImapUnordered(ctx, p, executeTask, slices.Values(tasks)) {
 		fmt.Println("task finished in", ms, "ms", err)
 	}
 	// Output:
@@ -64,12 +65,12 @@ func ExampleImap() {
 // Python: pool.map(fib, range(20, 26)) — CPU-bound fan-out.
 func ExampleMap() {
 	ctx := context.Background()
-	pool, err := process.NewPool(ctx, process.PoolOptions{})
+	p, err := pool.New(ctx, pool.Options{})
 	if err != nil {
 		panic(err)
 	}
-	defer pool.Join(ctx)
-	results, err := process.Map(ctx, pool, fib, []int{20, 21, 22, 23, 24, 25})
+	defer p.Join(ctx)
+	results, err := pool.Map(ctx, p, fib, []int{20, 21, 22, 23, 24, 25})
 	fmt.Println(results, err)
 	// Output: [6765 10946 17711 28657 46368 75025] <nil>
 }
@@ -77,12 +78,12 @@ func ExampleMap() {
 // Python: pool.starmap(pow, [(2, 3), (3, 2), (10, 0.5)]).
 func ExampleMap_starmap() {
 	ctx := context.Background()
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 2})
+	p, err := pool.New(ctx, pool.Options{Workers: 2})
 	if err != nil {
 		panic(err)
 	}
-	defer pool.Join(ctx)
-	results, err := process.Map(ctx, pool, power, []powArgs{{2, 3}, {3, 2}, {100, 0.5}})
+	defer p.Join(ctx)
+	results, err := pool.Map(ctx, p, power, []powArgs{{2, 3}, {3, 2}, {100, 0.5}})
 	fmt.Println(results, err)
 	// Output: [8 9 10] <nil>
 }
@@ -90,17 +91,17 @@ func ExampleMap_starmap() {
 // Python: Pool(3), ten apply_async calls, close, join.
 func ExampleApplyAsync() {
 	ctx := context.Background()
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 3})
+	p, err := pool.New(ctx, pool.Options{Workers: 3})
 	if err != nil {
 		panic(err)
 	}
-	var futures []*process.Future[int]
+	var futures []*pool.Future[int]
 	for i := range 10 {
-		futures = append(futures, process.ApplyAsync(pool, executeTask, i))
+		futures = append(futures, pool.ApplyAsync(p, executeTask, i))
 	}
 	fmt.Println("=== Pool started ===")
-	pool.Close() // no new tasks accepted
-	pool.Join(ctx)
+	p.Close() // no new tasks accepted
+	p.Join(ctx)
 	for i, f := range futures {
 		ms, err := f.Get(ctx)
 		fmt.Printf("%d:%d %v\n", i, ms, err == nil)
@@ -125,12 +126,12 @@ func ExampleApplyAsync() {
 // callback runs in the parent.
 func ExampleOnSuccess() {
 	ctx := context.Background()
-	pool, err := process.NewPool(ctx, process.PoolOptions{Workers: 3})
+	p, err := pool.New(ctx, pool.Options{Workers: 3})
 	if err != nil {
 		panic(err)
 	}
-	defer pool.Join(ctx)
-	f := process.ApplyAsync(pool, background, struct{}{}, process.OnSuccess(func(r string) {
+	defer p.Join(ctx)
+	f := pool.ApplyAsync(p, background, struct{}{}, pool.OnSuccess(func(r string) {
 		fmt.Println("callback in the parent:", process.Current().Name, "result:", r)
 	}))
 	<-f.Done()

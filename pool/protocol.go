@@ -1,4 +1,4 @@
-package process
+package pool
 
 import (
 	"encoding/binary"

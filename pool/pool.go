@@ -1,4 +1,4 @@
-package process
+package pool
 
 import (
 	"context"
@@ -12,31 +12,32 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/wire"
+	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
 )
 
 var (
-	// ErrPoolClosed: work submitted after Close or Terminate.
-	ErrPoolClosed = errors.New("pool closed")
-	// ErrPoolTerminated: work that Terminate cut short.
-	ErrPoolTerminated = errors.New("pool terminated")
+	// ErrClosed: work submitted after Close or Terminate.
+	ErrClosed = errors.New("pool closed")
+	// ErrTerminated: work that Terminate cut short.
+	ErrTerminated = errors.New("pool terminated")
 	// ErrWorkerDied fails the task a worker was running when it exited, for
 	// any reason: a signal, a non-zero status, or status 0 (a task that
-	// calls os.Exit). The error wraps the worker's *ExitError, which names
+	// calls os.Exit). The error wraps the worker's *process.ExitError, which names
 	// the status or signal. The pool does not run that task again.
 	ErrWorkerDied = errors.New("pool worker died")
 )
 
-// PoolOptions configure NewPool. The zero value is valid.
-type PoolOptions struct {
+// Options configure New. The zero value is valid.
+type Options struct {
 	// Workers is the number of worker processes; runtime.NumCPU() when 0.
 	Workers int
 	// MaxTasksPerChild replaces a worker after it ran this many tasks
 	// (0: never), as Python's maxtasksperchild.
 	MaxTasksPerChild int
 	// Initializer runs once in each worker before its first task, with
-	// InitArg; a failing initializer fails NewPool.
+	// InitArg; a failing initializer fails New.
 	Initializer interface{ Name() string }
 	InitArg     any
 	// QueueSize bounds the chunks waiting for a worker; submitting more
@@ -53,14 +54,15 @@ type PoolOptions struct {
 // with an error wrapping ErrWorkerDied that names its exit status or
 // signal, and is replaced; the task is never run again (the inputs of its
 // chunk it had not started run in another worker), and the pool never
-// hangs. Its methods are safe for concurrent use.
+// hangs. Its methods are safe for concurrent use. It is the local
+// Executor.
 //
 // Workers inherit the anonymous segments that exist when they start: an
-// object in an anonymous segment made after NewPool reaches a worker only
+// object in an anonymous segment made after New reaches a worker only
 // once a replacement starts. Create shared objects before the pool, or in
 // named segments.
 type Pool struct {
-	opts    PoolOptions
+	opts    Options
 	seg     *shm.Segment
 	pending chan *chunk
 	slots   []*slot
@@ -80,9 +82,9 @@ type Pool struct {
 	err   error // a fatal error (the initializer fails): fails all work
 }
 
-// NewPool starts the workers and waits until each is ready (its
-// initializer ran). ctx bounds the start.
-func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
+// New starts the workers and waits until each is ready (its initializer
+// ran). ctx bounds the start.
+func New(ctx context.Context, opts Options) (*Pool, error) {
 	if opts.Workers == 0 {
 		opts.Workers = runtime.NumCPU()
 	}
@@ -101,7 +103,7 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	p := &Pool{opts: opts, pending: make(chan *chunk, opts.QueueSize), stop: make(chan struct{})}
 	if opts.Initializer != nil {
 		if _, ok := wire.Lookup(opts.Initializer.Name()); !ok {
-			return nil, fmt.Errorf("initializer %q: %w", opts.Initializer.Name(), ErrUnknownTask)
+			return nil, fmt.Errorf("initializer %q: %w", opts.Initializer.Name(), process.ErrUnknownTask)
 		}
 		b, err := wire.Encode(opts.InitArg)
 		if err != nil {
@@ -142,6 +144,8 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 
 var errInvalid = os.ErrInvalid
 
+var _ Executor = (*Pool)(nil)
+
 // Workers returns the number of worker processes.
 func (p *Pool) Workers() int { return p.opts.Workers }
 
@@ -169,14 +173,16 @@ func (p *Pool) setFatal(err error) {
 	}
 }
 
-// submit queues a chunk, as ctx allows.
-func (p *Pool) submit(ctx context.Context, c *chunk) error {
+// Submit queues a chunk for the next free worker, as ctx allows (see
+// Executor).
+func (p *Pool) Submit(ctx context.Context, ch Chunk) error {
 	if p.closed.Load() {
-		return ErrPoolClosed
+		return ErrClosed
 	}
 	if err := p.fatal(); err != nil {
 		return err
 	}
+	c := &chunk{id: p.nextID.Add(1), task: ch.Task, args: ch.Args, base: ch.Base, job: ch.Results}
 	p.work.Add(1)
 	select {
 	case p.pending <- c:
@@ -186,7 +192,7 @@ func (p *Pool) submit(ctx context.Context, c *chunk) error {
 		return ctx.Err()
 	case <-p.ctx.Done():
 		p.work.Done()
-		return ErrPoolTerminated
+		return ErrTerminated
 	}
 }
 
@@ -212,7 +218,7 @@ func (p *Pool) Join(ctx context.Context) error {
 }
 
 // Terminate kills the workers at once; unfinished work fails with
-// ErrPoolTerminated. It waits for the workers to be reaped.
+// ErrTerminated. It waits for the workers to be reaped.
 func (p *Pool) Terminate() {
 	p.Close()
 	p.shutdownOnce(true)
@@ -230,7 +236,7 @@ func (p *Pool) shutdownOnce(kill bool) {
 		for {
 			select {
 			case c := <-p.pending:
-				c.failRest(ErrPoolTerminated)
+				c.failRest(ErrTerminated)
 				p.work.Done()
 				continue
 			default:
@@ -249,19 +255,13 @@ type chunk struct {
 	args [][]byte
 	base int // index of args[0] in the job
 	next int
-	job  sink
+	job  Sink
 	sent time.Time // when a slot wrote it to its worker
-}
-
-// sink receives a job's results, one call per input, from pool goroutines.
-type sink interface {
-	deliver(i int, res []byte, err error)
-	cancelled() bool
 }
 
 func (c *chunk) failRest(err error) {
 	for ; c.next < len(c.args); c.next++ {
-		c.job.deliver(c.base+c.next, nil, err)
+		c.job.Deliver(c.base+c.next, nil, err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package process
+package pool
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 )
 
@@ -43,7 +44,7 @@ type slot struct {
 	index   int
 	tasks   *ring.Ring
 	results *ring.Ring
-	proc    *Process
+	proc    *process.Process
 	pid     atomic.Int64
 
 	inflight []*chunk // sent, oldest first; inflight[0] is running
@@ -90,7 +91,7 @@ func (s *slot) startWorker() (context.Context, context.CancelFunc, error) {
 	if p.opts.Initializer != nil {
 		arg.Init = p.opts.Initializer.Name()
 	}
-	proc, err := Start(p.ctx, poolWorker, arg, WithName(workerName(s.index)))
+	proc, err := process.Start(p.ctx, poolWorker, arg, process.WithName(workerName(s.index)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,13 +194,13 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 // send writes c to the worker's task ring; false if the worker died first
 // (c is then back in the backlog).
 func (s *slot) send(ctx context.Context, c *chunk) bool {
-	if c.job.cancelled() {
+	if c.job.Cancelled() {
 		s.finish(c, context.Canceled)
 		return true
 	}
 	s.buf = appendChunk(s.buf[:0], c.id, c.task, c.args)
 	if len(s.buf) > s.tasks.MaxMessage() {
-		s.finish(c, fmt.Errorf("task %s: %d bytes of arguments do not fit the pool's task ring (%d bytes): use a smaller chunk size or raise PoolOptions.RingSize",
+		s.finish(c, fmt.Errorf("task %s: %d bytes of arguments do not fit the pool's task ring (%d bytes): use a smaller chunk size or raise pool.Options.RingSize",
 			c.task, len(s.buf), s.tasks.MaxMessage()))
 		return true
 	}
@@ -234,7 +235,7 @@ func (s *slot) deliver(rec []byte) bool {
 		rerr = &TaskError{Task: c.task, Message: string(payload), Panic: status == statusPanic}
 	}
 	s.results.Release()
-	c.job.deliver(c.base+idx, res, rerr)
+	c.job.Deliver(c.base+idx, res, rerr)
 	c.next++
 	if c.next == len(c.args) {
 		s.lastDur = time.Since(c.sent)
@@ -256,7 +257,7 @@ func (s *slot) onDeath(broken bool) ending {
 	if s.pool.ctx.Err() != nil { // Terminate
 		s.proc.Kill()
 		<-s.proc.Done()
-		s.failAll(ErrPoolTerminated)
+		s.failAll(ErrTerminated)
 		return stopped
 	}
 	<-s.proc.Done()
@@ -290,7 +291,7 @@ func (s *slot) onDeath(broken bool) ending {
 				// Items run in order and each result is committed before
 				// the next item starts: this one was running, the rest of
 				// the chunk was not started and may run elsewhere.
-				c.job.deliver(c.base+c.next, nil, err)
+				c.job.Deliver(c.base+c.next, nil, err)
 				c.next++
 			}
 		}
@@ -305,17 +306,17 @@ func (s *slot) onDeath(broken bool) ending {
 	return died
 }
 
-// deathError describes how the (reaped) worker ended: an *ExitError that
+// deathError describes how the (reaped) worker ended: a *process.ExitError that
 // always names its exit status, 0 included, or the signal that killed it.
 func (s *slot) deathError(broken bool) error {
 	code, _ := s.proc.ExitCode()
-	ee := &ExitError{Name: s.proc.Name(), Pid: s.proc.Pid(), Code: code}
+	ee := &process.ExitError{Name: s.proc.Name(), Pid: s.proc.Pid(), Code: code}
 	if code < 0 {
 		ee.Code, ee.Signal = -1, syscall.Signal(-code)
 	}
 	var err error = ee
 	// What the worker said as it went, if anything (its own failure).
-	var said *ExitError
+	var said *process.ExitError
 	if errors.As(s.proc.Join(context.Background()), &said) && said.Message != "" {
 		err = fmt.Errorf("%w: %s", ee, said.Message)
 	}

@@ -1,4 +1,4 @@
-package process_test
+package pool_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -88,7 +89,7 @@ func TestPoolDeathFailsTaskOnce(t *testing.T) {
 }
 
 func testDeathFailsOnce(t *testing.T, how, want string, chunk int) {
-	p := newPool(t, process.PoolOptions{Workers: 2})
+	p := newPool(t, pool.Options{Workers: 2})
 	dir := t.TempDir()
 	const n, die = 8, 5 // with chunks of 4: the second of its chunk
 	in := make([]dieArg, n)
@@ -98,12 +99,12 @@ func testDeathFailsOnce(t *testing.T, how, want string, chunk int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	got, err := process.Map(ctx, p, dieOnce, in, process.Chunksize(chunk))
+	got, err := pool.Map(ctx, p, dieOnce, in, pool.Chunksize(chunk))
 	took := time.Since(start)
 	if errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Map hung until its deadline (%v); input %d ran %d times", took, die, runs(t, dir, die))
 	}
-	if !errors.Is(err, process.ErrWorkerDied) || !strings.Contains(err.Error(), fmt.Sprintf("input %d", die)) || !strings.Contains(err.Error(), want) {
+	if !errors.Is(err, pool.ErrWorkerDied) || !strings.Contains(err.Error(), fmt.Sprintf("input %d", die)) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Map error = %v; want ErrWorkerDied for input %d, naming %q", err, die, want)
 	}
 	var ee *process.ExitError
@@ -124,17 +125,17 @@ func testDeathFailsOnce(t *testing.T, how, want string, chunk int) {
 
 	// The dead worker was replaced, and the pool still works; Apply of a
 	// dying input fails the same way, once.
-	if r, err := process.Apply(ctx, p, dieOnce, dieArg{X: 100, Die: die, Dir: dir}); err != nil || r != 101 {
+	if r, err := pool.Apply(ctx, p, dieOnce, dieArg{X: 100, Die: die, Dir: dir}); err != nil || r != 101 {
 		t.Fatalf("after a death: %d, %v", r, err)
 	}
-	_, err = process.Apply(ctx, p, dieOnce, dieArg{X: 200, Die: 200, How: how, Dir: dir})
-	if !errors.Is(err, process.ErrWorkerDied) || !strings.Contains(err.Error(), want) {
+	_, err = pool.Apply(ctx, p, dieOnce, dieArg{X: 200, Die: 200, How: how, Dir: dir})
+	if !errors.Is(err, pool.ErrWorkerDied) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Apply error = %v; want ErrWorkerDied naming %q", err, want)
 	}
 	if r := runs(t, dir, 200); r != 1 {
 		t.Fatalf("Apply's dying task ran %d times, want once", r)
 	}
-	if r, err := process.Apply(ctx, p, dieOnce, dieArg{X: 300, Die: die, Dir: dir}); err != nil || r != 301 {
+	if r, err := pool.Apply(ctx, p, dieOnce, dieArg{X: 300, Die: die, Dir: dir}); err != nil || r != 301 {
 		t.Fatalf("after a second death: %d, %v", r, err)
 	}
 	waitFor(t, ctx, "a worker in every slot", func() bool {
@@ -156,14 +157,14 @@ func testDeathFailsOnce(t *testing.T, how, want string, chunk int) {
 func TestPoolDeathRecycleRunsQueuedChunkOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p := newPool(t, process.PoolOptions{Workers: 1, MaxTasksPerChild: 1})
+	p := newPool(t, pool.Options{Workers: 1, MaxTasksPerChild: 1})
 	dir := t.TempDir()
 	const n = 10 // a worker each: few, as each start and exit is slow under -race
 	in := make([]dieArg, n)
 	for i := range in {
 		in[i] = dieArg{X: i, Die: -1, Dir: dir}
 	}
-	got, err := process.Map(ctx, p, dieOnce, in, process.Chunksize(1))
+	got, err := pool.Map(ctx, p, dieOnce, in, pool.Chunksize(1))
 	if err != nil {
 		t.Fatal(err)
 	}

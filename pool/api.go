@@ -1,4 +1,4 @@
-package process
+package pool
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/shmkit/shmkit/internal/wire"
+	"github.com/shmkit/shmkit/process"
 )
 
 // MapOption adjusts Map, Imap and ImapUnordered.
@@ -55,9 +56,9 @@ type mapJob[R any] struct {
 	done    chan struct{}
 }
 
-func (j *mapJob[R]) cancelled() bool { return j.ctx.Err() != nil }
+func (j *mapJob[R]) Cancelled() bool { return j.ctx.Err() != nil }
 
-func (j *mapJob[R]) deliver(i int, res []byte, err error) {
+func (j *mapJob[R]) Deliver(i int, res []byte, err error) {
 	if err == nil {
 		if derr := wire.Decode(res, &j.results[i]); derr != nil {
 			err = fmt.Errorf("decoding result: %w", derr)
@@ -69,12 +70,12 @@ func (j *mapJob[R]) deliver(i int, res []byte, err error) {
 	}
 }
 
-// Map runs t on every input in the pool's workers and returns the results
-// in input order, like Python's Pool.map. Every input runs even if some
-// fail; the error reports the first failed input by index (the results of
-// the others are filled in). When ctx ends, Map stops dispatching and
-// returns ctx's error at once.
-func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts ...MapOption) ([]R, error) {
+// Map runs t on every input in e's workers and returns the results in
+// input order, like Python's Pool.map. Every input runs even if some fail;
+// the error reports the first failed input by index (the results of the
+// others are filled in). When ctx ends, Map stops dispatching and returns
+// ctx's error at once.
+func Map[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inputs []A, opts ...MapOption) ([]R, error) {
 	fixed, err := chunkSize(len(inputs), opts)
 	if err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts
 	args := make([][]byte, len(inputs))
 	for i, in := range inputs {
 		if args[i], err = wire.Encode(in); err != nil {
-			return nil, fmt.Errorf("encoding input %d of %s: %w", i, t.name, err)
+			return nil, fmt.Errorf("encoding input %d of %s: %w", i, t.Name(), err)
 		}
 	}
 	if len(inputs) == 0 {
@@ -96,10 +97,10 @@ func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts
 	go func() {
 		for base, size := 0, fixed; base < len(args); base += size {
 			if fixed == 0 {
-				size = guidedChunk(len(args)-base, p.opts.Workers)
+				size = guidedChunk(len(args)-base, e.Workers())
 			}
-			c := &chunk{id: p.nextID.Add(1), task: t.name, args: args[base:min(base+size, len(args))], base: base, job: j}
-			if err := p.submit(ctx, c); err != nil {
+			c := Chunk{Task: t.Name(), Args: args[base:min(base+size, len(args))], Base: base, Results: j}
+			if err := e.Submit(ctx, c); err != nil {
 				submitted <- err
 				return
 			}
@@ -122,7 +123,7 @@ func Map[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs []A, opts
 	}
 	for i, err := range j.errs {
 		if err != nil {
-			return j.results, fmt.Errorf("%s input %d: %w", t.name, i, err)
+			return j.results, fmt.Errorf("%s input %d: %w", t.Name(), i, err)
 		}
 	}
 	return j.results, nil
@@ -140,25 +141,25 @@ type item struct {
 	err error
 }
 
-func (j *streamJob) cancelled() bool { return j.ctx.Err() != nil }
+func (j *streamJob) Cancelled() bool { return j.ctx.Err() != nil }
 
-// deliver never blocks: out has room for every item in flight (the window).
-func (j *streamJob) deliver(i int, res []byte, err error) { j.out <- item{i, res, err} }
+// Deliver never blocks: out has room for every item in flight (the window).
+func (j *streamJob) Deliver(i int, res []byte, err error) { j.out <- item{i, res, err} }
 
 // Imap runs t on the inputs as they come and yields results in input
 // order, as Python's Pool.imap: results are not all held at once (at most
 // a window of a few chunks per worker is in flight). Stopping the loop
 // early cancels the rest.
-func Imap[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], opts ...MapOption) iter.Seq2[R, error] {
-	return stream(ctx, p, t, inputs, true, opts)
+func Imap[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inputs iter.Seq[A], opts ...MapOption) iter.Seq2[R, error] {
+	return stream(ctx, e, t, inputs, true, opts)
 }
 
 // ImapUnordered is Imap yielding results in the order they complete.
-func ImapUnordered[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], opts ...MapOption) iter.Seq2[R, error] {
-	return stream(ctx, p, t, inputs, false, opts)
+func ImapUnordered[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inputs iter.Seq[A], opts ...MapOption) iter.Seq2[R, error] {
+	return stream(ctx, e, t, inputs, false, opts)
 }
 
-func stream[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], ordered bool, opts []MapOption) iter.Seq2[R, error] {
+func stream[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inputs iter.Seq[A], ordered bool, opts []MapOption) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
 		var zero R
 		size, err := chunkSize(-1, opts)
@@ -168,11 +169,11 @@ func stream[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.S
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		window := max(64, 4*p.opts.Workers*size)
+		window := max(64, 4*e.Workers()*size)
 		j := &streamJob{ctx: ctx, out: make(chan item, window)}
 		slots := make(chan struct{}, window) // one token per item in flight
 		total := make(chan int, 1)
-		go feed(ctx, p, t, inputs, size, j, slots, total)
+		go feed(ctx, e, t, inputs, size, j, slots, total)
 
 		pending := map[int]item{}
 		next, seen, n := 0, 0, -1
@@ -226,7 +227,7 @@ func emit[R any](yield func(R, error) bool, it item) bool {
 // input so that no more than the window is ever in flight; it sends the
 // input count on total when done. An input that cannot be encoded, or a
 // submission that fails, becomes that input's error.
-func feed[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq[A], size int, j *streamJob, slots chan struct{}, total chan<- int) {
+func feed[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inputs iter.Seq[A], size int, j *streamJob, slots chan struct{}, total chan<- int) {
 	n := 0
 	var args [][]byte
 	base := 0
@@ -234,9 +235,9 @@ func feed[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq
 		if len(args) == 0 {
 			return
 		}
-		c := &chunk{id: p.nextID.Add(1), task: t.name, args: args, base: base, job: j}
-		if err := p.submit(ctx, c); err != nil {
-			c.failRest(err)
+		c := Chunk{Task: t.Name(), Args: args, Base: base, Results: j}
+		if err := e.Submit(ctx, c); err != nil {
+			c.fail(err)
 		}
 		args, base = nil, n
 	}
@@ -251,7 +252,7 @@ func feed[A, R any](ctx context.Context, p *Pool, t *Task[A, R], inputs iter.Seq
 		b, err := wire.Encode(in)
 		if err != nil {
 			flush()
-			j.deliver(n, nil, fmt.Errorf("encoding input %d of %s: %w", n, t.name, err))
+			j.Deliver(n, nil, fmt.Errorf("encoding input %d of %s: %w", n, t.Name(), err))
 			n++
 			base = n
 			continue
@@ -290,9 +291,14 @@ func OnSuccess[R any](fn func(R)) AsyncOption[R] { return func(c *asyncConfig[R]
 // OnError runs fn with the error in the parent (Python's error_callback).
 func OnError[R any](fn func(error)) AsyncOption[R] { return func(c *asyncConfig[R]) { c.fail = fn } }
 
-func (f *Future[R]) cancelled() bool { return false }
+// futureSink is a Future's Sink (one pointer: no allocation in an
+// interface), so that a Future's own methods stay those of its users.
+type futureSink[R any] struct{ f *Future[R] }
 
-func (f *Future[R]) deliver(_ int, res []byte, err error) {
+func (s futureSink[R]) Cancelled() bool { return false }
+
+func (s futureSink[R]) Deliver(_ int, res []byte, err error) {
+	f := s.f
 	if err == nil {
 		err = wire.Decode(res, &f.val)
 	}
@@ -337,33 +343,33 @@ func (f *Future[R]) Ready() bool {
 }
 
 // ApplyAsync submits one call of t and returns its Future at once (it
-// blocks only while the pool's queue is full). Callbacks run in the parent.
-func ApplyAsync[A, R any](p *Pool, t *Task[A, R], arg A, opts ...AsyncOption[R]) *Future[R] {
+// blocks only while e's queue is full). Callbacks run in the parent.
+func ApplyAsync[A, R any](e Executor, t *process.Task[A, R], arg A, opts ...AsyncOption[R]) *Future[R] {
 	f := &Future[R]{done: make(chan struct{})}
 	for _, o := range opts {
 		o(&f.cb)
 	}
 	b, err := wire.Encode(arg)
 	if err != nil {
-		f.complete(fmt.Errorf("encoding argument of %s: %w", t.name, err))
+		f.complete(fmt.Errorf("encoding argument of %s: %w", t.Name(), err))
 		return f
 	}
-	c := &chunk{id: p.nextID.Add(1), task: t.name, args: [][]byte{b}, job: f}
-	if err := p.submit(context.Background(), c); err != nil {
+	c := Chunk{Task: t.Name(), Args: [][]byte{b}, Results: futureSink[R]{f}}
+	if err := e.Submit(context.Background(), c); err != nil {
 		f.complete(err)
 	}
 	return f
 }
 
 // Apply runs one call of t in a worker and waits for its result.
-func Apply[A, R any](ctx context.Context, p *Pool, t *Task[A, R], arg A) (R, error) {
+func Apply[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], arg A) (R, error) {
 	b, err := wire.Encode(arg)
 	var zero R
 	if err != nil {
-		return zero, fmt.Errorf("encoding argument of %s: %w", t.name, err)
+		return zero, fmt.Errorf("encoding argument of %s: %w", t.Name(), err)
 	}
 	f := &Future[R]{done: make(chan struct{})}
-	if err := p.submit(ctx, &chunk{id: p.nextID.Add(1), task: t.name, args: [][]byte{b}, job: f}); err != nil {
+	if err := e.Submit(ctx, Chunk{Task: t.Name(), Args: [][]byte{b}, Results: futureSink[R]{f}}); err != nil {
 		return zero, err
 	}
 	return f.Get(ctx)

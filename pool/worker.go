@@ -1,4 +1,4 @@
-package process
+package pool
 
 import (
 	"context"
@@ -8,13 +8,16 @@ import (
 	"runtime/debug"
 
 	"github.com/shmkit/shmkit/internal/wire"
+	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 )
 
 // poolWorker is the task every pool worker process runs: it attaches its
 // two rings, runs the initializer, announces itself ready, then answers
 // chunks until the task ring is closed and drained (or MaxTasksPerChild).
-var poolWorker = Register("shmkit.pool.worker", func(ctx context.Context, a workerArg) (struct{}, error) {
+// It is an ordinary registered task: process.Main runs it in a child as it
+// runs any other, and process knows nothing of pools.
+var poolWorker = process.Register("shmkit.pool.worker", func(ctx context.Context, a workerArg) (struct{}, error) {
 	tasks, err := ring.AttachRing(a.Tasks)
 	if err != nil {
 		return struct{}{}, err
@@ -39,7 +42,7 @@ func runInit(ctx context.Context, name string, arg []byte) error {
 	}
 	run, ok := wire.Lookup(name)
 	if !ok {
-		return fmt.Errorf("initializer %q: %w", name, ErrUnknownTask)
+		return fmt.Errorf("initializer %q: %w", name, process.ErrUnknownTask)
 	}
 	_, status, msg := runItem(ctx, run, arg)
 	if status != statusOK {
@@ -71,7 +74,7 @@ func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) e
 		}
 		run, ok := wire.Lookup(task)
 		for i, arg := range args {
-			res, status, msg := []byte(nil), byte(statusErr), fmt.Sprintf("task %q: %v", task, ErrUnknownTask)
+			res, status, msg := []byte(nil), byte(statusErr), fmt.Sprintf("task %q: %v", task, process.ErrUnknownTask)
 			if ok {
 				res, status, msg = runItem(ctx, run, arg)
 			}
@@ -80,7 +83,7 @@ func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) e
 			}
 			out = appendResult(out[:0], id, i, status, res)
 			if len(out) > results.MaxMessage() {
-				msg := fmt.Sprintf("result of %d bytes does not fit the pool's result ring (%d bytes): raise PoolOptions.RingSize", len(res), results.MaxMessage())
+				msg := fmt.Sprintf("result of %d bytes does not fit the pool's result ring (%d bytes): raise pool.Options.RingSize", len(res), results.MaxMessage())
 				out = appendResult(out[:0], id, i, statusErr, []byte(msg))
 			}
 			// Only a chunk's last result wakes the parent (as Python's

@@ -1,0 +1,45 @@
+// Package pool runs registered tasks on a set of worker processes:
+// Python's multiprocessing.Pool for Go.
+//
+//	var square = process.Register("square", func(ctx context.Context, x int) (int, error) {
+//		return x * x, nil
+//	})
+//
+//	func main() {
+//		process.Main() // first line: a worker is this binary re-executed
+//		p, err := pool.New(ctx, pool.Options{Workers: 4})
+//		...
+//		defer p.Join(ctx)
+//		squares, err := pool.Map(ctx, p, square, []int{1, 2, 3})
+//	}
+//
+// Map, Imap, ImapUnordered, Apply and ApplyAsync take an Executor, not a
+// *Pool: the Pool (New) is the local executor, whose workers are children
+// started by package process and fed chunks of inputs through two
+// shared-memory rings each; another backend (a cluster over NATS) will
+// implement the same four methods, and code written against Map runs on
+// either. Tasks are process.Register's: a worker runs a task by the name
+// it was registered under, so register at package level, and call
+// process.Main first in main and in TestMain.
+//
+// Reach for package process for one child (Start, Run) and for this
+// package for many inputs over a fixed set of workers. Chunking: Map cuts
+// its inputs into shrinking chunks (Chunksize fixes the size); Imap and
+// ImapUnordered send one input at a time and keep a bounded window in
+// flight.
+//
+// What a failure costs: a task's error or panic comes back as a
+// *TaskError and the worker lives on. A worker that exits while running a
+// task, for any reason (a signal, any status, 0 included), fails that one
+// input with an error wrapping ErrWorkerDied that names the status or
+// signal, and is replaced; the local pool never runs a task twice, and the
+// rest of that chunk runs in another worker. An initializer that fails fails New.
+// No call hangs on a dead worker.
+//
+// Sharp edges: workers inherit the anonymous segments that exist when
+// they start, so create shared objects before New (or in named segments).
+// An argument chunk or a result must fit a worker's ring
+// (Options.RingSize, 1 MiB by default). Join (or Terminate) must be called:
+// it stops the workers and frees the pool's shared memory. OnSuccess and
+// OnError callbacks run on the pool's goroutines and must return quickly.
+package pool
