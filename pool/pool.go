@@ -24,8 +24,9 @@ var (
 	ErrTerminated = errors.New("pool terminated")
 	// ErrWorkerDied fails the task a worker was running when it exited, for
 	// any reason: a signal, a non-zero status, or status 0 (a task that
-	// calls os.Exit). The error wraps the worker's *process.ExitError, which names
-	// the status or signal. The pool does not run that task again.
+	// calls os.Exit). The error wraps the worker's *process.ExitError,
+	// which names the status or signal. The pool does not run that task
+	// again.
 	ErrWorkerDied = errors.New("pool worker died")
 )
 

@@ -306,8 +306,9 @@ func (s *slot) onDeath(broken bool) ending {
 	return died
 }
 
-// deathError describes how the (reaped) worker ended: a *process.ExitError that
-// always names its exit status, 0 included, or the signal that killed it.
+// deathError describes how the (reaped) worker ended: a
+// *process.ExitError that always names its exit status, 0 included, or the
+// signal that killed it.
 func (s *slot) deathError(broken bool) error {
 	code, _ := s.proc.ExitCode()
 	ee := &process.ExitError{Name: s.proc.Name(), Pid: s.proc.Pid(), Code: code}
