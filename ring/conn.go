@@ -6,7 +6,9 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"time"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -17,7 +19,8 @@ var (
 )
 
 // Send gob-encodes v and sends it as one message, waiting for room as ctx
-// allows. os.ErrClosed after either end closed.
+// allows. os.ErrClosed after either end closed; an error wrapping
+// ErrPeerDead when the other end's process died and the ring is full.
 func (c *Conn) Send(ctx context.Context, v any) error {
 	if c.send == nil {
 		return errNoSend
@@ -31,7 +34,9 @@ func (c *Conn) Send(ctx context.Context, v any) error {
 
 // Recv receives one message sent by Send and gob-decodes it into v (a
 // pointer), waiting as ctx allows; io.EOF once the other end closed and
-// every message was received. It decodes straight from shared memory.
+// every message was received, an error wrapping ErrPeerDead once the other
+// end's process died and every message it sent was received. It decodes
+// straight from shared memory.
 func (c *Conn) Recv(ctx context.Context, v any) error {
 	if c.recv == nil {
 		return errNoRecv
@@ -94,15 +99,23 @@ func (c *Conn) MaxMessage() int {
 }
 
 // Write implements io.Writer: p goes as one or more messages (split at
-// MaxMessage). It waits for room without a deadline: use SendBytes for one.
+// MaxMessage), waiting for room until the write deadline (SetDeadline,
+// SetWriteDeadline; none by default). After the deadline it fails with
+// os.ErrDeadlineExceeded (at once when it has passed already, as net.Conn
+// does), having sent the first n bytes of p; after the reader's death,
+// once it must wait for room, with an error wrapping ErrPeerDead.
 func (c *Conn) Write(p []byte) (int, error) {
 	if c.send == nil {
 		return 0, errNoSend
 	}
+	ctx := deadlineCtx{c.wdl.wait()}
+	if isClosed(ctx.done) {
+		return 0, os.ErrDeadlineExceeded
+	}
 	n := 0
 	for len(p) > 0 {
 		k := min(len(p), c.send.MaxMessage())
-		if err := c.send.Write(context.Background(), p[:k]); err != nil {
+		if err := c.send.Write(ctx, p[:k]); err != nil {
 			return n, err
 		}
 		n += k
@@ -111,12 +124,21 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Read implements io.Reader over the messages as one byte stream: a message
-// longer than p is returned over several Reads. It waits without a
-// deadline; io.EOF once the other end closed and the stream is drained.
+// Read implements io.Reader over the messages as one byte stream: a
+// message longer than p is returned over several Reads. It waits until the
+// read deadline (SetDeadline, SetReadDeadline; none by default), then
+// fails with os.ErrDeadlineExceeded (at once when it has passed already,
+// as net.Conn does). io.EOF once the other end closed and the stream is
+// drained. A writer that died without closing leaves a stream that may
+// stop anywhere: once what it sent is read, Read returns an error
+// wrapping both io.ErrUnexpectedEOF and ErrPeerDead, never io.EOF.
 func (c *Conn) Read(p []byte) (int, error) {
 	if c.recv == nil {
 		return 0, errNoRecv
+	}
+	ctx := deadlineCtx{c.rdl.wait()}
+	if isClosed(ctx.done) {
+		return 0, os.ErrDeadlineExceeded
 	}
 	if len(c.left) > 0 {
 		n := copy(p, c.left)
@@ -126,8 +148,11 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	rec, err := c.recv.Peek(context.Background())
+	rec, err := c.recv.Peek(ctx)
 	if err != nil {
+		if errors.Is(err, ErrPeerDead) {
+			err = fmt.Errorf("pipe read: %w: %w", io.ErrUnexpectedEOF, err)
+		}
 		return 0, err
 	}
 	n := copyChunked(p, rec)
@@ -136,6 +161,40 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	c.recv.Release()
 	return n, nil
+}
+
+// SetDeadline sets the read and write deadlines, as net.Conn's does: Read
+// and Write fail with os.ErrDeadlineExceeded once t has passed, including
+// calls already waiting; a later t extends it, the zero time removes it.
+// The deadlines apply to Read and Write only: Send, Recv and the other
+// calls wait as their context allows.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.rdl.set(t)
+	c.wdl.set(t)
+	return nil
+}
+
+// SetReadDeadline sets the deadline of Read (see SetDeadline).
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.rdl.set(t)
+	return nil
+}
+
+// SetWriteDeadline sets the deadline of Write (see SetDeadline).
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wdl.set(t)
+	return nil
+}
+
+// ForgetDeadPeers forgets a dead process at the other end (see
+// Ring.ForgetDeadPeers), so that this end waits for a new one, such as a
+// child the end was handed to in the dead one's place.
+func (c *Conn) ForgetDeadPeers() {
+	for _, r := range []*Ring{c.send, c.recv} {
+		if r != nil {
+			r.ForgetDeadPeers()
+		}
+	}
 }
 
 // Close closes both directions of the pipe for both ends: the other end's

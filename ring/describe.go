@@ -3,6 +3,7 @@ package ring
 import (
 	"fmt"
 
+	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -34,7 +35,22 @@ func describeRing(o *shm.Object) string {
 	if err != nil {
 		return err.Error()
 	}
-	return describeStats(r.Stats(), " B")
+	return describeStats(r.Stats(), " B") + describeOwners(r)
+}
+
+// describeOwners names the processes that started each side of a ring,
+// and whether they still run.
+func describeOwners(r *Ring) string {
+	d := ""
+	for _, s := range []struct {
+		role string
+		id   uint64
+	}{{"writer", r.h.prod.owner.Load()}, {"reader", r.h.cons.owner.Load()}} {
+		if s.id != 0 {
+			d += ", " + s.role + " " + owner.Describe(s.id)
+		}
+	}
+	return d
 }
 
 func describeQueue(o *shm.Object) string {
@@ -50,9 +66,9 @@ func describePipe(o *shm.Object) string {
 	if err != nil {
 		return err.Error()
 	}
-	d := "a→b: " + describeStats(p.a.Stats(), " B")
+	d := "a→b: " + describeStats(p.a.Stats(), " B") + describeOwners(p.a)
 	if p.b != nil {
-		d += "; b→a: " + describeStats(p.b.Stats(), " B")
+		d += "; b→a: " + describeStats(p.b.Stats(), " B") + describeOwners(p.b)
 	}
 	return d
 }

@@ -2,6 +2,8 @@ package ring_test
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,7 +23,7 @@ func TestDescribe(t *testing.T) {
 	a, _, _ := ring.NewPipe(seg, "p", true, &ring.Options{Capacity: 1024})
 	a.SendBytes(ctx, []byte("x"))
 	want := map[string]string{
-		"r": "len 16/1024 B, in 1 out 0",
+		"r": "len 16/1024 B, in 1 out 0, writer pid " + strconv.Itoa(os.Getpid()) + " (alive)",
 		"q": "len 2/16 slots, in 2 out 0, closed",
 		"p": "b→a: len 16/1024 B, in 1 out 0",
 	}

@@ -28,10 +28,18 @@
 // futex; the other side issues a futex wake only when someone armed it
 // before sleeping, once per sleep. The first sleep after arming lasts at
 // most 50 µs (see waitLine); then an MPMC wait sleeps in 5 ms slices, to
-// look for dead peers between them, and a Ring or Join wait, which has none
-// to look for, in 1 s slices: Close, the peer and the context's end wake
-// it. A goroutine asleep in a futex holds an OS thread. Spin mode never
-// sleeps: choose it at creation (Options.Mode) or per call (WithMode).
+// look for dead peers between them; a Ring wait (a Pipe's too) in 50 ms
+// slices, asking after each whether the peer process still runs; a Join
+// wait, or a Ring wait whose peer is this process, in 1 s slices. Close, the peer and the context's end wake a
+// Ring or Join wait. A goroutine asleep in a futex holds an OS thread.
+// Spin mode never sleeps (and looks for dead peers every few
+// milliseconds): choose it at creation (Options.Mode) or per call
+// (WithMode). A Ring's Try calls never look for a dead peer (a look costs
+// system calls): TryRead finds ErrEmpty whether the writer lives or not.
+//
+// A Conn's Read and Write (io.Reader, io.Writer) have no context: they
+// wait until the deadlines SetDeadline, SetReadDeadline and
+// SetWriteDeadline set, as a net.Conn's do (os.ErrDeadlineExceeded after).
 //
 // Ring.WriteQuiet commits a record without waking a sleeping reader, for a
 // writer whose reader needs only the last record of a run promptly (a pool
@@ -58,10 +66,31 @@
 //
 // # What each death costs
 //
+// Each side of a Ring records the process that uses it (pid and start
+// time, see internal/owner), from its first Reserve or Peek; the other
+// side, when it has to wait, looks at that process between sleep slices.
+//
 //   - Ring producer killed between Reserve and Commit: nothing is torn;
 //     the uncommitted records vanish. A new producer may attach and go on.
+//   - Ring producer killed, whatever it was doing: the consumer reads every
+//     record committed before the death, then gets an error wrapping
+//     ErrPeerDead instead of waiting, within about 50 ms of the death
+//     (a peer slice) — not io.EOF, which means the writer closed: a dead
+//     writer's stream may stop anywhere. A Pipe's Recv and RecvBytes do the
+//     same; a Conn's Read, an io.Reader, returns an error wrapping both
+//     io.ErrUnexpectedEOF and ErrPeerDead, so that io.ReadAll and
+//     io.ReadFull see a cut stream, never a clean end.
 //   - Ring consumer killed: records it peeked and did not Release are read
-//     again by the next consumer; records released are gone.
+//     again by the next consumer; records released are gone. The producer
+//     goes on writing while there is room (the records wait for a next
+//     consumer), and gets an error wrapping ErrPeerDead, within about
+//     50 ms, once it would have to wait for room: it never blocks on a
+//     dead reader. Send and Write on a Pipe do the same.
+//   - ErrPeerDead persists until a process starts the dead side (its first
+//     Reserve or Peek takes it over), or until Ring.ForgetDeadPeers (or
+//     Conn.ForgetDeadPeers) clears the dead owner, after which waits wait
+//     for a new one: for a ring handed from a dead process to its
+//     replacement, as a pool hands its rings to a new worker.
 //   - MPMC producer killed after claiming slots and before committing them:
 //     consumers that find the claim stuck look up the claimer in the
 //     participant table (pid plus start time, so pid reuse cannot fool

@@ -20,4 +20,10 @@ var (
 	ErrTooManyParticipants = errors.New("queue participant table full")
 	// ErrTaskDone: TaskDone called more times than items were put.
 	ErrTaskDone = errors.New("task_done called too many times")
+	// ErrPeerDead: the process at the other end of a Ring (or of a
+	// Pipe's direction) died: a reader gets it once it has read every
+	// record the writer committed, a writer once it must wait for room.
+	// It stays so until another process takes over the dead end (see
+	// Ring.ForgetDeadPeers).
+	ErrPeerDead = errors.New("peer process died")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // Fuzzers: open rings and queues over arbitrary header (and data) bytes and
@@ -139,9 +140,22 @@ func FuzzAttachQueue(f *testing.F) {
 	})
 }
 
+// hostilePipe is a pipe header, then the first ring's header whose tail
+// says the ring is full to its last byte (264 bytes): a send with no bound
+// waited for room forever, and no record is there to free it.
+func hostilePipe() []byte {
+	b := make([]byte, pipeHdrSize+ringHdrSize)
+	h := asPipeHdr(b)
+	h.magic, h.version, h.capacity, h.duplex = pipeMagic, pipeVersion, fuzzRingCap, 1
+	initRing(b[pipeHdrSize:], fuzzRingCap, Blocking)
+	asRingHdr(b[pipeHdrSize:]).prodPos.pos.Store(fuzzRingCap)
+	return b[:pipeHdrSize+int(unsafe.Offsetof(ringHdr{}.prodPos))+8]
+}
+
 func FuzzAttachPipe(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(make([]byte, 64))
+	f.Add(hostilePipe())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b := make([]byte, pipeHdrSize+2*(ringHdrSize+fuzzRingCap))
 		h := asPipeHdr(b)
@@ -153,8 +167,15 @@ func FuzzAttachPipe(f *testing.F) {
 		if err != nil {
 			return
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
 		c := p.end(1)
-		c.SendBytes(context.Background(), []byte("x"))
-		p.end(0).Poll(context.Background())
+		c.SendBytes(ctx, []byte("x"))
+		p.end(0).Poll(ctx)
+		for _, end := range []*Conn{p.end(0), p.end(1)} {
+			end.SetDeadline(time.Now().Add(time.Millisecond))
+			end.Read(make([]byte, 64))
+			end.Write([]byte("y"))
+		}
 	})
 }

@@ -3,6 +3,7 @@ package ring
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -69,7 +70,9 @@ type joinWait struct{ q *MPMC }
 
 func (w joinWait) ready() (bool, error) { return w.q.h.unfinished.Load() <= 0, nil }
 func (w joinWait) stuck() error         { return nil }
-func (w joinWait) quiet()               {}
+func (w joinWait) slice() time.Duration {
+	return time.Duration(quietSlice.Load())
+}
 
 // MarshalBinary encodes the queue as its handle.
 func (q *JoinableQueue[T]) MarshalBinary() ([]byte, error) { return q.q.MarshalBinary() }

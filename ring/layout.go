@@ -14,9 +14,9 @@ const lineSize = shm.CacheLinePad
 // Layout versions, stored in each object's directory entry and header.
 // Changing a layout bumps its version.
 const (
-	ringVersion  = 2
+	ringVersion  = 3 // 3: each side's line holds its owner ID
 	queueVersion = 2 // 2: participant entries hold one owner ID word
-	pipeVersion  = 1
+	pipeVersion  = 2 // 2: its rings are version 3
 )
 
 // Header magics, checked on attach (a second guard beside the kind tag).
@@ -35,11 +35,16 @@ const (
 //	256     consPos: head     the consumer (the producer reads it when full)
 //	384     dataWait          consumer sleeps here, producer wakes
 //	512     spaceWait         producer sleeps here, consumer wakes
-//	640     prod: counters    the producer only (read by Stats)
-//	768     cons: counters    the consumer only (read by Stats)
+//	640     prod: counters,   the producer only (read by Stats; its owner
+//	        owner             word by a consumer that waits)
+//	768     cons: counters,   the consumer only (read by Stats; its owner
+//	        owner             word by a producer that waits)
 //
 // Counters sit apart from the positions: a counter store on the line the
-// other side polls would cost a second coherence miss per message.
+// other side polls would cost a second coherence miss per message. The
+// owner words sit with the counters for the same reason: each is stored
+// once, by the process that starts using its side, and read by the other
+// side only while it waits (see spsc_peer.go).
 type ringHdr struct {
 	_         structs.HostLayout
 	magic     uint32
@@ -75,7 +80,10 @@ type sideLine struct {
 	waits  atomic.Uint64 // waits for room (producer) or data (consumer)
 	sleeps atomic.Uint64 // futex sleeps
 	wakes  atomic.Uint64 // futex wakes issued to the other side
-	_      [lineSize - 40]byte
+	// owner is the internal/owner ID of the process that last started
+	// using this side (its first Reserve or Peek), 0 until one did.
+	owner atomic.Uint64
+	_     [lineSize - 48]byte
 }
 
 // Record header in the SPSC data area: 8 bytes, little-endian, 8-aligned,

@@ -21,6 +21,7 @@ func TestLayout(t *testing.T) {
 		{"ringHdr.spaceWait", unsafe.Offsetof(ringHdr{}.spaceWait), 512},
 		{"ringHdr.closed", unsafe.Offsetof(ringHdr{}.closed), 20},
 		{"sideLine", unsafe.Sizeof(sideLine{}), 128},
+		{"sideLine.owner", unsafe.Offsetof(sideLine{}.owner), 40},
 		{"waitLine", unsafe.Sizeof(waitLine{}), 128},
 		{"queueHdr", unsafe.Sizeof(queueHdr{}), 896},
 		{"queueHdr.enq", unsafe.Offsetof(queueHdr{}.enq), 128},

@@ -134,6 +134,7 @@ type Conn struct {
 	send, recv *Ring // nil where this end cannot
 	left       []byte
 	closed     atomic.Bool
+	rdl, wdl   deadline // Read's and Write's (SetDeadline)
 }
 
 // OpenPipe finds the pipe called name in seg and returns its two ends.

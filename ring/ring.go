@@ -27,7 +27,10 @@ import (
 // the consumer never sees a partial record, and the next producer to attach
 // starts after the last committed record. A consumer killed between Peek and
 // Release loses nothing (the records are read again by the next consumer);
-// killed after Release, it loses the records it had taken.
+// killed after Release, it loses the records it had taken. Neither side
+// waits for a dead peer: a reader whose writer died reads what was
+// committed, then gets ErrPeerDead; a writer whose reader died gets it when
+// the ring is full (see the package doc, "What each death costs").
 //
 // A Ring is not safe for two concurrent writers, or two concurrent readers:
 // that is what the MPMC Queue is for.
@@ -56,6 +59,7 @@ type producer struct {
 	bytes     uint64
 	want      uint64 // room the current wait needs
 	spin      spinner
+	peer      peerWatch // the consumer's liveness, looked at while waiting
 }
 
 // consumer is the reading side's private state.
@@ -67,6 +71,7 @@ type consumer struct {
 	recs     uint64 // records peeked since the last release
 	bytes    uint64
 	spin     spinner
+	peer     peerWatch // the producer's liveness, looked at while waiting
 }
 
 // NewRing allocates a ring called name in seg.

@@ -9,10 +9,11 @@ import (
 func (c *consumer) start() error {
 	h := c.r.h
 	hd, t := h.consPos.pos.Load(), h.prodPos.pos.Load()
-	if t < hd || t-hd > c.r.cap || hd&7 != 0 {
+	if t < hd || t-hd > c.r.cap-recHdr || hd&7 != 0 || t&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, c.r.cap)
 	}
 	c.head, c.released, c.started = hd, hd, true
+	h.cons.owner.Store(selfID()) // see spsc_peer.go
 	return nil
 }
 
@@ -38,7 +39,7 @@ func (c *consumer) peek() (rec []byte, next uint64, ok bool, err error) {
 		n := uint64(uint32(hw))
 		flags := uint32(hw >> 32)
 		size := recSize(n)
-		if flags&recLive == 0 || pos+size > c.r.cap || size > c.r.cap-recHdr || head+size-c.released > c.r.cap {
+		if flags&recLive == 0 || pos+size > c.r.cap || size > c.r.cap-recHdr || head+size-c.released > c.r.cap-recHdr {
 			return nil, 0, false, corrupt("record header %#x at %d, capacity %d", hw, pos, c.r.cap)
 		}
 		head += size
@@ -83,11 +84,9 @@ func (c *consumer) ready() (bool, error) {
 	return c.r.hdrWord(c.head).Load() != 0 || c.r.h.closed.Load() != 0, nil
 }
 
-func (c *consumer) stuck() error { return nil }
-func (c *consumer) quiet()       {}
-
 // next returns the next record, waiting as ctx allows; io.EOF once the ring
-// is closed and drained.
+// is closed and drained, ErrPeerDead once the writer died and it is
+// drained (found by stuck, while waiting).
 func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64, err error) {
 	for {
 		rec, next, ok, err := c.peek()
@@ -121,7 +120,8 @@ func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64
 }
 
 // Peek returns the next record without copying it, waiting for one as ctx
-// allows; io.EOF once the ring is closed and drained. The record is taken:
+// allows; io.EOF once the ring is closed and drained, ErrPeerDead (wrapped)
+// once the writer died and it is drained (as Read). The record is taken:
 // the next Peek returns the one after it. Its space is freed by Release
 // (which frees every record peeked so far, with one store) or by a Peek,
 // Read or ReadBatch that has to wait, which releases first. The slice must
@@ -150,9 +150,10 @@ func (r *Ring) TryPeek() ([]byte, error) {
 func (r *Ring) Release() { r.c.release() }
 
 // Read copies the next record into buf and releases it, waiting for one as
-// ctx allows; io.EOF once the ring is closed and drained. A record longer
-// than buf is left in the ring and the error wraps io.ErrShortBuffer (see
-// Next for the length).
+// ctx allows; io.EOF once the ring is closed and drained, an error wrapping
+// ErrPeerDead once the writer's process died (without closing) and every
+// record it committed was read. A record longer than buf is left in the
+// ring and the error wraps io.ErrShortBuffer (see Next for the length).
 func (r *Ring) Read(ctx context.Context, buf []byte) (int, error) {
 	return r.read(ctx, buf, true)
 }

@@ -39,7 +39,7 @@ func header(n uint64, flags uint32) uint64 { return n | uint64(flags|recLive)<<3
 func (p *producer) start() error {
 	h := p.r.h
 	t, hd := h.prodPos.pos.Load(), h.consPos.pos.Load()
-	if t < hd || t-hd > p.r.cap || t&7 != 0 {
+	if t < hd || t-hd > p.r.cap-recHdr || t&7 != 0 || hd&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, p.r.cap)
 	}
 	for walked := uint64(0); ; {
@@ -49,12 +49,13 @@ func (p *producer) start() error {
 		}
 		size := recSize(uint64(uint32(hw)))
 		walked += size
-		if uint32(hw>>32)&recLive == 0 || (t&p.r.mask)+size > p.r.cap || t+size-hd > p.r.cap || walked > p.r.cap {
+		if uint32(hw>>32)&recLive == 0 || (t&p.r.mask)+size > p.r.cap || t+size-hd > p.r.cap-recHdr || walked > p.r.cap {
 			return corrupt("record header %#x at %d", hw, t&p.r.mask)
 		}
 		t += size
 	}
 	p.tail, p.committed, p.headCache, p.started = t, t, hd, true
+	h.prod.owner.Store(selfID()) // see spsc_peer.go
 	return nil
 }
 
@@ -62,7 +63,7 @@ func (p *producer) start() error {
 // producer published.
 func (p *producer) refreshHead() error {
 	hd := p.r.h.consPos.pos.Load() // pairs with the consumer's store in release
-	if hd > p.committed || p.committed-hd > p.r.cap {
+	if hd > p.committed || p.committed-hd > p.r.cap-recHdr || hd&7 != 0 {
 		return corrupt("head %d outside tail %d - capacity %d", hd, p.committed, p.r.cap)
 	}
 	p.headCache = hd
@@ -180,9 +181,6 @@ func (p *producer) ready() (bool, error) {
 	return p.fits(p.want), nil
 }
 
-func (p *producer) stuck() error { return nil }
-func (p *producer) quiet()       {}
-
 func (p *producer) reserve(ctx context.Context, n int) ([]byte, error) {
 	for {
 		b, ok, err := p.tryReserve(n)
@@ -224,7 +222,9 @@ func (r *Ring) Commit() { r.p.commit() }
 
 // Write copies p into the ring as one record and commits it (and any record
 // reserved before it), waiting for room as ctx allows. A record longer than
-// MaxMessage is ErrTooLarge; a closed ring os.ErrClosed.
+// MaxMessage is ErrTooLarge; a closed ring os.ErrClosed; a ring without
+// room whose reader's process died an error wrapping ErrPeerDead (while
+// there is room, records are written for a next reader).
 func (r *Ring) Write(ctx context.Context, p []byte) error { return r.write(ctx, p, true) }
 
 // WriteQuiet is Write that lets a sleeping reader sleep on: the record is

@@ -70,13 +70,17 @@ type waitCond interface {
 	stuck() error
 }
 
-// quietCond marks a waitCond whose stuck has nothing to look for: such a
-// wait sleeps in long slices (quietSlice), woken by its peer, by Close, or
-// by its context's end (see sleep). The SPSC sides and Join are quiet; the
-// MPMC waits are not (they look for dead peers between sleeps).
+// quietCond marks a waitCond that sleeps in long slices, woken by its
+// peer, by Close or by its context's end (see sleep): slice returns the
+// longest sleep, read before each one. The SPSC sides and Join are quiet;
+// the MPMC waits are not (they look for dead peers between 5 ms sleeps).
+// An SPSC side whose peer is another process (or not yet known) sleeps
+// peerSlice, so that its stuck looks at that process's liveness often
+// enough; Join, and a side whose peer is this process, has nothing to look
+// for and sleeps quietSlice.
 type quietCond interface {
 	waitCond
-	quiet()
+	slice() time.Duration
 }
 
 // Spin budget bounds, per side: the adaptive spin grows after waits that
@@ -96,16 +100,26 @@ const (
 	stuckEvery = 2 * time.Millisecond
 )
 
-// quietSlice bounds one futex sleep of a quiet wait (a variable for tests).
-// It is only a safety net: such a wait has no dead peers to look for, and
-// its peer, Close and the context's end wake it. Short slices cost more
-// than their syscalls: when every P of this process is in a syscall, the
-// runtime's sysmon takes the sleeper's P back within 20 µs and then polls
-// every 20 µs for a millisecond or more; 5 ms slices in two idle waits kept
+// quietSlice bounds one futex sleep of a quiet wait with no peer to look
+// for (a variable for tests). It is only a safety net: its peer, Close and
+// the context's end wake such a wait. Short slices cost more than their
+// syscalls: when every P of this process is in a syscall, the runtime's
+// sysmon takes the sleeper's P back within 20 µs and then polls every
+// 20 µs for a millisecond or more; 5 ms slices in two idle waits kept
 // sysmon awake several thousand times a second.
 var quietSlice atomic.Int64 // nanoseconds
 
-func init() { quietSlice.Store(int64(time.Second)) }
+// peerSlice bounds one futex sleep of a quiet wait whose peer is another
+// process: after each, one liveness look (owner.Alive: a kill(0) and a
+// read of /proc/<pid>/stat, some microseconds) finds a dead peer. It
+// bounds how long a waiter takes to report a killed peer; 20 wakes a
+// second keep an idle waiter's cost far below 0.1% of a core.
+var peerSlice atomic.Int64 // nanoseconds
+
+func init() {
+	quietSlice.Store(int64(time.Second))
+	peerSlice.Store(int64(50 * time.Millisecond))
+}
 
 // spinner is a side's private adaptive spin budget (process-local).
 type spinner struct {
@@ -198,13 +212,12 @@ func await(ctx context.Context, w *waitLine, def Mode, sp *spinner, c waitCond, 
 }
 
 // sleep is await's slow path: futex sleeps of at most sleepSlice each
-// (quietSlice for a quiet wait).
+// (what slice says for a quiet wait).
 func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 	done := ctx.Done()
 	first := true
-	long := sleepSlice
-	if _, ok := c.(quietCond); ok {
-		long = time.Duration(quietSlice.Load())
+	qc, quiet := c.(quietCond)
+	if quiet {
 		if done != nil {
 			// The context's end must cut a long sleep short: wake this
 			// line's sleepers (the others re-check and sleep again). The
@@ -236,7 +249,10 @@ func sleep(ctx context.Context, w *waitLine, c waitCond, st waitStats) error {
 		// re-check finds it. Only a sleep that timed out is followed by
 		// a long one: after a wake (a release that freed too little
 		// room, say) the race is open again.
-		slice := long
+		slice := sleepSlice
+		if quiet {
+			slice = qc.slice()
+		}
 		if first {
 			slice = firstSleep
 		}
