@@ -268,6 +268,9 @@ func (s *slot) onDeath(broken bool) ending {
 			break
 		}
 	}
+	// The next worker writes results here: wait for it, not report the
+	// dead one again.
+	s.results.ForgetDeadPeers()
 	// A worker takes chunks in order and frees each one's record before it
 	// runs the first item, so the chunks whose records are still in its
 	// task ring (the newest ones) were never started; the others were
