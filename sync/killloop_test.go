@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -170,10 +171,9 @@ func TestLockRecoveryTime(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
-			seg := newSeg(t)
 			var times []time.Duration
 			for r := range rounds {
-				a, _ := newLocks(t, seg, kind, strconv.Itoa(r))
+				a, _ := newLocks(t, newSeg(t), kind, strconv.Itoa(r))
 				l := a.pick()
 				p := start(t, ctx, holdLock, a)
 				if err := a.Ev.Wait(ctx); err != nil {
@@ -197,5 +197,113 @@ func TestLockRecoveryTime(t *testing.T) {
 			slices.Sort(times)
 			t.Logf("%s: kill to ErrOwnerDead over %d kills: p50 %v, max %v", name, len(times), times[len(times)/2], times[len(times)-1])
 		})
+	}
+}
+
+// barrierLoop waits on B until it breaks, counting its passes in Words[0].
+var barrierLoop = process.Register("sync.test.barrierloop", func(ctx context.Context, a struct {
+	B     *sync.Barrier
+	Words shm.Handle
+}) (int, error) {
+	w, err := words(a.Words)
+	if err != nil {
+		return 0, err
+	}
+	for n := 0; ; n++ {
+		if _, err := a.B.Wait(ctx); err != nil {
+			return n, err
+		}
+		atomic.AddUint64(&w[0], 1)
+	}
+})
+
+// Parties of a Barrier are killed at random moments: the survivors are
+// released with ErrBrokenBarrier (not by their deadline), and after Reset
+// the barrier works again with new parties.
+func TestBarrierKillLoop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seg := newSeg(t)
+	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	wo := must[*shm.Object](t)(seg.Alloc("words", 8, 8))
+	w := must[[]uint64](t)(words(wo.Handle()))
+	arg := struct {
+		B     *sync.Barrier
+		Words shm.Handle
+	}{b, wo.Handle()}
+	for range killLoops() {
+		ps := []*process.Process{start(t, ctx, barrierLoop, arg), start(t, ctx, barrierLoop, arg), start(t, ctx, barrierLoop, arg)}
+		time.Sleep(time.Duration(2+rand.IntN(20)) * time.Millisecond)
+		victim := rand.IntN(len(ps))
+		ps[victim].Kill()
+		killed := time.Now()
+		for i, p := range ps {
+			err := p.Join(ctx)
+			if i == victim {
+				continue
+			}
+			var ee *process.ExitError
+			if !errors.As(err, &ee) || !strings.Contains(ee.Message, sync.ErrBrokenBarrier.Error()) || ctx.Err() != nil {
+				t.Fatalf("a surviving party = %v, want it released with ErrBrokenBarrier", err)
+			}
+		}
+		if d := time.Since(killed); d > 5*time.Second {
+			t.Fatalf("survivors released %v after the kill", d)
+		}
+		b.Reset()
+	}
+	t.Logf("%d passes over %d kills", atomic.LoadUint64(&w[0]), killLoops())
+}
+
+// Waiters of a Cond are killed at random moments while others wait and
+// are notified: Broadcast still wakes every live waiter, and the lock is
+// never left held by the dead.
+func TestCondKillLoop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	for round := range killLoops() {
+		seg := newSeg(t)
+		c := must[*sync.Cond](t)(sync.NewCond(seg, "c"+strconv.Itoa(round)))
+		wo := must[*shm.Object](t)(seg.Alloc("w"+strconv.Itoa(round), 8, 8))
+		arg := struct {
+			C     *sync.Cond
+			Words shm.Handle
+		}{c, wo.Handle()}
+		ps := []*process.Process{start(t, ctx, notifiedWaiter, arg), start(t, ctx, notifiedWaiter, arg), start(t, ctx, notifiedWaiter, arg)}
+		time.Sleep(time.Duration(1+rand.IntN(10)) * time.Millisecond)
+		victim := rand.IntN(len(ps))
+		ps[victim].Kill()
+		ps[victim].Join(ctx)
+		if err := c.Lock(ctx); errors.Is(err, sync.ErrOwnerDead) {
+			c.L().MarkConsistent() // it died holding the lock, before or after Wait
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		c.Broadcast()
+		c.Unlock()
+		for i, p := range ps {
+			if i == victim {
+				continue
+			}
+			// A survivor that had not reached Wait yet waits after the
+			// Broadcast: notify until it returns.
+			done := make(chan error, 1)
+			go func() { done <- p.Join(ctx) }()
+			for waiting := true; waiting; {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("a surviving waiter = %v", err)
+					}
+					waiting = false
+				case <-time.After(20 * time.Millisecond):
+					if err := c.Lock(ctx); err != nil && !errors.Is(err, sync.ErrOwnerDead) {
+						t.Fatal(err)
+					}
+					c.Broadcast()
+					c.Unlock()
+				}
+			}
+		}
 	}
 }
