@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -337,7 +338,7 @@ func TestKillWhileOthersWork(t *testing.T) {
 		n, err := process.Run(ctx, counter, d)
 		done <- result{n, err}
 	}()
-	for kills := range 10 {
+	for kills := range testutil.KillLoops(10) {
 		p, err := process.Start(ctx, writer, writerArg{D: d, Size: size})
 		if err != nil {
 			t.Fatal(err)

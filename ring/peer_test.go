@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -107,14 +106,7 @@ var (
 	})
 )
 
-// killLoops is how many kills the randomized tests make: a few in CI,
-// SHMKIT_KILL_LOOPS for more.
-func killLoops(def int) int {
-	if n, err := strconv.Atoi(os.Getenv("SHMKIT_KILL_LOOPS")); err == nil && n > 0 {
-		return n
-	}
-	return def
-}
+func killLoops(def int) int { return testutil.KillLoops(def) }
 
 // killTimes collects kill-to-report times and logs their p50 and max.
 type killTimes []time.Duration

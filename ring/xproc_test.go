@@ -278,7 +278,15 @@ func TestRingProducerKilledMidReserve(t *testing.T) {
 // 2x2 stream: nothing torn or duplicated, producers' deliveries stay
 // prefixes, at most one message lost per killed consumer, and the queue
 // drains to EOF within the test's bound.
+// TestMPMCKillRandom kills a producer and a consumer at random points of a
+// 3x3 stream, SHMKIT_KILL_LOOPS times (default 1: two kills).
 func TestMPMCKillRandom(t *testing.T) {
+	for round := range killLoops(1) {
+		t.Run(strconv.Itoa(round), mpmcKillRound)
+	}
+}
+
+func mpmcKillRound(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	const np, nc = 3, 3

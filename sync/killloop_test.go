@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,19 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
 )
 
-// killLoops is how many random kills each kill-loop test makes: a few in
-// CI, SHMKIT_KILL_LOOPS for a long run.
-func killLoops() int {
-	if n, err := strconv.Atoi(os.Getenv("SHMKIT_KILL_LOOPS")); err == nil && n > 0 {
-		return n
-	}
-	return 6
-}
+func killLoops() int { return testutil.KillLoops(6) }
 
 // robustLock is what the kill loops need of each robust lock kind.
 type robustLock interface {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/sync"
 	"github.com/shmkit/shmkit/value"
@@ -196,7 +197,7 @@ func TestValueWritersKilled(t *testing.T) {
 	startWriter(0)
 	startWriter(1)
 	reads := 0
-	for round := range 10 {
+	for round := range testutil.KillLoops(10) {
 		deadline := time.Now().Add(time.Duration(3+round) * time.Millisecond)
 		for time.Now().Before(deadline) {
 			if x := v.Load(); !x.ok() {

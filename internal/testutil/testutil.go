@@ -5,6 +5,8 @@ package testutil
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,4 +58,14 @@ func WaitFor(tb testing.TB, ctx context.Context, what string, cond func() bool) 
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// KillLoops is how many random kills a kill-loop test makes: def in CI,
+// SHMKIT_KILL_LOOPS for a long run (SHMKIT_KILL_LOOPS=200 go test -run
+// Kill ./...).
+func KillLoops(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("SHMKIT_KILL_LOOPS")); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
