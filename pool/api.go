@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/process"
 )
 
@@ -50,6 +49,7 @@ func guidedChunk(left, workers int) int {
 // mapJob collects Map's results in place.
 type mapJob[R any] struct {
 	ctx     context.Context
+	decode  func([]byte) (R, error)
 	results []R
 	errs    []error
 	left    atomic.Int64
@@ -60,7 +60,8 @@ func (j *mapJob[R]) Cancelled() bool { return j.ctx.Err() != nil }
 
 func (j *mapJob[R]) Deliver(i int, res []byte, err error) {
 	if err == nil {
-		if derr := wire.Decode(res, &j.results[i]); derr != nil {
+		var derr error
+		if j.results[i], derr = j.decode(res); derr != nil {
 			err = fmt.Errorf("decoding result: %w", derr)
 		}
 	}
@@ -82,7 +83,7 @@ func Map[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], input
 	}
 	args := make([][]byte, len(inputs))
 	for i, in := range inputs {
-		if args[i], err = wire.Encode(in); err != nil {
+		if args[i], err = t.EncodeArg(in); err != nil {
 			return nil, fmt.Errorf("encoding input %d of %s: %w", i, t.Name(), err)
 		}
 	}
@@ -91,7 +92,7 @@ func Map[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], input
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	j := &mapJob[R]{ctx: ctx, results: make([]R, len(inputs)), errs: make([]error, len(inputs)), done: make(chan struct{})}
+	j := &mapJob[R]{ctx: ctx, decode: t.DecodeResult, results: make([]R, len(inputs)), errs: make([]error, len(inputs)), done: make(chan struct{})}
 	j.left.Store(int64(len(inputs)))
 	submitted := make(chan error, 1)
 	go func() {
@@ -198,25 +199,26 @@ func stream[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], in
 					delete(pending, next)
 					next++
 					<-slots
-					if !emit(yield, it) {
+					if !emit(yield, it, t.DecodeResult) {
 						return
 					}
 				}
 				continue
 			}
 			<-slots
-			if !emit(yield, it) {
+			if !emit(yield, it, t.DecodeResult) {
 				return
 			}
 		}
 	}
 }
 
-func emit[R any](yield func(R, error) bool, it item) bool {
+func emit[R any](yield func(R, error) bool, it item, decode func([]byte) (R, error)) bool {
 	var r R
 	err := it.err
 	if err == nil {
-		if derr := wire.Decode(it.res, &r); derr != nil {
+		var derr error
+		if r, derr = decode(it.res); derr != nil {
 			err = fmt.Errorf("decoding result %d: %w", it.i, derr)
 		}
 	}
@@ -249,7 +251,7 @@ func feed[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inpu
 			total <- n
 			return
 		}
-		b, err := wire.Encode(in)
+		b, err := t.EncodeArg(in)
 		if err != nil {
 			flush()
 			j.Deliver(n, nil, fmt.Errorf("encoding input %d of %s: %w", n, t.Name(), err))
@@ -269,11 +271,12 @@ func feed[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inpu
 
 // Future is the pending result of ApplyAsync.
 type Future[R any] struct {
-	done chan struct{}
-	val  R
-	err  error
-	cb   asyncConfig[R]
-	once sync.Once
+	done   chan struct{}
+	decode func([]byte) (R, error)
+	val    R
+	err    error
+	cb     asyncConfig[R]
+	once   sync.Once
 }
 
 // AsyncOption adds a callback to ApplyAsync.
@@ -300,7 +303,7 @@ func (s futureSink[R]) Cancelled() bool { return false }
 func (s futureSink[R]) Deliver(_ int, res []byte, err error) {
 	f := s.f
 	if err == nil {
-		err = wire.Decode(res, &f.val)
+		f.val, err = f.decode(res)
 	}
 	f.complete(err)
 }
@@ -345,11 +348,11 @@ func (f *Future[R]) Ready() bool {
 // ApplyAsync submits one call of t and returns its Future at once (it
 // blocks only while e's queue is full). Callbacks run in the parent.
 func ApplyAsync[A, R any](e Executor, t *process.Task[A, R], arg A, opts ...AsyncOption[R]) *Future[R] {
-	f := &Future[R]{done: make(chan struct{})}
+	f := &Future[R]{done: make(chan struct{}), decode: t.DecodeResult}
 	for _, o := range opts {
 		o(&f.cb)
 	}
-	b, err := wire.Encode(arg)
+	b, err := t.EncodeArg(arg)
 	if err != nil {
 		f.complete(fmt.Errorf("encoding argument of %s: %w", t.Name(), err))
 		return f
@@ -363,12 +366,12 @@ func ApplyAsync[A, R any](e Executor, t *process.Task[A, R], arg A, opts ...Asyn
 
 // Apply runs one call of t in a worker and waits for its result.
 func Apply[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], arg A) (R, error) {
-	b, err := wire.Encode(arg)
+	b, err := t.EncodeArg(arg)
 	var zero R
 	if err != nil {
 		return zero, fmt.Errorf("encoding argument of %s: %w", t.Name(), err)
 	}
-	f := &Future[R]{done: make(chan struct{})}
+	f := &Future[R]{done: make(chan struct{}), decode: t.DecodeResult}
 	if err := e.Submit(ctx, Chunk{Task: t.Name(), Args: [][]byte{b}, Results: futureSink[R]{f}}); err != nil {
 		return zero, err
 	}

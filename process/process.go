@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/shm"
@@ -27,10 +28,11 @@ type Process struct {
 	cmd  *exec.Cmd
 	args *os.File // our end of the argument pipe, held open as the liveness signal
 
-	done   chan struct{} // closed once reaped
-	frame  *resultFrame  // what the child sent, nil if nothing
-	state  *os.ProcessState
-	waitEr error
+	done    chan struct{} // closed once reaped
+	frame   *resultFrame  // what the child sent, nil if nothing
+	results any           // the task's codec.Codec[R], for Wait
+	state   *os.ProcessState
+	waitEr  error
 }
 
 // Option adjusts how Start launches a child.
@@ -79,7 +81,7 @@ func Start[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	argBytes, err := wire.Encode(arg)
+	argBytes, err := t.EncodeArg(arg)
 	if err != nil {
 		return nil, fmt.Errorf("encoding argument of %q: %w", t.name, err)
 	}
@@ -87,7 +89,11 @@ func Start[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) 
 	for _, o := range opts {
 		o(&c)
 	}
-	return start(ctx, t.name, argBytes, &c)
+	p, err := start(ctx, t.name, argBytes, &c)
+	if p != nil {
+		p.results = t.results
+	}
+	return p, err
 }
 
 func start(ctx context.Context, task string, arg []byte, c *config) (*Process, error) {
@@ -289,7 +295,13 @@ func Wait[R any](ctx context.Context, p *Process) (R, error) {
 	if err := p.Join(ctx); err != nil {
 		return r, err
 	}
-	if err := wire.Decode(p.frame.Result, &r); err != nil {
+	var err error
+	if c, ok := p.results.(codec.Codec[R]); ok {
+		r, err = c.Decode(p.frame.Result)
+	} else {
+		err = wire.Decode(p.frame.Result, &r)
+	}
+	if err != nil {
 		return r, fmt.Errorf("decoding result of %s: %w", p.name, err)
 	}
 	return r, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/internal/wire"
 )
 
@@ -11,11 +12,35 @@ import (
 // binary can find it: the child gets the name, not the code. A is the
 // argument type and R the result type; both travel as their bytes when
 // plain (fixed-size and pointer-free), else gob-encoded (shared objects
-// encode as handles through their MarshalBinary).
+// encode as handles through their MarshalBinary), unless WithCodecs set
+// other codecs.
 type Task[A, R any] struct {
-	name string
-	fn   func(context.Context, A) (R, error)
+	name    string
+	fn      func(context.Context, A) (R, error)
+	args    codec.Codec[A]
+	results codec.Codec[R]
 }
+
+// WithCodecs makes the task's arguments and results travel through the
+// given codecs (nil keeps the automatic one) and returns t. Call it where
+// the task is registered, at package initialisation, so that parent and
+// children agree: a codec is not sent along.
+func (t *Task[A, R]) WithCodecs(args codec.Codec[A], results codec.Codec[R]) *Task[A, R] {
+	if args != nil {
+		t.args = args
+	}
+	if results != nil {
+		t.results = results
+	}
+	return t
+}
+
+// EncodeArg encodes an argument of t as it travels to a child (for
+// executors such as package pool's).
+func (t *Task[A, R]) EncodeArg(a A) ([]byte, error) { return t.args.Encode(nil, a) }
+
+// DecodeResult decodes a result of t as it came back from a child.
+func (t *Task[A, R]) DecodeResult(b []byte) (R, error) { return t.results.Decode(b) }
 
 // Name returns the name the task was registered under.
 func (t *Task[A, R]) Name() string { return t.name }
@@ -32,21 +57,22 @@ func Register[A, R any](name string, fn func(ctx context.Context, arg A) (R, err
 	if name == "" || fn == nil {
 		panic("process: Register needs a name and a function")
 	}
+	t := &Task[A, R]{name: name, fn: fn, args: wire.Auto[A]{}, results: wire.Auto[R]{}}
 	run := func(ctx context.Context, arg []byte) ([]byte, error) {
-		var a A
-		if err := wire.Decode(arg, &a); err != nil {
+		a, err := t.args.Decode(arg)
+		if err != nil {
 			return nil, fmt.Errorf("decoding argument of %q: %w", name, err)
 		}
 		r, err := fn(ctx, a)
 		if err != nil {
 			return nil, err
 		}
-		return wire.Encode(r)
+		return t.results.Encode(nil, r)
 	}
 	if !wire.Register(name, run) {
 		panic(fmt.Sprintf("process: task %q registered twice", name))
 	}
-	return &Task[A, R]{name: name, fn: fn}
+	return t
 }
 
 // RegisterFunc registers a task that takes and returns nothing, Python's

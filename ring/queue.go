@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/shm"
 )
 
 // Queue is a typed MPMC queue across processes: Python's
-// multiprocessing.Queue. Values travel through a Codec (DefaultCodec[T]
+// multiprocessing.Queue. Values travel through a Codec (codec.Default[T]
 // unless WithCodec). Safe for any number of goroutines and processes.
 type Queue[T any] struct {
 	q       *MPMC
-	codec   Codec[T]
+	codec   codec.Codec[T]
 	scratch sync.Pool // *[]byte
 }
 
@@ -46,12 +47,12 @@ func AttachQueue[T any](h shm.Handle) (*Queue[T], error) {
 	return QueueOf[T](q), nil
 }
 
-// QueueOf views an MPMC queue as a queue of T, with DefaultCodec[T].
-func QueueOf[T any](q *MPMC) *Queue[T] { return &Queue[T]{q: q, codec: DefaultCodec[T]()} }
+// QueueOf views an MPMC queue as a queue of T, with codec.Default[T].
+func QueueOf[T any](q *MPMC) *Queue[T] { return &Queue[T]{q: q, codec: codec.Default[T]()} }
 
 // WithCodec sets the codec (every process must use the same) and returns q.
-// A Queue decoded from a handle in a child has DefaultCodec: set it again.
-func (q *Queue[T]) WithCodec(c Codec[T]) *Queue[T] { q.codec = c; return q }
+// A Queue decoded from a handle in a child has codec.Default: set it again.
+func (q *Queue[T]) WithCodec(c codec.Codec[T]) *Queue[T] { q.codec = c; return q }
 
 // MPMC returns the underlying byte queue.
 func (q *Queue[T]) MPMC() *MPMC { return q.q }
@@ -151,12 +152,12 @@ func (q *Queue[T]) Handle() shm.Handle { return q.q.Handle() }
 func (q *Queue[T]) MarshalBinary() ([]byte, error) { return q.q.MarshalBinary() }
 
 // UnmarshalBinary attaches the queue an encoding names, with
-// DefaultCodec[T].
+// codec.Default[T].
 func (q *Queue[T]) UnmarshalBinary(b []byte) error {
 	m := new(MPMC)
 	if err := m.UnmarshalBinary(b); err != nil {
 		return err
 	}
-	q.q, q.codec = m, DefaultCodec[T]()
+	q.q, q.codec = m, codec.Default[T]()
 	return nil
 }

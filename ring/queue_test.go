@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/ring"
 )
 
@@ -87,7 +88,7 @@ func TestQueueCodecs(t *testing.T) {
 	if _, err := qt.Get(ctx); err != io.EOF {
 		t.Fatalf("get after close: %v", err)
 	}
-	if _, err := ring.NewRawCodec[task](); err == nil {
+	if _, err := codec.NewRaw[task](); err == nil {
 		t.Fatal("raw codec for a type with pointers")
 	}
 }

@@ -26,25 +26,26 @@ var mayImport = map[string][]string{
 	"internal/kernel":        {},
 	"internal/plain":         {},
 	"internal/owner":         {"internal/kernel"},
-	"internal/wire":          {"internal/plain"},
+	"internal/wire":          {"internal/plain", "codec"},
 	"internal/testutil":      {"shm"},
 	"internal/testutil/leak": {},
 	"internal/layers":        {},
 
 	// The core.
+	"codec":   {}, // values to bytes: below everything that carries values
 	"shm":     {},
 	"sync":    {"shm"},
 	"value":   {"shm", "sync"},
 	"array":   {"shm", "sync", "value"},
-	"ring":    {"shm", "sync", "value", "array"},
-	"process": {"shm"}, // shared objects travel as handles: it knows no kind
-	"pool":    {"process", "ring"},
-	"manager": {"pool", "process", "ring", "array", "value", "sync", "shm"},
+	"ring":    {"shm", "sync", "value", "array", "codec"},
+	"process": {"shm", "codec"}, // shared objects travel as handles: it knows no kind
+	"pool":    {"process", "ring", "codec"},
+	"manager": {"pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 
 	// Above the core: anything of it.
-	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm"},
-	"examples/quickstart": {"manager", "pool", "process", "ring", "array", "value", "sync", "shm"},
-	"cmd/shmkit":          {"bench", "manager", "pool", "process", "ring", "array", "value", "sync", "shm"},
+	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
+	"examples/quickstart": {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
+	"cmd/shmkit":          {"bench", "manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 }
 
 // core are the packages that must never import a cluster backend, NATS or
