@@ -34,7 +34,7 @@ func describe(o *shm.Object) string {
 	if mu, err := sync.EmbedMutex(o, 0); err == nil {
 		lock = "lock " + mu.State()
 	}
-	word := atomic.LoadUint64((*uint64)(uintptrAt(b, DataOffset)))
+	word := atomic.LoadUint64(wordAt(b, DataOffset))
 	switch h.Flavor {
 	case flavorInt:
 		return fmt.Sprintf("%s = %s; %s", kind, formatInt(kind, size, word), lock)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -34,7 +33,7 @@ func NewFloat[T Floating](seg *shm.Segment, name string, initial T) (*Float[T], 
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", name, err)
 	}
-	o, err := create(seg, name, ti, unsafe.Pointer(&initial))
+	o, err := create(seg, name, ti, bytesOf(&initial, ti.size))
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +62,7 @@ func floatOf[T Floating](o *shm.Object, ti typeInfo) (*Float[T], error) {
 	if ti.size == 8 {
 		v.p64 = &b.data[0]
 	} else {
-		v.p32 = (*uint32)(unsafe.Pointer(&b.data[0]))
+		v.p32 = lowHalf(&b.data[0])
 	}
 	return v, nil
 }

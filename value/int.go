@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -38,7 +37,7 @@ func NewInt[T Integer](seg *shm.Segment, name string, initial T) (*Int[T], error
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", name, err)
 	}
-	o, err := create(seg, name, ti, unsafe.Pointer(&initial))
+	o, err := create(seg, name, ti, bytesOf(&initial, ti.size))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +67,7 @@ func intOf[T Integer](o *shm.Object, ti typeInfo) (*Int[T], error) {
 	if ti.size == 8 {
 		v.p64 = &b.data[0]
 	} else {
-		v.p32 = (*uint32)(unsafe.Pointer(&b.data[0])) // little-endian: the low half
+		v.p32 = lowHalf(&b.data[0]) // little-endian: the low half
 	}
 	return v, nil
 }

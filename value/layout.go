@@ -59,6 +59,6 @@ func hdr(b []byte) *header { return (*header)(unsafe.Pointer(&b[0])) }
 // so that readers copy with 64-bit atomic loads.
 func stride(size int) int { return (size + 7) &^ 7 }
 
-// uintptrAt is the address of b[off], which the caller has bounds-checked
+// wordAt is the 64-bit word at b[off], which the caller has bounds-checked
 // (and which is 8-byte aligned: objects are, and off is a multiple of 8).
-func uintptrAt(b []byte, off int) unsafe.Pointer { return unsafe.Pointer(&b[off]) }
+func wordAt(b []byte, off int) *uint64 { return (*uint64)(unsafe.Pointer(&b[off])) }

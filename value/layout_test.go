@@ -83,9 +83,9 @@ func TestWords(t *testing.T) {
 			src[i] = byte(i*37 + 1)
 		}
 		words := make([]uint64, stride(size)/8)
-		writeWords(words, unsafe.Pointer(&src[0]), size)
+		writeWords(words, src)
 		dst := make([]byte, size)
-		readWords(unsafe.Pointer(&dst[0]), words, size)
+		readWords(dst, words)
 		if string(dst) != string(src) {
 			t.Fatalf("size %d: %x, want %x", size, dst, src)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
@@ -74,17 +73,16 @@ func newBase(o *shm.Object, ti typeInfo) (base, error) {
 		return base{}, err
 	}
 	b := o.Bytes()[DataOffset:ti.objectSize()]
-	words := unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), len(b)/8)
-	return base{obj: o, mu: mu, data: words, size: ti.size}, nil
+	return base{obj: o, mu: mu, data: wordsOf(b), size: ti.size}, nil
 }
 
 // create allocates the object and writes the header and the initial value
-// (at *initial, ti.size bytes) into copy 0 before it is published.
-func create(seg *shm.Segment, name string, ti typeInfo, initial unsafe.Pointer) (*shm.Object, error) {
+// (its ti.size bytes) into copy 0 before it is published.
+func create(seg *shm.Segment, name string, ti typeInfo, initial []byte) (*shm.Object, error) {
 	o, err := seg.AllocObject(name, shm.KindValue, layoutVersion, ti.objectSize(), shm.CacheLinePad, func(b []byte) {
 		ti.write(b)
 		d := b[DataOffset : DataOffset+stride(ti.size)]
-		writeWords(unsafe.Slice((*uint64)(unsafe.Pointer(&d[0])), len(d)/8), initial, ti.size)
+		writeWords(wordsOf(d), initial)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating value %q: %w", name, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -33,7 +32,7 @@ func New[T any](seg *shm.Segment, name string, initial T) (*Value[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", name, err)
 	}
-	o, err := create(seg, name, ti, unsafe.Pointer(&initial))
+	o, err := create(seg, name, ti, bytesOf(&initial, ti.size))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +74,7 @@ func (v *Value[T]) copyAt(i uint64) []uint64 {
 func (v *Value[T]) Load() (x T) {
 	for {
 		s := atomic.LoadUint64(v.seq) // pairs with the publishing store in write
-		readWords(unsafe.Pointer(&x), v.copyAt(s), v.size)
+		readWords(bytesOf(&x, v.size), v.copyAt(s))
 		// Unchanged: no writer published during the copy, so none wrote
 		// copy s&1 (a writer writes copy s&1 only after publishing s+1).
 		if atomic.LoadUint64(v.seq) == s {
@@ -102,9 +101,9 @@ func (v *Value[T]) Update(ctx context.Context, fn func(*T)) error {
 	defer v.mu.Unlock()
 	s := atomic.LoadUint64(v.seq) // stable: only lock holders change it
 	var x T
-	readWords(unsafe.Pointer(&x), v.copyAt(s), v.size)
+	readWords(bytesOf(&x, v.size), v.copyAt(s))
 	fn(&x)
-	writeWords(v.copyAt(s+1), unsafe.Pointer(&x), v.size)
+	writeWords(v.copyAt(s+1), bytesOf(&x, v.size))
 	atomic.StoreUint64(v.seq, s+1) // publish: pairs with the loads in Load
 	return nil
 }
