@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
@@ -97,7 +96,7 @@ func arrayOf[T any](o *shm.Object) (*Array[T], error) {
 	if h.Len > uint64(len(b)-HeaderSize)/uint64(t.Size()) {
 		return nil, fmt.Errorf("%s: %d elements of %d bytes do not fit in %d bytes: %w", o, h.Len, t.Size(), len(b), shm.ErrCorrupt)
 	}
-	if uintptr(unsafe.Pointer(&b[0]))%uintptr(t.Align()) != 0 {
+	if !alignedFor(b, t.Align()) {
 		return nil, fmt.Errorf("%s: data misaligned for %s: %w", o, t, shm.ErrCorrupt)
 	}
 	mu, err := sync.EmbedMutex(o, 0)

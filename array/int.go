@@ -2,7 +2,6 @@ package array
 
 import (
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/value"
@@ -46,9 +45,9 @@ func (a *Int[T]) UnmarshalBinary(b []byte) error {
 
 // The element pointers: T is 4 or 8 bytes (value.Integer), and elements
 // are aligned to their size (the data starts 128-byte aligned).
-func (a *Int[T]) is64() bool        { var z T; return unsafe.Sizeof(z) == 8 }
-func (a *Int[T]) p64(i int) *uint64 { return (*uint64)(unsafe.Pointer(&a.data[i])) }
-func (a *Int[T]) p32(i int) *uint32 { return (*uint32)(unsafe.Pointer(&a.data[i])) }
+func (a *Int[T]) is64() bool        { return sizeOf[T]() == 8 }
+func (a *Int[T]) p64(i int) *uint64 { return words64(&a.data[i]) }
+func (a *Int[T]) p32(i int) *uint32 { return words32(&a.data[i]) }
 
 // Load atomically loads element i.
 func (a *Int[T]) Load(i int) T {

@@ -51,3 +51,14 @@ func elems[T any](b []byte, n int) []T {
 	}
 	return unsafe.Slice((*T)(unsafe.Pointer(&b[HeaderSize])), n)
 }
+
+// alignedFor reports whether b starts on a boundary of align bytes.
+func alignedFor(b []byte, align int) bool { return uintptr(unsafe.Pointer(&b[0]))%uintptr(align) == 0 }
+
+// words64 and words32 are the element at p as the word an atomic
+// operation needs: Int[T]'s integer kinds are 4 or 8 bytes.
+func words64[T any](p *T) *uint64 { return (*uint64)(unsafe.Pointer(p)) }
+func words32[T any](p *T) *uint32 { return (*uint32)(unsafe.Pointer(p)) }
+
+// sizeOf is T's size (the element stride).
+func sizeOf[T any]() uintptr { var z T; return unsafe.Sizeof(z) }
