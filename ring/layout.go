@@ -102,5 +102,25 @@ const (
 // recSize is the space a record of n payload bytes takes.
 func recSize(n uint64) uint64 { return recHdr + (n+7)&^7 }
 
+// The casts from mapped bytes to layout structs and atomic words, in one
+// place (with the pins in layout_test.go). Callers have validated the
+// geometry they index with (ringFrom, mpmcFrom, pipeFrom read it once from
+// shared memory, check it and keep it privately), so off is in bounds and
+// 8-aligned; layoutAt checks the bounds once more (creation and attach
+// paths), the hot-path word views do not.
+
+// layoutAt views b[off:] as a T.
+func layoutAt[T any](b []byte, off int) *T {
+	var zero T
+	_ = b[off+int(unsafe.Sizeof(zero))-1]
+	return (*T)(unsafe.Pointer(&b[off]))
+}
+
+// wordAt views the 8 bytes at b[off] as an atomic word (hot paths: a ring
+// record header, an MPMC slot's sequence word).
+func wordAt(b []byte, off uint64) *atomic.Uint64 {
+	return (*atomic.Uint64)(unsafe.Pointer(&b[off]))
+}
+
 // asRingHdr views b (at least ringHdrSize bytes, 8-aligned) as a header.
-func asRingHdr(b []byte) *ringHdr { return (*ringHdr)(unsafe.Pointer(&b[0])) }
+func asRingHdr(b []byte) *ringHdr { return layoutAt[ringHdr](b, 0) }

@@ -3,7 +3,6 @@ package ring
 import (
 	"fmt"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/shmkit/shmkit/shm"
 )
@@ -78,17 +77,17 @@ func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32) (*MPMC,
 	}
 	size := queueHdrSize + nparts*partSize + nslots*slotSize
 	obj, err := seg.AllocObject(name, shm.KindQueue, queueVersion, size, lineSize, func(b []byte) {
-		h := (*queueHdr)(unsafe.Pointer(&b[0]))
+		h := layoutAt[queueHdr](b, 0)
 		h.magic, h.version = queueMagic, queueVersion
 		h.slots, h.slotSize, h.parts = uint64(nslots), uint64(slotSize), uint32(nparts)
 		h.mode, h.flags = uint32(o.Mode), flags
 		area := b[queueHdrSize+nparts*partSize:]
 		for i := range nslots {
 			// Slot i is free for position i.
-			(*atomic.Uint64)(unsafe.Pointer(&area[i*slotSize])).Store(uint64(i))
+			wordAt(area, uint64(i*slotSize)).Store(uint64(i))
 		}
 		for i := range nparts {
-			e := (*partEntry)(unsafe.Pointer(&b[queueHdrSize+i*partSize]))
+			e := layoutAt[partEntry](b, queueHdrSize+i*partSize)
 			e.pPos.Store(noPos)
 			e.cPos.Store(noPos)
 		}
@@ -134,7 +133,7 @@ func mpmcBytes(b []byte) (*MPMC, error) {
 	if len(b) < queueHdrSize {
 		return nil, corrupt("queue of %d bytes", len(b))
 	}
-	h := (*queueHdr)(unsafe.Pointer(&b[0]))
+	h := layoutAt[queueHdr](b, 0)
 	nslots, slotSize, nparts := h.slots, h.slotSize, uint64(h.parts)
 	if h.magic != queueMagic || h.version != queueVersion {
 		return nil, corrupt("queue header magic %#x version %d", h.magic, h.version)
@@ -157,7 +156,7 @@ func mpmcBytes(b []byte) (*MPMC, error) {
 // seq returns the sequence word of the slot for position pos.
 func (q *MPMC) seq(pos uint64) *atomic.Uint64 {
 	off := (pos & q.mask) * q.slotSize
-	return (*atomic.Uint64)(unsafe.Pointer(&q.area[off]))
+	return wordAt(q.area, off)
 }
 
 // slot returns the slot for position pos: header and payload.
@@ -167,7 +166,7 @@ func (q *MPMC) slot(pos uint64) []byte {
 }
 
 func (q *MPMC) entry(i int) *partEntry {
-	return (*partEntry)(unsafe.Pointer(&q.parts[i*partSize]))
+	return layoutAt[partEntry](q.parts, i*partSize)
 }
 
 // span is the number of slots a message of n bytes takes.

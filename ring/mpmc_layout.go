@@ -86,4 +86,4 @@ const (
 	rescueBit = uint64(1) << 63
 )
 
-func asQueueHdr(b []byte) *queueHdr { return (*queueHdr)(unsafe.Pointer(&b[0])) }
+func asQueueHdr(b []byte) *queueHdr { return layoutAt[queueHdr](b, 0) }

@@ -48,7 +48,7 @@ func NewPipe(seg *shm.Segment, name string, duplex bool, opts *Options) (c1, c2 
 	}
 	size := pipeHdrSize + rings*(ringHdrSize+capacity)
 	obj, err := seg.AllocObject(name, shm.KindPipe, pipeVersion, size, lineSize, func(b []byte) {
-		h := (*pipeHdr)(unsafe.Pointer(&b[0]))
+		h := layoutAt[pipeHdr](b, 0)
 		h.magic, h.version, h.capacity = pipeMagic, pipeVersion, uint64(capacity)
 		if duplex {
 			h.duplex = 1
@@ -78,7 +78,7 @@ func pipeFrom(obj *shm.Object) (*pipe, error) {
 	return p, nil
 }
 
-func asPipeHdr(b []byte) *pipeHdr { return (*pipeHdr)(unsafe.Pointer(&b[0])) }
+func asPipeHdr(b []byte) *pipeHdr { return layoutAt[pipeHdr](b, 0) }
 
 // pipeBytes validates a pipe in b; the caller sets obj.
 func pipeBytes(b []byte) (*pipe, error) {

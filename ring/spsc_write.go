@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
-	"unsafe"
 )
 
 // ---- producer ----
@@ -27,7 +26,7 @@ import (
 
 // hdrWord returns the header word at absolute position at.
 func (r *Ring) hdrWord(at uint64) *atomic.Uint64 {
-	return (*atomic.Uint64)(unsafe.Pointer(&r.data[at&r.mask]))
+	return wordAt(r.data, at&r.mask)
 }
 
 // header packs a record header: length, flags, and recLive so that a
