@@ -6,6 +6,7 @@ import (
 	"os"
 	"structs"
 	"sync/atomic"
+	"time"
 
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
@@ -28,7 +29,23 @@ type Barrier struct {
 	l       *barrierLayout
 	parties int
 	me      uint64
+	action  func() error
+	timeout time.Duration
 }
+
+// WithAction sets the function run when a generation completes, by the
+// process whose arrival completes it, before any party is released
+// (Python's Barrier(action=...)); it returns b. An action is a function of
+// this process, not of the shared object: set it on every process's handle
+// that may arrive last. An action that fails breaks the barrier: that
+// party's Wait returns its error wrapped with ErrBrokenBarrier and the
+// others ErrBrokenBarrier.
+func (b *Barrier) WithAction(fn func() error) *Barrier { b.action = fn; return b }
+
+// WithTimeout bounds every Wait of this handle to d (Python's Barrier
+// timeout), on top of its context; a Wait that times out breaks the
+// barrier. It returns b; 0 means no bound but the context's.
+func (b *Barrier) WithTimeout(d time.Duration) *Barrier { b.timeout = d; return b }
 
 // barrierLayout is the header, then two tables of the parties' ids, one
 // per generation parity: table[g&1][i] is the i-th arrival of generation g.
@@ -110,15 +127,29 @@ func (b *Barrier) Parties() int { return b.parties }
 // reason, when the barrier is or gets broken. A Wait whose ctx ends breaks
 // the barrier for all.
 func (b *Barrier) Wait(ctx context.Context) (int, error) {
+	if b.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
 	raceRelease(b.l)
 	defer raceAcquire(b.l)
-	for {
+	for n := 0; ; {
 		old := atomic.LoadUint32(&b.l.State)
 		if old&brokenBit != 0 {
 			return 0, fmt.Errorf("barrier %q: %w", b.obj.Name(), ErrBrokenBarrier)
 		}
 		gen, c := stateGen(old), int(old&countMask)
-		if c >= b.parties {
+		if c == b.parties {
+			// Every party is in and the last runs its action: this is a
+			// party of the next generation, early. Wait for the switch.
+			if _, err := owner.Sleep(ctx, &b.l.State, &b.l.W, old, n); err != nil {
+				return 0, fmt.Errorf("barrier %q: waiting for the action: %w", b.obj.Name(), err)
+			}
+			n++
+			continue
+		}
+		if c > b.parties {
 			return 0, fmt.Errorf("barrier %q: %d arrived of %d parties: %w", b.obj.Name(), c, b.parties, shm.ErrCorrupt)
 		}
 		// The CAS gives this party index c of generation gen; it then
@@ -126,6 +157,13 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 		// next generation (which looks only after sleeping a millisecond
 		// or more, long after this store).
 		if c+1 == b.parties {
+			if b.action != nil {
+				if !atomic.CompareAndSwapUint32(&b.l.State, old, old+1) {
+					continue
+				}
+				atomic.StoreUint64(b.slot(gen, c), b.me)
+				return c, b.complete(gen, old+1)
+			}
 			// Last: start the next generation with no one arrived.
 			if atomic.CompareAndSwapUint32(&b.l.State, old, uint32(gen+1)<<16) {
 				atomic.StoreUint64(b.slot(gen, c), b.me)
@@ -139,6 +177,23 @@ func (b *Barrier) Wait(ctx context.Context) (int, error) {
 			return c, b.await(ctx, gen)
 		}
 	}
+}
+
+// complete runs the action of the last party, which has made the count
+// equal to the parties (state full), then starts the next generation, or
+// breaks this one if the action failed. A party killed inside the action
+// is found dead by the waiters' checks, which break the generation.
+func (b *Barrier) complete(gen uint16, full uint32) error {
+	if err := b.action(); err != nil {
+		b.breakGen(gen)
+		return fmt.Errorf("barrier %q: action: %w: %w", b.obj.Name(), ErrBrokenBarrier, err)
+	}
+	if !atomic.CompareAndSwapUint32(&b.l.State, full, uint32(gen+1)<<16) {
+		// Broken or reset while the action ran.
+		return fmt.Errorf("barrier %q: broken while its action ran: %w", b.obj.Name(), ErrBrokenBarrier)
+	}
+	owner.Wake(&b.l.State, &b.l.W, owner.WakeAll)
+	return nil
 }
 
 // await sleeps until generation gen ends: completed (nil), reset or broken
@@ -191,6 +246,13 @@ func (b *Barrier) breakGen(gen uint16) bool {
 func (b *Barrier) deadParty(gen uint16) int {
 	arrived := int(atomic.LoadUint32(&b.l.State) & countMask)
 	arrived = min(arrived, b.parties)
+	if arrived == b.parties {
+		// Every party is in: the last runs its action. Its death would
+		// leave the generation full for ever.
+		if id := atomic.LoadUint64(b.slot(gen, arrived-1)); id != 0 && !owner.Alive(id) {
+			return owner.Pid(id)
+		}
+	}
 outer:
 	for i := range b.parties {
 		id := atomic.LoadUint64(b.slot(gen-1, i))

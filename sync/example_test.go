@@ -65,7 +65,7 @@ func ExampleMutex() {
 func ExampleSemaphore() {
 	seg, _ := shm.Anonymous(1<<16, nil)
 	defer seg.Close()
-	s, _ := sync.NewSemaphore(seg, "slots", 2, 0) // BoundedSemaphore(2)
+	s, _ := sync.NewBoundedSemaphore(seg, "slots", 2) // BoundedSemaphore(2)
 	ctx := context.Background()
 	s.Acquire(ctx)
 	s.Acquire(ctx)

@@ -98,7 +98,7 @@ func TestWrongKind(t *testing.T) {
 	if err := m.UnmarshalBinary(b[:10]); !errors.Is(err, shm.ErrCorrupt) {
 		t.Fatalf("Mutex from a short handle = %v", err)
 	}
-	if _, err := sync.NewSemaphore(seg, "s", -1, 0); err == nil {
+	if _, err := sync.NewSemaphore(seg, "s", -1); err == nil {
 		t.Fatal("negative semaphore")
 	}
 	if _, err := sync.NewBarrier(seg, "b", 0); err == nil {
@@ -170,7 +170,7 @@ func TestRWMutexGoroutines(t *testing.T) {
 
 func TestSemaphoreGoroutines(t *testing.T) {
 	seg := newSeg(t)
-	s := must[*sync.Semaphore](t)(sync.NewSemaphore(seg, "s", 2, 0))
+	s := must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "s", 2))
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	var in, most atomic.Int32
@@ -416,7 +416,7 @@ func TestDescribeAll(t *testing.T) {
 	sync.NewMutex(seg, "mutex")
 	sync.NewRLock(seg, "rlock")
 	sync.NewRWMutex(seg, "rwmutex")
-	sync.NewSemaphore(seg, "semaphore", 1, 3)
+	sync.NewSemaphoreBound(seg, "semaphore", 1, 3)
 	sync.NewCond(seg, "cond")
 	sync.NewEvent(seg, "event")
 	sync.NewBarrier(seg, "barrier", 3)

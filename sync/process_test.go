@@ -219,7 +219,7 @@ func TestSemaphoreProcesses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	seg := newSeg(t)
-	s := must[*sync.Semaphore](t)(sync.NewSemaphore(seg, "s", K, 0))
+	s := must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "s", K))
 	w := must[*shm.Object](t)(seg.Alloc("words", 16, 8))
 	type arg = struct {
 		S     *sync.Semaphore

@@ -146,6 +146,21 @@ func (r *RLock) MarkConsistent() error { return r.l.Lock.MarkConsistent(r.me) }
 // Depth returns how many times this handle holds the lock (0: not).
 func (r *RLock) Depth() int { return int(r.held.Load()) }
 
+// Owner returns the pid of the process holding the lock and how deep it
+// holds it, as any process sees them (Python's RLock repr: owner and
+// count); 0, 0 when it is free. A snapshot: it may change at once.
+func (r *RLock) Owner() (pid, depth int) {
+	w := atomic.LoadUint64(&r.l.Lock.Word)
+	if w&owner.PidMask == 0 {
+		return 0, 0
+	}
+	return owner.Pid(w), int(atomic.LoadUint32(&r.l.Depth))
+}
+
+// String is the lock's state, e.g. "RLock "r": locked by pid 12 (alive),
+// depth 2".
+func (r *RLock) String() string { return fmt.Sprintf("RLock %q: %s", r.obj.Name(), r.describe()) }
+
 // Handle returns the shm handle of r's object.
 func (r *RLock) Handle() shm.Handle { return r.obj.Handle() }
 

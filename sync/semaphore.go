@@ -40,11 +40,22 @@ const semSize = shm.CacheLinePad
 const MaxSemaphore = 1 << 30
 
 // NewSemaphore allocates a Semaphore called name in seg with value units
-// available and at most max (0 means max = value).
-func NewSemaphore(seg *shm.Segment, name string, value, max int) (*Semaphore, error) {
-	if max == 0 {
-		max = value
-	}
+// available and no bound but MaxSemaphore: Python's Semaphore(value).
+// Semaphore(0) is a counter that starts empty.
+func NewSemaphore(seg *shm.Segment, name string, value int) (*Semaphore, error) {
+	return NewSemaphoreBound(seg, name, value, MaxSemaphore)
+}
+
+// NewBoundedSemaphore allocates a Semaphore whose count may never exceed
+// value, its start: Python's BoundedSemaphore(value). Releasing past the
+// bound is ErrOverflow.
+func NewBoundedSemaphore(seg *shm.Segment, name string, value int) (*Semaphore, error) {
+	return NewSemaphoreBound(seg, name, value, value)
+}
+
+// NewSemaphoreBound allocates a Semaphore with value units available and
+// at most max.
+func NewSemaphoreBound(seg *shm.Segment, name string, value, max int) (*Semaphore, error) {
 	if value < 0 || max < 1 || value > max || max > MaxSemaphore {
 		return nil, fmt.Errorf("semaphore %q: value %d, bound %d: want 0 <= value <= bound, 1 <= bound <= %d: %w",
 			name, value, max, MaxSemaphore, os.ErrInvalid)
