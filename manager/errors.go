@@ -4,30 +4,32 @@ import (
 	"errors"
 	"os"
 
-	"github.com/shmkit/shmkit/shm"
+	"github.com/shmkit/shmkit/manager/table"
 )
 
 // Sentinel errors. Errors from this package wrap one of these, or a
 // context error, os.ErrClosed, os.ErrNotExist or os.ErrExist; test with
-// errors.Is. Remote calls carry them across the wire: a remote ErrFull is
-// errors.Is(err, ErrFull) on the client.
+// errors.Is. They are the values of packages table and remote under the
+// same names (so errors.Is works with either), and remote calls carry
+// them across the wire: a remote ErrFull is errors.Is(err, ErrFull) on
+// the client.
 var (
 	// ErrFull: the table has no room for the entry (entry capacity or
 	// arena bytes). The table is unchanged.
-	ErrFull = errors.New("dict full")
+	ErrFull = table.ErrFull
 	// ErrTooLarge: a key or value over the table's maxima, or a frame over
 	// the protocol's limit.
-	ErrTooLarge = errors.New("key or value too large")
+	ErrTooLarge = table.ErrTooLarge
 	// ErrCorrupt: the table in shared memory is inconsistent (a hostile or
 	// broken writer). It is shm.ErrCorrupt, so errors.Is works with either.
-	ErrCorrupt = shm.ErrCorrupt
+	ErrCorrupt = table.ErrCorrupt
 	// ErrAuth: the remote peer failed the HMAC challenge (wrong key), or
 	// is not a shmkit manager.
 	ErrAuth = errors.New("manager authentication failed")
 	// ErrProtocol: a malformed frame or an unknown request.
 	ErrProtocol = errors.New("manager protocol error")
 	// ErrNotFound: Pop or a List index found nothing.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = table.ErrNotFound
 )
 
 var (

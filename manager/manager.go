@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/shmkit/shmkit/manager/table"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -122,21 +123,25 @@ func (m *Manager) UnmarshalBinary(b []byte) error {
 // exist (opts are ignored for an existing one). Any process may call it
 // with the same name: they all get the same table.
 func (m *Manager) Dict(name string, opts *DictOptions) (*LocalDict, error) {
-	t, err := m.table(name, shm.KindDict, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &LocalDict{t}, nil
+	return createOrOpen(
+		func() (*LocalDict, error) { return table.NewDict(m.seg, name, opts) },
+		func() (*LocalDict, error) { return table.OpenDict(m.seg, name) })
 }
 
-func (m *Manager) table(name string, kind shm.Kind, opts *DictOptions) (*table, error) {
-	t, err := allocTable(m.seg, name, kind, opts)
+// List returns the List called name, creating it with opts if needed.
+func (m *Manager) List(name string, opts *ListOptions) (*List, error) {
+	return createOrOpen(
+		func() (*List, error) { return table.NewList(m.seg, name, opts) },
+		func() (*List, error) { return table.OpenList(m.seg, name) })
+}
+
+// createOrOpen creates a named object, or opens it when one of that name
+// exists already (the create fails with os.ErrExist): two processes that
+// ask for the same name at once both get the one object.
+func createOrOpen[T any](create, open func() (T, error)) (T, error) {
+	v, err := create()
 	if errors.Is(err, os.ErrExist) {
-		o, lerr := m.seg.LookupKind(name, kind, tableVersion)
-		if lerr != nil {
-			return nil, lerr
-		}
-		return newTable(o)
+		return open()
 	}
-	return t, err
+	return v, err
 }

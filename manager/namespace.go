@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/shmkit/shmkit/manager/table"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -22,11 +23,13 @@ var namespaceOptions = &DictOptions{Entries: 256, Bytes: 1 << 20, MaxKey: 256, M
 
 // Namespace returns the Namespace called name, creating it if needed.
 func (m *Manager) Namespace(name string) (*Namespace, error) {
-	t, err := m.table(name, shm.KindNamespace, namespaceOptions)
+	d, err := createOrOpen(
+		func() (*LocalDict, error) { return table.NewKind(m.seg, name, shm.KindNamespace, namespaceOptions) },
+		func() (*LocalDict, error) { return table.OpenKind(m.seg, name, shm.KindNamespace) })
 	if err != nil {
 		return nil, err
 	}
-	return &Namespace{&LocalDict{t}}, nil
+	return &Namespace{d}, nil
 }
 
 // Store sets field to v (gob-encoded).
@@ -71,10 +74,10 @@ func (n *Namespace) UnmarshalBinary(b []byte) error {
 	if err := h.UnmarshalBinary(b); err != nil {
 		return err
 	}
-	t, err := attachTable(h, shm.KindNamespace)
+	d, err := table.AttachKind(h, shm.KindNamespace)
 	if err != nil {
 		return err
 	}
-	n.d = &LocalDict{t}
+	n.d = d
 	return nil
 }

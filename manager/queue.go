@@ -1,11 +1,6 @@
 package manager
 
-import (
-	"errors"
-	"os"
-
-	"github.com/shmkit/shmkit/ring"
-)
+import "github.com/shmkit/shmkit/ring"
 
 // Queue returns the typed MPMC queue called name in m's segment, creating
 // it with opts if it does not exist (Python's Manager().Queue()). It is
@@ -15,9 +10,7 @@ import (
 // processes. A function, not a method, because Go methods cannot take type
 // parameters.
 func Queue[T any](m *Manager, name string, opts *ring.Options) (*ring.Queue[T], error) {
-	q, err := ring.NewQueue[T](m.seg, name, opts)
-	if errors.Is(err, os.ErrExist) {
-		return ring.OpenQueue[T](m.seg, name)
-	}
-	return q, err
+	return createOrOpen(
+		func() (*ring.Queue[T], error) { return ring.NewQueue[T](m.seg, name, opts) },
+		func() (*ring.Queue[T], error) { return ring.OpenQueue[T](m.seg, name) })
 }

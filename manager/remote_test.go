@@ -313,3 +313,28 @@ func TestRemoteReconnect(t *testing.T) {
 		t.Fatalf("Get after the connection broke: %v", err)
 	}
 }
+
+// In-process round trip over loopback TCP, one goroutine (sequential) and
+// many (pipelined on one Client).
+func BenchmarkRemoteOps(b *testing.B) {
+	ctx := context.Background()
+	_, addr := startServer(b, nil)
+	d := dialDict(b, addr)
+	val := make([]byte, benchValue)
+	for i := range benchKeys {
+		d.Set(ctx, benchKey(i), val)
+	}
+	b.Run("get", func(b *testing.B) {
+		for i := range b.N {
+			d.Get(ctx, benchKey(i))
+		}
+	})
+	b.Run("get-parallel", func(b *testing.B) {
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				d.Get(ctx, benchKey(i))
+			}
+		})
+	})
+}

@@ -211,3 +211,11 @@ func (GobCodec[V]) encodeValue(v any) ([]byte, error) {
 func decodeInto(b []byte, ptr any) error {
 	return gob.NewDecoder(bytes.NewReader(b)).Decode(ptr)
 }
+
+// truncate shortens a key for an error message.
+func truncate(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
+}

@@ -40,7 +40,10 @@ var mayImport = map[string][]string{
 	"ring":    {"shm", "sync", "value", "array", "codec"},
 	"process": {"shm", "codec"}, // shared objects travel as handles: it knows no kind
 	"pool":    {"process", "ring", "codec"},
-	"manager": {"pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
+	// manager: the user-facing API over its two halves; never process or
+	// pool (children get its objects as handles).
+	"manager":       {"manager/table", "ring", "array", "value", "sync", "shm", "codec"},
+	"manager/table": {"shm"}, // the Dict, List and Namespace table in shared memory
 
 	// Above the core: anything of it.
 	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
@@ -50,7 +53,7 @@ var mayImport = map[string][]string{
 
 // core are the packages that must never import a cluster backend, NATS or
 // a metrics package (DESIGN: the core never imports cluster/nats).
-var core = []string{"shm", "sync", "value", "array", "ring", "process", "pool", "manager"}
+var core = []string{"shm", "sync", "value", "array", "ring", "process", "pool", "manager", "manager/table"}
 
 // foreign are substrings of import paths the core must not reach.
 var foreign = []string{"/cluster", "nats", "metrics", "prometheus", "opentelemetry"}
@@ -185,6 +188,8 @@ func TestTableKeepsTheRules(t *testing.T) {
 		{"array", []string{"process", "pool", "ring"}, "array never imports process or pool"},
 		{"shm", []string{"sync", "value", "array", "ring", "process", "pool", "manager"}, "shm is below every object kind"},
 		{"pool", []string{"manager", "bench"}, "pool sits below manager"},
+		{"manager", []string{"process", "pool"}, "manager never imports process or pool"},
+		{"manager/table", []string{"manager", "ring", "process", "pool"}, "the table is below manager and knows no other kind"},
 	} {
 		ok := allowed(rule.pkg)
 		for _, above := range rule.notAbove {

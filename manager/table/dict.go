@@ -1,16 +1,17 @@
-package manager
+package table
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/shmkit/shmkit/shm"
 )
 
-// LocalDict is a hash table in shared memory, read and written in place by
-// every process that maps its segment: no server, no round trip. It
-// implements Dict.
+// Dict is a hash table in shared memory, read and written in place by
+// every process that maps its segment: no server, no round trip. Package
+// manager calls it LocalDict, and it implements manager's Dict interface.
 //
 // Keys are strings of arbitrary bytes (a []byte key is string(b)), values
 // byte slices; both are copied in and out. Operations on one key are
@@ -21,7 +22,14 @@ import (
 // read-modify-writes. SetMany, Clear and Snapshot lock every stripe they
 // touch and are atomic against other operations.
 //
-// A LocalDict is safe for concurrent use by many goroutines and processes.
+// Iteration (Keys, Values, Items) is weakly consistent: it visits the
+// table a stripe at a time, each stripe copied under its lock, so every
+// key present for the whole iteration is seen exactly once with a value it
+// had, and keys set or deleted meanwhile may or may not be seen. It stops
+// early and silently on an error (a context that ends, a corrupt table):
+// use Snapshot, which is atomic and returns the error, when that matters.
+//
+// A Dict is safe for concurrent use by many goroutines and processes.
 // Make one per process (NewDict, OpenDict, or decoding one sent to a child
 // by gob); it holds no resources of its own and needs no Close, but is
 // valid only while its segment is mapped.
@@ -31,44 +39,74 @@ import (
 // milliseconds (see table.go). Space it had taken is recovered by the
 // next Reclaim (run automatically when the table would otherwise be
 // full).
-type LocalDict struct {
+type Dict struct {
 	t *table
 }
 
-var _ Dict = (*LocalDict)(nil)
-
-// NewDict allocates an empty Dict called name in seg.
-func NewDict(seg *shm.Segment, name string, opts *DictOptions) (*LocalDict, error) {
-	t, err := allocTable(seg, name, shm.KindDict, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &LocalDict{t}, nil
+// NewDict allocates an empty Dict called name in seg; os.ErrExist if seg
+// has an object of that name.
+func NewDict(seg *shm.Segment, name string, opts *Options) (*Dict, error) {
+	return NewKind(seg, name, shm.KindDict, opts)
 }
 
 // OpenDict finds the Dict called name in seg.
-func OpenDict(seg *shm.Segment, name string) (*LocalDict, error) {
-	o, err := seg.LookupKind(name, shm.KindDict, tableVersion)
-	if err != nil {
-		return nil, err
-	}
-	t, err := newTable(o)
-	if err != nil {
-		return nil, err
-	}
-	return &LocalDict{t}, nil
+func OpenDict(seg *shm.Segment, name string) (*Dict, error) {
+	return OpenKind(seg, name, shm.KindDict)
 }
 
 // AttachDict attaches the Dict a handle names, in this process.
-func AttachDict(h shm.Handle) (*LocalDict, error) {
-	t, err := attachTable(h, shm.KindDict)
+func AttachDict(h shm.Handle) (*Dict, error) { return AttachKind(h, shm.KindDict) }
+
+// NewKind, OpenKind and AttachKind are NewDict, OpenDict and AttachDict
+// for a table that is a Dict under an object kind of its own, so that a
+// typed open of the wrong kind fails (shm.ErrWrongKind): manager's
+// Namespace is a Dict of kind shm.KindNamespace. kind must be
+// shm.KindDict or shm.KindNamespace (a List is not a Dict: NewList).
+func NewKind(seg *shm.Segment, name string, kind shm.Kind, opts *Options) (*Dict, error) {
+	if err := dictKind(kind); err != nil {
+		return nil, err
+	}
+	t, err := allocTable(seg, name, kind, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &LocalDict{t}, nil
+	return &Dict{t}, nil
 }
 
-func allocTable(seg *shm.Segment, name string, kind shm.Kind, opts *DictOptions) (*table, error) {
+// OpenKind finds the table of kind kind called name in seg (see NewKind).
+func OpenKind(seg *shm.Segment, name string, kind shm.Kind) (*Dict, error) {
+	if err := dictKind(kind); err != nil {
+		return nil, err
+	}
+	t, err := lookupTable(seg, name, kind)
+	if err != nil {
+		return nil, err
+	}
+	return &Dict{t}, nil
+}
+
+// AttachKind attaches the table of kind kind a handle names, in this
+// process (see NewKind).
+func AttachKind(h shm.Handle, kind shm.Kind) (*Dict, error) {
+	if err := dictKind(kind); err != nil {
+		return nil, err
+	}
+	t, err := attachTable(h, kind)
+	if err != nil {
+		return nil, err
+	}
+	return &Dict{t}, nil
+}
+
+// dictKind checks that kind is one whose objects are Dicts.
+func dictKind(kind shm.Kind) error {
+	if kind != shm.KindDict && kind != shm.KindNamespace {
+		return fmt.Errorf("a Dict of kind %s: %w", kind, os.ErrInvalid)
+	}
+	return nil
+}
+
+func allocTable(seg *shm.Segment, name string, kind shm.Kind, opts *Options) (*table, error) {
 	p, err := opts.params()
 	if err != nil {
 		return nil, err
@@ -84,6 +122,14 @@ func allocTable(seg *shm.Segment, name string, kind shm.Kind, opts *DictOptions)
 	return newTable(o)
 }
 
+func lookupTable(seg *shm.Segment, name string, kind shm.Kind) (*table, error) {
+	o, err := seg.LookupKind(name, kind, tableVersion)
+	if err != nil {
+		return nil, err
+	}
+	return newTable(o)
+}
+
 func attachTable(h shm.Handle, kind shm.Kind) (*table, error) {
 	o, err := shm.Attach(h, kind, tableVersion)
 	if err != nil {
@@ -93,17 +139,17 @@ func attachTable(h shm.Handle, kind shm.Kind) (*table, error) {
 }
 
 // Name returns the dict's object name.
-func (d *LocalDict) Name() string { return d.t.obj.Name() }
+func (d *Dict) Name() string { return d.t.obj.Name() }
 
 // Handle returns the shm handle of the dict's object.
-func (d *LocalDict) Handle() shm.Handle { return d.t.obj.Handle() }
+func (d *Dict) Handle() shm.Handle { return d.t.obj.Handle() }
 
 // MarshalBinary encodes d's handle, so that d can be sent to a child
 // process (gob uses it).
-func (d *LocalDict) MarshalBinary() ([]byte, error) { return d.t.obj.Handle().MarshalBinary() }
+func (d *Dict) MarshalBinary() ([]byte, error) { return d.t.obj.Handle().MarshalBinary() }
 
 // UnmarshalBinary attaches the Dict a handle names, in this process.
-func (d *LocalDict) UnmarshalBinary(b []byte) error {
+func (d *Dict) UnmarshalBinary(b []byte) error {
 	var h shm.Handle
 	if err := h.UnmarshalBinary(b); err != nil {
 		return err
@@ -116,29 +162,30 @@ func (d *LocalDict) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// Close does nothing: a LocalDict holds no resources of its own (its
-// segment's owner closes the segment). It is there for Dict.
-func (d *LocalDict) Close() error { return nil }
+// Close does nothing: a Dict holds no resources of its own (its
+// segment's owner closes the segment). It is there for manager's Dict
+// interface.
+func (d *Dict) Close() error { return nil }
 
 // Get returns a copy of key's value, and whether key is present.
-func (d *LocalDict) Get(ctx context.Context, key string) ([]byte, bool, error) {
+func (d *Dict) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return d.GetAppend(ctx, key, nil)
 }
 
 // GetAppend appends key's value to dst (for callers that reuse a buffer)
 // and reports whether key is present; absent, it returns dst unchanged.
-func (d *LocalDict) GetAppend(ctx context.Context, key string, dst []byte) ([]byte, bool, error) {
+func (d *Dict) GetAppend(ctx context.Context, key string, dst []byte) ([]byte, bool, error) {
 	return d.t.getAppend(ctx, bytesOf(key), dst)
 }
 
 // Contains reports whether key is present.
-func (d *LocalDict) Contains(ctx context.Context, key string) (bool, error) {
+func (d *Dict) Contains(ctx context.Context, key string) (bool, error) {
 	return d.t.contains(ctx, bytesOf(key))
 }
 
 // Set sets key to a copy of val. ErrFull (no room) and ErrTooLarge leave
 // the table as it was.
-func (d *LocalDict) Set(ctx context.Context, key string, val []byte) error {
+func (d *Dict) Set(ctx context.Context, key string, val []byte) error {
 	k := bytesOf(key)
 	if err := d.t.checkKey(k); err != nil {
 		return err
@@ -153,7 +200,7 @@ func (d *LocalDict) Set(ctx context.Context, key string, val []byte) error {
 }
 
 // Delete removes key and reports whether it was present.
-func (d *LocalDict) Delete(ctx context.Context, key string) (bool, error) {
+func (d *Dict) Delete(ctx context.Context, key string) (bool, error) {
 	var ok bool
 	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
 		if ok = sl.found; ok {
@@ -165,7 +212,7 @@ func (d *LocalDict) Delete(ctx context.Context, key string) (bool, error) {
 }
 
 // Pop removes key and returns its value, if present.
-func (d *LocalDict) Pop(ctx context.Context, key string) ([]byte, bool, error) {
+func (d *Dict) Pop(ctx context.Context, key string) ([]byte, bool, error) {
 	var v []byte
 	var ok bool
 	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
@@ -180,7 +227,7 @@ func (d *LocalDict) Pop(ctx context.Context, key string) ([]byte, bool, error) {
 
 // SetDefault sets key to val unless present, and returns key's value
 // after the call (Python's setdefault) and whether it was already there.
-func (d *LocalDict) SetDefault(ctx context.Context, key string, val []byte) ([]byte, bool, error) {
+func (d *Dict) SetDefault(ctx context.Context, key string, val []byte) ([]byte, bool, error) {
 	var v []byte
 	var loaded bool
 	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
@@ -195,7 +242,7 @@ func (d *LocalDict) SetDefault(ctx context.Context, key string, val []byte) ([]b
 }
 
 // CompareAndSwap sets key to new if it is present with value old.
-func (d *LocalDict) CompareAndSwap(ctx context.Context, key string, old, new []byte) (bool, error) {
+func (d *Dict) CompareAndSwap(ctx context.Context, key string, old, new []byte) (bool, error) {
 	var swapped bool
 	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
 		if !sl.found || !bytes.Equal(sl.value(), old) {
@@ -208,7 +255,7 @@ func (d *LocalDict) CompareAndSwap(ctx context.Context, key string, old, new []b
 }
 
 // CompareAndDelete deletes key if it is present with value old.
-func (d *LocalDict) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+func (d *Dict) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
 	var deleted bool
 	err := d.t.with(ctx, bytesOf(key), func(sl *slot) error {
 		if deleted = sl.found && bytes.Equal(sl.value(), old); deleted {
@@ -226,9 +273,9 @@ func (d *LocalDict) CompareAndDelete(ctx context.Context, key string, old []byte
 // fn runs with the key's stripe locked: it must be quick, and must not
 // use this dict (the stripe lock is not reentrant: it would wait for
 // itself until ctx ends). If fn panics, the table is left unchanged and
-// the panic goes on. Over a RemoteDict, Update is a compare-and-swap loop
-// and fn may run several times.
-func (d *LocalDict) Update(ctx context.Context, key string, fn func(old []byte, ok bool) (new []byte, keep bool)) error {
+// the panic goes on. Over a remote Dict (package remote), Update is a
+// compare-and-swap loop and fn may run several times.
+func (d *Dict) Update(ctx context.Context, key string, fn func(old []byte, ok bool) (new []byte, keep bool)) error {
 	return d.t.with(ctx, bytesOf(key), func(sl *slot) error {
 		var old []byte
 		if sl.found {
@@ -247,7 +294,7 @@ func (d *LocalDict) Update(ctx context.Context, key string, fn func(old []byte, 
 
 // Len returns the number of keys. Concurrent writers may change it before
 // the caller looks.
-func (d *LocalDict) Len(ctx context.Context) (int, error) {
+func (d *Dict) Len(ctx context.Context) (int, error) {
 	var n uint64
 	for i := range d.t.l.stripes {
 		n += loadCount(d.t.stripe(i))
@@ -256,7 +303,7 @@ func (d *LocalDict) Len(ctx context.Context) (int, error) {
 }
 
 // Clear removes every key, atomically, and gives the whole arena back.
-func (d *LocalDict) Clear(ctx context.Context) error {
+func (d *Dict) Clear(ctx context.Context) error {
 	if err := d.t.lockAll(ctx); err != nil {
 		return err
 	}
@@ -269,7 +316,7 @@ func (d *LocalDict) Clear(ctx context.Context) error {
 // adjacent free blocks. It holds every stripe lock while it walks the
 // table: O(entries). Set runs it by itself before reporting ErrFull when
 // it may help.
-func (d *LocalDict) Reclaim(ctx context.Context) error { return d.t.reclaim(ctx) }
+func (d *Dict) Reclaim(ctx context.Context) error { return d.t.reclaim(ctx) }
 
 // Stats describes a table's use.
 type Stats struct {
@@ -281,4 +328,4 @@ type Stats struct {
 }
 
 // Stats returns the table's current use, read without locks.
-func (d *LocalDict) Stats() Stats { return d.t.stats() }
+func (d *Dict) Stats() Stats { return d.t.stats() }

@@ -1,4 +1,4 @@
-package manager
+package table
 
 import (
 	"bytes"
@@ -32,8 +32,9 @@ type ListOptions struct {
 	Len, Bytes, MaxValue int
 }
 
-// List returns the List called name, creating it with opts if needed.
-func (m *Manager) List(name string, opts *ListOptions) (*List, error) {
+// NewList allocates an empty List called name in seg; os.ErrExist if seg
+// has an object of that name.
+func NewList(seg *shm.Segment, name string, opts *ListOptions) (*List, error) {
 	var o ListOptions
 	if opts != nil {
 		o = *opts
@@ -44,9 +45,18 @@ func (m *Manager) List(name string, opts *ListOptions) (*List, error) {
 	if o.Len == 0 {
 		o.Len = defaultEntries
 	}
-	t, err := m.table(name, shm.KindList, &DictOptions{
+	t, err := allocTable(seg, name, shm.KindList, &Options{
 		Entries: o.Len + 1, Bytes: o.Bytes, MaxKey: 8, MaxValue: max(o.MaxValue, 8), Stripes: 1,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &List{t}, nil
+}
+
+// OpenList finds the List called name in seg.
+func OpenList(seg *shm.Segment, name string) (*List, error) {
+	t, err := lookupTable(seg, name, shm.KindList)
 	if err != nil {
 		return nil, err
 	}

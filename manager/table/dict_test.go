@@ -1,4 +1,4 @@
-package manager
+package table
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func testCtx(t testing.TB) context.Context { return testutil.Context(t) }
 
 func newSeg(t testing.TB, size int) *shm.Segment { return testutil.Segment(t, size) }
 
-func newTestDict(t testing.TB, opts *DictOptions) *LocalDict {
+func newTestDict(t testing.TB, opts *Options) *Dict {
 	t.Helper()
 	d, err := NewDict(newSeg(t, 8<<20), "d", opts)
 	if err != nil {
@@ -36,7 +36,7 @@ func newTestDict(t testing.TB, opts *DictOptions) *LocalDict {
 
 func TestDictBasics(t *testing.T) {
 	ctx := testCtx(t)
-	d := newTestDict(t, &DictOptions{Entries: 100, Stripes: 4})
+	d := newTestDict(t, &Options{Entries: 100, Stripes: 4})
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -118,7 +118,7 @@ func TestDictBasics(t *testing.T) {
 
 func TestDictLimits(t *testing.T) {
 	ctx := testCtx(t)
-	d := newTestDict(t, &DictOptions{Entries: 8, MaxKey: 8, MaxValue: 100, Bytes: 1024, Stripes: 2})
+	d := newTestDict(t, &Options{Entries: 8, MaxKey: 8, MaxValue: 100, Bytes: 1024, Stripes: 2})
 	if err := d.Set(ctx, "123456789", nil); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("long key: %v, want ErrTooLarge", err)
 	}
@@ -169,7 +169,7 @@ func TestDictLimits(t *testing.T) {
 	}
 }
 
-func checkContents(t *testing.T, d Dict, want map[string][]byte) {
+func checkContents(t *testing.T, d *Dict, want map[string][]byte) {
 	t.Helper()
 	got, err := d.Snapshot(testCtx(t))
 	if err != nil {
@@ -185,7 +185,7 @@ func checkContents(t *testing.T, d Dict, want map[string][]byte) {
 
 func TestDictConcurrentGoroutines(t *testing.T) {
 	ctx := testCtx(t)
-	d := newTestDict(t, &DictOptions{Entries: 1000, Stripes: 8})
+	d := newTestDict(t, &Options{Entries: 1000, Stripes: 8})
 	const G, N = 8, 500
 	var wg sync.WaitGroup
 	for g := range G {

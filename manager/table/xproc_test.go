@@ -1,4 +1,4 @@
-package manager
+package table
 
 import (
 	"bytes"
@@ -15,14 +15,14 @@ import (
 )
 
 type hammerArg struct {
-	D     *LocalDict
+	D     *Dict
 	ID, N int
 }
 
 // hammer is a child's workload: its own keys set, checked, a third of them
 // deleted; a shared counter incremented N times with Update; shared keys
 // overwritten by everyone.
-var hammer = process.Register("manager.hammer", func(ctx context.Context, a hammerArg) (struct{}, error) {
+var hammer = process.Register("table.hammer", func(ctx context.Context, a hammerArg) (struct{}, error) {
 	d := a.D
 	for j := range a.N {
 		k := fmt.Sprintf("p%d-%d", a.ID, j)
@@ -56,7 +56,7 @@ func TestDictProcesses(t *testing.T) {
 		t.Run(fmt.Sprint(procs), func(t *testing.T) {
 			ctx := testCtx(t)
 			const n = 2000
-			d := newTestDict(t, &DictOptions{Entries: procs*n + 64, Stripes: 16})
+			d := newTestDict(t, &Options{Entries: procs*n + 64, Stripes: 16})
 			var ps []*process.Process
 			for i := range procs {
 				p, err := process.Start(ctx, hammer, hammerArg{D: d, ID: i, N: n})
@@ -110,13 +110,13 @@ func TestDictProcesses(t *testing.T) {
 }
 
 type writerArg struct {
-	D    *LocalDict
+	D    *Dict
 	Size int
 }
 
 // writer sets "hot" (and a key of its own) forever to values whose bytes
 // are all the same, so a torn value shows.
-var writer = process.Register("manager.writer", func(ctx context.Context, a writerArg) (struct{}, error) {
+var writer = process.Register("table.writer", func(ctx context.Context, a writerArg) (struct{}, error) {
 	v := make([]byte, a.Size)
 	for i := 0; ; i++ {
 		for j := range v {
@@ -149,7 +149,7 @@ func checkWhole(t *testing.T, name string, v []byte, size int) {
 func TestKillMidWrite(t *testing.T) {
 	ctx := testCtx(t)
 	const size = 32 << 10
-	d := newTestDict(t, &DictOptions{Entries: 256, Bytes: 2 << 20, MaxValue: size, Stripes: 4})
+	d := newTestDict(t, &Options{Entries: 256, Bytes: 2 << 20, MaxValue: size, Stripes: 4})
 	rounds := 12
 	if testing.Short() {
 		rounds = 4
@@ -205,7 +205,7 @@ func TestKillMidWrite(t *testing.T) {
 // nothing, in a child too.
 func TestErrFullIntact(t *testing.T) {
 	ctx := testCtx(t)
-	d := newTestDict(t, &DictOptions{Entries: 50, Bytes: 8 << 10, MaxValue: 1000, Stripes: 4})
+	d := newTestDict(t, &Options{Entries: 50, Bytes: 8 << 10, MaxValue: 1000, Stripes: 4})
 	want := map[string][]byte{}
 	for i := 0; ; i++ {
 		k, v := fmt.Sprint("k", i), bytes.Repeat([]byte{byte(i)}, 100+i)
@@ -232,7 +232,7 @@ func TestErrFullIntact(t *testing.T) {
 	checkContents(t, d, want)
 }
 
-var fill = process.Register("manager.fill", func(ctx context.Context, d *LocalDict) (struct{}, error) {
+var fill = process.Register("table.fill", func(ctx context.Context, d *Dict) (struct{}, error) {
 	return struct{}{}, d.Set(ctx, "one more", make([]byte, 1000))
 })
 
@@ -258,7 +258,7 @@ func freeBytes(t *testing.T, tb *table) int {
 func TestReadsNeverTorn(t *testing.T) {
 	ctx := testCtx(t)
 	const size = 512
-	d := newTestDict(t, &DictOptions{Entries: 256, Bytes: 1 << 20, MaxValue: size, Stripes: 2})
+	d := newTestDict(t, &Options{Entries: 256, Bytes: 1 << 20, MaxValue: size, Stripes: 2})
 	var ps []*process.Process
 	for range 2 {
 		p, err := process.Start(ctx, writer, writerArg{D: d, Size: size})
@@ -304,7 +304,7 @@ func TestReadsNeverTorn(t *testing.T) {
 
 // counter increments "count" with Update until "stop" is set, and returns
 // how many increments it made.
-var counter = process.Register("manager.counter", func(ctx context.Context, d *LocalDict) (int, error) {
+var counter = process.Register("table.counter", func(ctx context.Context, d *Dict) (int, error) {
 	for i := 0; ; i++ {
 		if i%64 == 0 {
 			if stop, err := d.Contains(ctx, "stop"); err != nil || stop {
@@ -328,7 +328,7 @@ var counter = process.Register("manager.counter", func(ctx context.Context, d *L
 func TestKillWhileOthersWork(t *testing.T) {
 	ctx := testCtx(t)
 	const size = 4 << 10
-	d := newTestDict(t, &DictOptions{Entries: 256, Bytes: 2 << 20, MaxValue: size, Stripes: 1})
+	d := newTestDict(t, &Options{Entries: 256, Bytes: 2 << 20, MaxValue: size, Stripes: 1})
 	type result struct {
 		n   int
 		err error

@@ -1,4 +1,4 @@
-package manager
+package table
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 	"os"
 )
 
-// DictOptions size a table at creation; they cannot change later. Zero
+// Options size a table at creation; they cannot change later. Zero
 // fields take the defaults.
-type DictOptions struct {
+type Options struct {
 	// Entries is the most keys the table holds (default 1024).
 	Entries int
 	// Bytes is the arena size for entries (default max(256×Entries,
@@ -31,8 +31,8 @@ const (
 	defaultStripes  = 64
 )
 
-func (o *DictOptions) params() (params, error) {
-	var v DictOptions
+func (o *Options) params() (params, error) {
+	var v Options
 	if o != nil {
 		v = *o
 	}

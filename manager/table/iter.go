@@ -1,4 +1,4 @@
-package manager
+package table
 
 import (
 	"bytes"
@@ -46,13 +46,13 @@ func (t *table) items(ctx context.Context) iter.Seq2[string, []byte] {
 }
 
 // Items yields every key and value; see Dict for its consistency.
-func (d *LocalDict) Items(ctx context.Context) iter.Seq2[string, []byte] { return d.t.items(ctx) }
+func (d *Dict) Items(ctx context.Context) iter.Seq2[string, []byte] { return d.t.items(ctx) }
 
 // Keys yields every key; see Dict for its consistency.
-func (d *LocalDict) Keys(ctx context.Context) iter.Seq[string] { return keysOf(d.t.items(ctx)) }
+func (d *Dict) Keys(ctx context.Context) iter.Seq[string] { return keysOf(d.t.items(ctx)) }
 
 // Values yields every value; see Dict for its consistency.
-func (d *LocalDict) Values(ctx context.Context) iter.Seq[[]byte] { return valuesOf(d.t.items(ctx)) }
+func (d *Dict) Values(ctx context.Context) iter.Seq[[]byte] { return valuesOf(d.t.items(ctx)) }
 
 func keysOf(s iter.Seq2[string, []byte]) iter.Seq[string] {
 	return func(yield func(string) bool) {
@@ -76,7 +76,7 @@ func valuesOf(s iter.Seq2[string, []byte]) iter.Seq[[]byte] {
 
 // Snapshot returns a copy of the whole table, taken atomically (every
 // stripe locked at once).
-func (d *LocalDict) Snapshot(ctx context.Context) (map[string][]byte, error) {
+func (d *Dict) Snapshot(ctx context.Context) (map[string][]byte, error) {
 	t := d.t
 	if err := t.lockAll(ctx); err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (d *LocalDict) Snapshot(ctx context.Context) (map[string][]byte, error) {
 // locked together (in index order), every new block is allocated and
 // written first, and only when all fit are they published. ErrFull or
 // ErrTooLarge leave the table as it was.
-func (d *LocalDict) SetMany(ctx context.Context, items map[string][]byte) error {
+func (d *Dict) SetMany(ctx context.Context, items map[string][]byte) error {
 	t := d.t
 	if len(items) == 0 {
 		return nil
