@@ -18,8 +18,8 @@ import (
 // against CPython's Pool(2) started, closed and joined. Each operation is
 // timed on its own (p50 beside the mean), after one untimed warm-up. A
 // child is this binary re-executed, so its start-up grows with the binary:
-// the note gives its size (a small program's children start in about half
-// the time of the shmkit binary's, which links the plotting library).
+// the note gives its size (the plotting library lives in cmd/shmkit-plot,
+// not in the shmkit binary, for this reason).
 // Checks: each child returns its input; each pool has 2 distinct live
 // workers before Join and none alive after.
 
@@ -112,8 +112,7 @@ func spawnSkip(c Case) string {
 
 // binaryNote names the size of the binary every child re-executes: start-up
 // grows with it (page faults, package initialisation), so a small program
-// starts its children faster than the shmkit or test binary with the
-// plotting library in it.
+// starts its children faster than a large one.
 func binaryNote() string {
 	exe, err := os.Executable()
 	if err != nil {

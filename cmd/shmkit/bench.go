@@ -39,7 +39,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	transports := fs.String("transports", "", "run only these: `transport[,transport]`")
 	sizes := fs.String("sizes", "", "message sizes instead of each scenario's own, K and M meaning KiB and MiB: `64,4K,1M`")
 	jsonPath := fs.String("json", "", "also write the results as JSON to `FILE`")
-	plotDir := fs.String("plot", "", "also write SVG charts into `DIR`")
+	plotDir := fs.String("plot", "", "also write SVG charts into `DIR`, drawn by the shmkit-plot command (beside shmkit, on PATH or at $SHMKIT_PLOT)")
 	rounds := fs.Int("rounds", 0, "measure everything `N` times, interleaved, and keep each case's median (default 1 with --quick, else 3)")
 	pinned := fs.Bool("pin", false, "bind the two peers of pingpong and stream to two different CPUs: repeatable for spinners, much slower for anything that sleeps (cross-CPU wakes)")
 	list := fs.Bool("list", false, "print the scenarios and transports, then exit")
@@ -88,8 +88,13 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		}
 		defer jsonFile.Close()
 	}
+	var plotter string
 	if *plotDir != "" {
 		if err := checkWritableDir(*plotDir); err != nil {
+			fmt.Fprintf(stderr, "shmkit bench: --plot: %v\n", err)
+			return 2
+		}
+		if plotter, err = findPlotter(); err != nil {
 			fmt.Fprintf(stderr, "shmkit bench: --plot: %v\n", err)
 			return 2
 		}
@@ -115,24 +120,48 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "shmkit bench%s — %s\n", flagsLine(args), time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	bench.WriteTable(stdout, rep)
+	if jsonFile == nil && *plotDir == "" {
+		return 0
+	}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "shmkit bench: %v\n", err)
+		return 1
+	}
+	data = append(data, '\n')
 	code := 0
 	if jsonFile != nil {
-		if err := writeJSON(jsonFile, rep); err != nil {
+		if err := writeJSON(jsonFile, data); err != nil {
 			fmt.Fprintf(stderr, "shmkit bench: writing %s: %v\n", *jsonPath, err)
-			code = 1
+			*jsonPath, code = "", 1
 		}
 	}
 	if *plotDir != "" {
-		files, err := bench.WritePlots(*plotDir, rep)
-		if err != nil {
-			fmt.Fprintf(stderr, "shmkit bench: %v\n", err)
+		if err := plotReport(ctx, plotter, *plotDir, *jsonPath, data, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "shmkit bench: --plot: %v\n", err)
 			code = 1
-		}
-		for _, f := range files {
-			fmt.Fprintf(stdout, "wrote %s\n", f)
 		}
 	}
 	return code
+}
+
+// plotReport draws the charts of data, the run's JSON, into dir with the
+// plot command. When that fails the report is kept — at jsonPath when
+// --json wrote it, else in dir — and the error says how to draw the charts
+// from it.
+func plotReport(ctx context.Context, plotter, dir, jsonPath string, data []byte, stdout, stderr io.Writer) error {
+	err := drawPlots(ctx, plotter, dir, data, stdout, stderr)
+	if err == nil {
+		return nil
+	}
+	retry := fmt.Sprintf("%s -o %s %s", plotCommand, dir, jsonPath)
+	if jsonPath == "" {
+		var kerr error
+		if retry, kerr = keepReport(dir, data); kerr != nil {
+			return errors.Join(err, kerr)
+		}
+	}
+	return fmt.Errorf("%w; the report is kept: draw the charts with\n\t%s", err, retry)
 }
 
 func flagsLine(args []string) string {
@@ -198,15 +227,11 @@ func checkWritableDir(dir string) error {
 	return os.Remove(filepath.Clean(f.Name()))
 }
 
-func writeJSON(f *os.File, rep bench.Report) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
+func writeJSON(f *os.File, b []byte) error {
 	if err := f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(append(b, '\n'), 0); err != nil {
+	if _, err := f.WriteAt(b, 0); err != nil {
 		return err
 	}
 	return f.Close()

@@ -71,8 +71,9 @@ func TestBenchList(t *testing.T) {
 }
 
 // TestBenchRun: a small real run writes its table, a JSON report in the
-// schema, and SVG charts.
+// schema, and SVG charts (drawn by shmkit-plot).
 func TestBenchRun(t *testing.T) {
+	t.Setenv(plotEnv, buildPlotter(t))
 	dir := t.TempDir()
 	jsonPath := filepath.Join(dir, "out.json")
 	plotDir := filepath.Join(dir, "charts")

@@ -49,6 +49,7 @@ var mayImport = map[string][]string{
 	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"examples/quickstart": {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"cmd/shmkit":          {"bench", "manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
+	"cmd/shmkit-plot":     {"bench"}, // the charts: out of the binary that bench re-executes for its peers
 }
 
 // core are the packages that must never import a cluster backend, NATS or
