@@ -1,9 +1,7 @@
 package manager
 
 import (
-	"errors"
-	"os"
-
+	"github.com/shmkit/shmkit/manager/remote"
 	"github.com/shmkit/shmkit/manager/table"
 )
 
@@ -25,14 +23,9 @@ var (
 	ErrCorrupt = table.ErrCorrupt
 	// ErrAuth: the remote peer failed the HMAC challenge (wrong key), or
 	// is not a shmkit manager.
-	ErrAuth = errors.New("manager authentication failed")
+	ErrAuth = remote.ErrAuth
 	// ErrProtocol: a malformed frame or an unknown request.
-	ErrProtocol = errors.New("manager protocol error")
+	ErrProtocol = remote.ErrProtocol
 	// ErrNotFound: Pop or a List index found nothing.
 	ErrNotFound = table.ErrNotFound
-)
-
-var (
-	errNotExist = os.ErrNotExist
-	errInvalid  = os.ErrInvalid
 )

@@ -1,11 +1,9 @@
 package manager
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"testing"
 
@@ -31,19 +29,8 @@ func newTestDict(t testing.TB, opts *DictOptions) *LocalDict {
 	return d
 }
 
-func checkContents(t *testing.T, d Dict, want map[string][]byte) {
-	t.Helper()
-	got, err := d.Snapshot(testCtx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !maps.EqualFunc(got, want, bytes.Equal) {
-		t.Fatalf("contents = %q\nwant %q", got, want)
-	}
-	if n, err := d.Len(testCtx(t)); err != nil || n != len(want) {
-		t.Fatalf("Len = %d %v, want %d", n, err, len(want))
-	}
-}
+// testKey is the auth key of the remote benchmarks.
+var testKey = []byte("test secret key")
 
 var useManager = process.Register("manager.useManager", func(ctx context.Context, m *Manager) (int, error) {
 	d, err := m.Dict("from-child", nil)

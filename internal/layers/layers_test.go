@@ -42,8 +42,9 @@ var mayImport = map[string][]string{
 	"pool":    {"process", "ring", "codec"},
 	// manager: the user-facing API over its two halves; never process or
 	// pool (children get its objects as handles).
-	"manager":       {"manager/table", "ring", "array", "value", "sync", "shm", "codec"},
-	"manager/table": {"shm"}, // the Dict, List and Namespace table in shared memory
+	"manager":        {"manager/remote", "manager/table", "ring", "array", "value", "sync", "shm", "codec"},
+	"manager/remote": {"manager/table", "shm"}, // Serve, Dial, the frames and the handshake
+	"manager/table":  {"shm"},                  // the Dict, List and Namespace table in shared memory
 
 	// Above the core: anything of it.
 	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
@@ -54,7 +55,7 @@ var mayImport = map[string][]string{
 
 // core are the packages that must never import a cluster backend, NATS or
 // a metrics package (DESIGN: the core never imports cluster/nats).
-var core = []string{"shm", "sync", "value", "array", "ring", "process", "pool", "manager", "manager/table"}
+var core = []string{"shm", "sync", "value", "array", "ring", "process", "pool", "manager", "manager/remote", "manager/table"}
 
 // foreign are substrings of import paths the core must not reach.
 var foreign = []string{"/cluster", "nats", "metrics", "prometheus", "opentelemetry"}
@@ -190,7 +191,8 @@ func TestTableKeepsTheRules(t *testing.T) {
 		{"shm", []string{"sync", "value", "array", "ring", "process", "pool", "manager"}, "shm is below every object kind"},
 		{"pool", []string{"manager", "bench"}, "pool sits below manager"},
 		{"manager", []string{"process", "pool"}, "manager never imports process or pool"},
-		{"manager/table", []string{"manager", "ring", "process", "pool"}, "the table is below manager and knows no other kind"},
+		{"manager/table", []string{"manager", "manager/remote", "ring", "process", "pool"}, "the table is below manager and remote, and knows no other kind"},
+		{"manager/remote", []string{"manager", "process", "pool"}, "remote serves tables: it is below manager"},
 	} {
 		ok := allowed(rule.pkg)
 		for _, above := range rule.notAbove {

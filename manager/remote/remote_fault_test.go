@@ -1,4 +1,4 @@
-package manager
+package remote
 
 import (
 	"bufio"
@@ -21,17 +21,16 @@ import (
 
 	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/manager/table"
 	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/shm"
 )
 
-// serveOn serves a new manager on ln (the caller's listener, wrapped or
+// serveOn serves a new segment on ln (the caller's listener, wrapped or
 // fake) and stops it in Cleanup; Serve must end with ctx's error.
-func serveOn(t testing.TB, s *Server, ln net.Listener) *Manager {
+func serveOn(t testing.TB, s *Server, ln net.Listener) {
 	t.Helper()
-	m, err := New(&Options{Size: 16 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newSource(t, 16<<20)
 	s.Manager, s.AuthKey = m, testKey
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -46,9 +45,7 @@ func serveOn(t testing.TB, s *Server, ln net.Listener) *Manager {
 		case <-time.After(testutil.Timeout):
 			t.Errorf("Serve did not return after its context ended")
 		}
-		m.Close()
 	})
-	return m
 }
 
 func listen(t testing.TB) net.Listener {
@@ -150,11 +147,7 @@ func TestServeAcceptTemporaryErrors(t *testing.T) {
 // anything ever) ends Serve with its error; the context ends it even in
 // the middle of a backoff.
 func TestServeAcceptStops(t *testing.T) {
-	m, err := New(&Options{Size: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := newSource(t, 1<<20)
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -232,7 +225,7 @@ func (b *syncBuffer) String() string {
 // emfileServer serves a manager on the listener it inherits (file 0) with
 // its descriptor limit lowered to limit, logging to file 2, until file 1
 // (a pipe) reaches EOF.
-var emfileServer = process.Register("manager.emfileServer", func(ctx context.Context, limit uint64) (struct{}, error) {
+var emfileServer = process.Register("remote.emfileServer", func(ctx context.Context, limit uint64) (struct{}, error) {
 	files := process.Files()
 	if len(files) != 3 {
 		return struct{}{}, fmt.Errorf("%d files, want 3", len(files))
@@ -242,12 +235,12 @@ var emfileServer = process.Register("manager.emfileServer", func(ctx context.Con
 	if err != nil {
 		return struct{}{}, err
 	}
-	m, err := New(&Options{Size: 4 << 20})
+	seg, err := shm.Anonymous(4<<20, nil)
 	if err != nil {
 		return struct{}{}, err
 	}
-	defer m.Close()
-	if _, err := m.Dict("d", &DictOptions{Entries: 1000}); err != nil {
+	defer seg.Close()
+	if _, err := table.NewDict(seg, "d", &table.Options{Entries: 1000}); err != nil {
 		return struct{}{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -259,7 +252,7 @@ var emfileServer = process.Register("manager.emfileServer", func(ctx context.Con
 	if _, err := kernel.SetOpenFileLimit(limit); err != nil {
 		return struct{}{}, err
 	}
-	s := &Server{Manager: m, AuthKey: testKey, ErrorLog: log.New(files[2], "", 0)}
+	s := &Server{Manager: segSource{seg}, AuthKey: testKey, ErrorLog: log.New(files[2], "", 0)}
 	if err := s.Serve(ctx, ln); !errors.Is(err, context.Canceled) {
 		return struct{}{}, fmt.Errorf("Serve: %w", err)
 	}

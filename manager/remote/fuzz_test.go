@@ -1,4 +1,4 @@
-package manager
+package remote
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/shmkit/shmkit/manager/table"
 )
 
 // FuzzParseFrame: the decoder never panics, and what it accepts encodes
@@ -14,7 +16,7 @@ import (
 func FuzzParseFrame(f *testing.F) {
 	f.Add(appendFrame(nil, opGet, []byte("d"), []byte("key"))[4:])
 	f.Add(appendFrame(nil, opSetMany, []byte("d"), []byte("k"), []byte("v"), []byte("k2"), nil)[4:])
-	f.Add(appendFrame(nil, opOpen, []byte("d"), encodeOptions(&DictOptions{Entries: 3}))[4:])
+	f.Add(appendFrame(nil, opOpen, []byte("d"), encodeOptions(&table.Options{Entries: 3}))[4:])
 	f.Add([]byte{opGet, 0xff, 0xff, 1, 0, 0, 0})
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -42,13 +44,9 @@ func FuzzServe(f *testing.F) {
 	f.Add(appendFrame(nil, opCAS, []byte("d"), []byte("key"), []byte("v"), []byte("w"))[4:])
 	f.Add(appendFrame(nil, opSetMany, []byte("d"), []byte("a"), []byte("1"))[4:])
 	f.Add(appendFrame(nil, opSnapshot, []byte("d"))[4:])
-	f.Add(appendFrame(nil, opOpen, []byte("e"), encodeOptions(&DictOptions{Entries: 1 << 50}))[4:])
-	m, err := New(&Options{Size: 8 << 20})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { m.Close() })
-	if _, err := m.Dict("d", &DictOptions{Entries: 64, Bytes: 64 << 10, MaxValue: 1024, Stripes: 2}); err != nil {
+	f.Add(appendFrame(nil, opOpen, []byte("e"), encodeOptions(&table.Options{Entries: 1 << 50}))[4:])
+	m := newSource(f, 8<<20)
+	if _, err := table.NewDict(m.seg, "d", &table.Options{Entries: 64, Bytes: 64 << 10, MaxValue: 1024, Stripes: 2}); err != nil {
 		f.Fatal(err)
 	}
 	s := &Server{Manager: m, AuthKey: testKey}

@@ -1,4 +1,4 @@
-package manager
+package remote
 
 import (
 	"encoding/binary"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/shmkit/shmkit/manager/table"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -77,7 +78,7 @@ var codeErrs = []struct {
 	code byte
 	err  error
 }{
-	{codeFull, ErrFull}, {codeTooLarge, ErrTooLarge}, {codeCorrupt, ErrCorrupt},
+	{codeFull, table.ErrFull}, {codeTooLarge, table.ErrTooLarge}, {codeCorrupt, table.ErrCorrupt},
 	{codeProtocol, ErrProtocol}, {codeNotExist, os.ErrNotExist}, {codeExist, os.ErrExist},
 	{codeWrong, shm.ErrWrongKind}, {codeInvalid, os.ErrInvalid},
 }
@@ -153,7 +154,7 @@ func readFrame(r io.Reader, max int, buf []byte) (frame, []byte, error) {
 	}
 	n := binary.LittleEndian.Uint32(hdr[:])
 	if uint64(n) > uint64(max) {
-		return frame{}, buf, fmt.Errorf("frame of %d bytes (limit %d): %w", n, max, ErrTooLarge)
+		return frame{}, buf, fmt.Errorf("frame of %d bytes (limit %d): %w", n, max, table.ErrTooLarge)
 	}
 	buf, err := readBody(r, int(n), buf)
 	if err != nil {
@@ -219,9 +220,9 @@ func parseFrame(b []byte) (frame, error) {
 	return f, nil
 }
 
-// encodeOptions and decodeOptions carry DictOptions in an Open request.
-func encodeOptions(o *DictOptions) []byte {
-	var v DictOptions
+// encodeOptions and decodeOptions carry table.Options in an Open request.
+func encodeOptions(o *table.Options) []byte {
+	var v table.Options
 	if o != nil {
 		v = *o
 	}
@@ -232,7 +233,7 @@ func encodeOptions(o *DictOptions) []byte {
 	return b
 }
 
-func decodeOptions(b []byte) (*DictOptions, error) {
+func decodeOptions(b []byte) (*table.Options, error) {
 	if len(b) != 8*optionsFields {
 		return nil, fmt.Errorf("dict options of %d bytes: %w", len(b), ErrProtocol)
 	}
@@ -244,5 +245,5 @@ func decodeOptions(b []byte) (*DictOptions, error) {
 		}
 		x[i] = int(u)
 	}
-	return &DictOptions{Entries: x[0], Bytes: x[1], MaxKey: x[2], MaxValue: x[3], Stripes: x[4]}, nil
+	return &table.Options{Entries: x[0], Bytes: x[1], MaxKey: x[2], MaxValue: x[3], Stripes: x[4]}, nil
 }

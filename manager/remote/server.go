@@ -1,4 +1,4 @@
-package manager
+package remote
 
 import (
 	"bufio"
@@ -14,13 +14,25 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/shmkit/shmkit/manager/table"
+	"github.com/shmkit/shmkit/shm"
 )
 
+// A Source holds the segment whose dicts a Server serves: a
+// *manager.Manager is one (this package cannot name it: manager imports
+// remote).
+type Source interface {
+	Segment() *shm.Segment
+}
+
 // Server serves a Manager's dicts over a listener to clients that know the
-// auth key (Dial, RemoteDict). Set the fields, then call Serve; a zero
+// auth key (Dial, Dict). Set the fields, then call Serve; a zero
 // limit takes its default.
 type Server struct {
-	Manager *Manager
+	// Manager holds the dicts served: a *manager.Manager, or any Source.
+	// An Open request with options creates a dict in its segment.
+	Manager Source
 	// AuthKey is the shared secret; it must not be empty.
 	AuthKey []byte
 	// MaxFrame bounds a request and a reply (default DefaultMaxFrame).
@@ -40,13 +52,7 @@ type Server struct {
 	ErrorLog *log.Logger
 
 	mu    sync.RWMutex
-	dicts map[string]*LocalDict // by name, opened once
-}
-
-// Serve serves m's dicts on ln with authKey until ctx ends (see Server).
-func (m *Manager) Serve(ctx context.Context, ln net.Listener, authKey []byte) error {
-	s := &Server{Manager: m, AuthKey: authKey}
-	return s.Serve(ctx, ln)
+	dicts map[string]*table.Dict // by name, opened once
 }
 
 func (s *Server) defaults() {
@@ -198,7 +204,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 				if !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) {
 					s.logf("connection from %s: %v", c.RemoteAddr(), err)
 				}
-				if errors.Is(err, ErrTooLarge) {
+				if errors.Is(err, table.ErrTooLarge) {
 					// The stream cannot be resynchronised: tell, then close.
 					w.Write(s.errReply(out[:0], err))
 					w.Flush()
@@ -230,25 +236,27 @@ func (s *Server) errReply(dst []byte, err error) []byte {
 	return appendFrame(dst, statusErr, []byte{errCode(err)}, []byte(err.Error()))
 }
 
-func (s *Server) dict(name []byte, opts *DictOptions) (*LocalDict, error) {
+func (s *Server) dict(name []byte, opts *table.Options) (*table.Dict, error) {
 	s.mu.RLock()
 	d, ok := s.dicts[string(name)] // no allocation for a lookup
 	s.mu.RUnlock()
 	if ok {
 		return d, nil
 	}
+	seg, n := s.Manager.Segment(), string(name)
 	var err error
 	if opts != nil {
-		d, err = s.Manager.Dict(string(name), opts)
-	} else {
-		d, err = OpenDict(s.Manager.seg, string(name))
+		d, err = table.NewDict(seg, n, opts)
+	}
+	if opts == nil || errors.Is(err, os.ErrExist) {
+		d, err = table.OpenDict(seg, n) // an Open without options: it must exist
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	if s.dicts == nil {
-		s.dicts = map[string]*LocalDict{}
+		s.dicts = map[string]*table.Dict{}
 	}
 	s.dicts[string(name)] = d
 	s.mu.Unlock()
@@ -270,7 +278,7 @@ func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
 	if (n >= 0 && len(f.fields) != n) || (n < 0 && (len(f.fields) < 1 || len(f.fields)%2 != 1)) {
 		return s.errReply(dst, fmt.Errorf("op %d with %d fields: %w", f.op, len(f.fields), ErrProtocol))
 	}
-	var opts *DictOptions
+	var opts *table.Options
 	if f.op == opOpen {
 		var err error
 		if opts, err = decodeOptions(f.fields[1]); err != nil {
@@ -288,7 +296,7 @@ func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
 		return s.errReply(dst, err)
 	}
 	if len(reply)-len(dst) > s.MaxFrame {
-		return s.errReply(dst, fmt.Errorf("reply of %d bytes over the frame limit %d: %w", len(reply)-len(dst), s.MaxFrame, ErrTooLarge))
+		return s.errReply(dst, fmt.Errorf("reply of %d bytes over the frame limit %d: %w", len(reply)-len(dst), s.MaxFrame, table.ErrTooLarge))
 	}
 	return reply
 }
@@ -300,7 +308,7 @@ func yesNo(ok bool) byte {
 	return statusNo
 }
 
-func (s *Server) do(ctx context.Context, d *LocalDict, f frame, dst []byte) ([]byte, error) {
+func (s *Server) do(ctx context.Context, d *table.Dict, f frame, dst []byte) ([]byte, error) {
 	a := f.fields
 	// The key as a string without a copy: it aliases the request buffer,
 	// which outlives this call, and the dict copies what it keeps.
@@ -359,7 +367,7 @@ func (s *Server) do(ctx context.Context, d *LocalDict, f frame, dst []byte) ([]b
 			return nil, err
 		}
 		if 2*len(m) >= maxFields {
-			return nil, fmt.Errorf("snapshot of %d keys over the protocol's %d fields: %w", len(m), maxFields/2, ErrTooLarge)
+			return nil, fmt.Errorf("snapshot of %d keys over the protocol's %d fields: %w", len(m), maxFields/2, table.ErrTooLarge)
 		}
 		fields := make([][]byte, 0, 2*len(m))
 		for k, v := range m {

@@ -1,4 +1,4 @@
-package manager
+package remote
 
 import (
 	"crypto/hmac"

@@ -1,4 +1,4 @@
-package manager
+package remote
 
 import (
 	"bufio"
@@ -13,10 +13,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shmkit/shmkit/manager/table"
 )
 
 // Client is an authenticated connection to a Server, from which
-// RemoteDicts are made. It is safe for concurrent use, and pipelines:
+// Dicts are made. It is safe for concurrent use, and pipelines:
 // requests from many goroutines go out back to back on the one connection
 // (written in a batch when several are ready) and their replies come back
 // in order, so N goroutines get about N times the throughput of one
@@ -162,7 +164,7 @@ func (c *Client) Close() error {
 // (its fields belong to the caller).
 func (c *Client) call(ctx context.Context, op byte, fn func(f frame) error, fields ...[]byte) error {
 	if n := frameSize(fields...) - 4; n > c.maxFrame || len(fields) >= maxFields {
-		return fmt.Errorf("request of %d bytes over the frame limit %d: %w", n, c.maxFrame, ErrTooLarge)
+		return fmt.Errorf("request of %d bytes over the frame limit %d: %w", n, c.maxFrame, table.ErrTooLarge)
 	}
 	var cl *call
 	for try := 0; ; try++ {
@@ -255,10 +257,11 @@ func (c *Client) broken(cn *clientConn, err error) error {
 	return fmt.Errorf("manager %s: %w", c.addr, err)
 }
 
-// Dict returns a proxy for the server's Dict called name, creating it there
-// with opts if it does not exist (opts nil: it must exist).
-func (c *Client) Dict(ctx context.Context, name string, opts *DictOptions) (*RemoteDict, error) {
-	d := &RemoteDict{c: c, name: []byte(name)}
+// Dict returns a proxy for the server's dict called name, creating it there
+// with opts if it does not exist (opts nil: it must exist, else an error
+// wrapping os.ErrNotExist).
+func (c *Client) Dict(ctx context.Context, name string, opts *table.Options) (*Dict, error) {
+	d := &Dict{c: c, name: []byte(name)}
 	if opts == nil {
 		if _, err := d.Len(ctx); err != nil {
 			return nil, err
@@ -272,16 +275,15 @@ func (c *Client) Dict(ctx context.Context, name string, opts *DictOptions) (*Rem
 	return d, nil
 }
 
-// RemoteDict is a Dict served by a Server, reached through a Client: the
-// same methods as LocalDict, each a network round trip. Update is a
-// compare-and-swap loop (its fn may run more than once); Keys, Values and
-// Items iterate over one Snapshot. Close closes the Client.
-type RemoteDict struct {
+// Dict is a dict served by a Server, reached through a Client (package
+// manager calls it RemoteDict): the same methods as table.Dict, each a
+// network round trip, so it implements manager's Dict interface. Update
+// is a compare-and-swap loop (its fn may run more than once); Keys, Values
+// and Items iterate over one Snapshot. Close closes the Client.
+type Dict struct {
 	c    *Client
 	name []byte
 }
-
-var _ Dict = (*RemoteDict)(nil)
 
 func field(f frame, i int) ([]byte, error) {
 	if i >= len(f.fields) {
@@ -291,7 +293,7 @@ func field(f frame, i int) ([]byte, error) {
 }
 
 // getLike runs an op whose reply is a yes/no and maybe a value.
-func (d *RemoteDict) getLike(ctx context.Context, op byte, fields ...[]byte) (v []byte, ok bool, err error) {
+func (d *Dict) getLike(ctx context.Context, op byte, fields ...[]byte) (v []byte, ok bool, err error) {
 	err = d.c.call(ctx, op, func(f frame) error {
 		ok = f.op == statusOK
 		if len(f.fields) > 0 {
@@ -302,7 +304,7 @@ func (d *RemoteDict) getLike(ctx context.Context, op byte, fields ...[]byte) (v 
 	return v, ok, err
 }
 
-func (d *RemoteDict) Get(ctx context.Context, key string) ([]byte, bool, error) {
+func (d *Dict) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	v, ok, err := d.getLike(ctx, opGet, d.name, bytesOf(key))
 	if !ok {
 		v = nil
@@ -310,22 +312,22 @@ func (d *RemoteDict) Get(ctx context.Context, key string) ([]byte, bool, error) 
 	return v, ok, err
 }
 
-func (d *RemoteDict) Set(ctx context.Context, key string, val []byte) error {
+func (d *Dict) Set(ctx context.Context, key string, val []byte) error {
 	_, _, err := d.getLike(ctx, opSet, d.name, bytesOf(key), val)
 	return err
 }
 
-func (d *RemoteDict) Delete(ctx context.Context, key string) (bool, error) {
+func (d *Dict) Delete(ctx context.Context, key string) (bool, error) {
 	_, ok, err := d.getLike(ctx, opDelete, d.name, bytesOf(key))
 	return ok, err
 }
 
-func (d *RemoteDict) Contains(ctx context.Context, key string) (bool, error) {
+func (d *Dict) Contains(ctx context.Context, key string) (bool, error) {
 	_, ok, err := d.getLike(ctx, opContains, d.name, bytesOf(key))
 	return ok, err
 }
 
-func (d *RemoteDict) Len(ctx context.Context) (int, error) {
+func (d *Dict) Len(ctx context.Context) (int, error) {
 	v, _, err := d.getLike(ctx, opLen, d.name)
 	if err != nil {
 		return 0, err
@@ -336,20 +338,20 @@ func (d *RemoteDict) Len(ctx context.Context) (int, error) {
 	return int(binary.LittleEndian.Uint64(v)), nil
 }
 
-func (d *RemoteDict) Pop(ctx context.Context, key string) ([]byte, bool, error) {
+func (d *Dict) Pop(ctx context.Context, key string) ([]byte, bool, error) {
 	return d.getLike(ctx, opPop, d.name, bytesOf(key))
 }
 
-func (d *RemoteDict) SetDefault(ctx context.Context, key string, val []byte) ([]byte, bool, error) {
+func (d *Dict) SetDefault(ctx context.Context, key string, val []byte) ([]byte, bool, error) {
 	return d.getLike(ctx, opSetDefault, d.name, bytesOf(key), val)
 }
 
-func (d *RemoteDict) CompareAndSwap(ctx context.Context, key string, old, new []byte) (bool, error) {
+func (d *Dict) CompareAndSwap(ctx context.Context, key string, old, new []byte) (bool, error) {
 	_, ok, err := d.getLike(ctx, opCAS, d.name, bytesOf(key), old, new)
 	return ok, err
 }
 
-func (d *RemoteDict) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+func (d *Dict) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
 	_, ok, err := d.getLike(ctx, opCAD, d.name, bytesOf(key), old)
 	return ok, err
 }
@@ -357,7 +359,7 @@ func (d *RemoteDict) CompareAndDelete(ctx context.Context, key string, old []byt
 // Update is a compare-and-swap loop over Get, CompareAndSwap,
 // CompareAndDelete and SetDefault: fn may run several times, and gets each
 // time the value then current.
-func (d *RemoteDict) Update(ctx context.Context, key string, fn func(old []byte, ok bool) ([]byte, bool)) error {
+func (d *Dict) Update(ctx context.Context, key string, fn func(old []byte, ok bool) ([]byte, bool)) error {
 	for {
 		old, ok, err := d.Get(ctx, key)
 		if err != nil {
@@ -383,7 +385,7 @@ func (d *RemoteDict) Update(ctx context.Context, key string, fn func(old []byte,
 	}
 }
 
-func (d *RemoteDict) SetMany(ctx context.Context, items map[string][]byte) error {
+func (d *Dict) SetMany(ctx context.Context, items map[string][]byte) error {
 	fields := make([][]byte, 0, 1+2*len(items))
 	fields = append(fields, d.name)
 	for k, v := range items {
@@ -393,12 +395,12 @@ func (d *RemoteDict) SetMany(ctx context.Context, items map[string][]byte) error
 	return err
 }
 
-func (d *RemoteDict) Clear(ctx context.Context) error {
+func (d *Dict) Clear(ctx context.Context) error {
 	_, _, err := d.getLike(ctx, opClear, d.name)
 	return err
 }
 
-func (d *RemoteDict) Snapshot(ctx context.Context) (map[string][]byte, error) {
+func (d *Dict) Snapshot(ctx context.Context) (map[string][]byte, error) {
 	var m map[string][]byte
 	err := d.c.call(ctx, opSnapshot, func(f frame) error {
 		if len(f.fields)%2 != 0 {
@@ -415,7 +417,7 @@ func (d *RemoteDict) Snapshot(ctx context.Context) (map[string][]byte, error) {
 
 // Items yields the entries of one Snapshot (consistent); on an error it
 // yields nothing.
-func (d *RemoteDict) Items(ctx context.Context) iter.Seq2[string, []byte] {
+func (d *Dict) Items(ctx context.Context) iter.Seq2[string, []byte] {
 	return func(yield func(string, []byte) bool) {
 		m, _ := d.Snapshot(ctx)
 		for k, v := range m {
@@ -426,13 +428,33 @@ func (d *RemoteDict) Items(ctx context.Context) iter.Seq2[string, []byte] {
 	}
 }
 
-func (d *RemoteDict) Keys(ctx context.Context) iter.Seq[string]   { return keysOf(d.Items(ctx)) }
-func (d *RemoteDict) Values(ctx context.Context) iter.Seq[[]byte] { return valuesOf(d.Items(ctx)) }
-func (d *RemoteDict) Close() error                                { return d.c.Close() }
-func (d *RemoteDict) String() string                              { return fmt.Sprintf("remote dict %q at %s", d.name, d.c.addr) }
+func (d *Dict) Keys(ctx context.Context) iter.Seq[string]   { return keysOf(d.Items(ctx)) }
+func (d *Dict) Values(ctx context.Context) iter.Seq[[]byte] { return valuesOf(d.Items(ctx)) }
+func (d *Dict) Close() error                                { return d.c.Close() }
+func (d *Dict) String() string                              { return fmt.Sprintf("remote dict %q at %s", d.name, d.c.addr) }
 
 // readOnly reports whether op changes nothing, so that sending it twice is
 // harmless.
 func readOnly(op byte) bool {
 	return op == opGet || op == opContains || op == opLen || op == opSnapshot
+}
+
+func keysOf(s iter.Seq2[string, []byte]) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for k := range s {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func valuesOf(s iter.Seq2[string, []byte]) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for _, v := range s {
+			if !yield(v) {
+				return
+			}
+		}
+	}
 }

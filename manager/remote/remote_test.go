@@ -1,4 +1,4 @@
-package manager
+package remote
 
 import (
 	"bytes"
@@ -7,22 +7,46 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/leak"
+	"github.com/shmkit/shmkit/manager/table"
+	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/shm"
 )
+
+func TestMain(m *testing.M) {
+	process.Main()
+	os.Exit(leak.Main(m))
+}
+
+func testCtx(t testing.TB) context.Context { return testutil.Context(t) }
 
 var testKey = []byte("test secret key")
 
-// startServer serves a new manager on 127.0.0.1 and stops it in Cleanup.
-func startServer(t testing.TB, s *Server) (*Manager, string) {
+// segSource is what a Manager is to a Server: a segment of dicts.
+type segSource struct{ seg *shm.Segment }
+
+func (s segSource) Segment() *shm.Segment { return s.seg }
+
+// newSource returns a Source on a new segment, closed in Cleanup (after
+// the servers that serve it stop: Cleanups run last first).
+func newSource(t testing.TB, size int) segSource {
+	return segSource{testutil.Segment(t, size)}
+}
+
+// startServer serves a new segment on 127.0.0.1 and stops it in Cleanup.
+func startServer(t testing.TB, s *Server) (*shm.Segment, string) {
 	t.Helper()
-	m, err := New(&Options{Size: 16 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newSource(t, 16<<20)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -39,12 +63,11 @@ func startServer(t testing.TB, s *Server) (*Manager, string) {
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("Serve returned %v", err)
 		}
-		m.Close()
 	})
-	return m, ln.Addr().String()
+	return m.seg, ln.Addr().String()
 }
 
-func dialDict(t testing.TB, addr string) *RemoteDict {
+func dialDict(t testing.TB, addr string) *Dict {
 	t.Helper()
 	ctx := testCtx(t)
 	c, err := Dial(ctx, addr, testKey)
@@ -52,23 +75,23 @@ func dialDict(t testing.TB, addr string) *RemoteDict {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	d, err := c.Dict(ctx, "d", &DictOptions{Entries: 1000})
+	d, err := c.Dict(ctx, "d", &table.Options{Entries: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
 }
 
-// TestRemoteSameAsLocal runs the same calls on a RemoteDict and checks the
-// server's LocalDict sees them.
+// TestRemoteSameAsLocal runs the same calls on a Dict and checks the
+// server's table.Dict sees them.
 func TestRemoteSameAsLocal(t *testing.T) {
 	ctx := testCtx(t)
-	m, addr := startServer(t, nil)
+	seg, addr := startServer(t, nil)
 	d := dialDict(t, addr)
 	if err := d.Set(ctx, "a", []byte("1")); err != nil {
 		t.Fatal(err)
 	}
-	local, err := m.Dict("d", nil)
+	local, err := table.OpenDict(seg, "d")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +122,8 @@ func TestRemoteSameAsLocal(t *testing.T) {
 		t.Fatalf("Pop m = %q %v", v, ok)
 	}
 	checkContents(t, d, map[string][]byte{"a": []byte("A"), "b": []byte("3"), "n": []byte("xxxxxxxxxx")})
-	if err := d.Set(ctx, strings.Repeat("k", 2000), nil); !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("long key: %v, want ErrTooLarge", err)
+	if err := d.Set(ctx, strings.Repeat("k", 2000), nil); !errors.Is(err, table.ErrTooLarge) {
+		t.Fatalf("long key: %v, want table.ErrTooLarge", err)
 	}
 	if err := d.Clear(ctx); err != nil {
 		t.Fatal(err)
@@ -110,7 +133,7 @@ func TestRemoteSameAsLocal(t *testing.T) {
 	}
 	c, _ := Dial(ctx, addr, testKey)
 	defer c.Close()
-	if _, err := c.Dict(ctx, "missing", nil); !errors.Is(err, errNotExist) {
+	if _, err := c.Dict(ctx, "missing", nil); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("opening a missing dict: %v", err)
 	}
 }
@@ -171,7 +194,7 @@ func TestRemoteBadClients(t *testing.T) {
 		if err != nil || f.op != statusErr {
 			t.Fatalf("garbage %v: reply %v %v, want an error reply", body, f, err)
 		}
-		if err := remoteError(f.fields); !errors.Is(err, ErrProtocol) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, errInvalid) {
+		if err := remoteError(f.fields); !errors.Is(err, ErrProtocol) && !errors.Is(err, table.ErrTooLarge) && !errors.Is(err, os.ErrInvalid) {
 			t.Fatalf("garbage %v: %v", body, err)
 		}
 	}
@@ -179,7 +202,7 @@ func TestRemoteBadClients(t *testing.T) {
 	c2 := raw()
 	c2.Write(binary.LittleEndian.AppendUint32(nil, 1<<30))
 	r2 := newTestReader(c2)
-	if f, err := r2.read(); err != nil || !errors.Is(remoteError(f.fields), ErrTooLarge) {
+	if f, err := r2.read(); err != nil || !errors.Is(remoteError(f.fields), table.ErrTooLarge) {
 		t.Fatalf("oversized frame: %v %v", f, err)
 	}
 	// A client stalled mid-frame is cut off after the idle timeout.
@@ -212,6 +235,20 @@ func TestRemoteBadClients(t *testing.T) {
 	// The good client idled out meanwhile too: its next call dials again.
 	if n, err := good.Len(ctx); err != nil || n != 200 {
 		t.Fatalf("Len after an idle timeout = %d %v, want 200", n, err)
+	}
+}
+
+func checkContents(t *testing.T, d *Dict, want map[string][]byte) {
+	t.Helper()
+	got, err := d.Snapshot(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(got, want, bytes.Equal) {
+		t.Fatalf("contents = %q\nwant %q", got, want)
+	}
+	if n, err := d.Len(testCtx(t)); err != nil || n != len(want) {
+		t.Fatalf("Len = %d %v, want %d", n, err, len(want))
 	}
 }
 
@@ -313,6 +350,14 @@ func TestRemoteReconnect(t *testing.T) {
 		t.Fatalf("Get after the connection broke: %v", err)
 	}
 }
+
+// The benchmarks' dict: 1024 keys of 64-byte values.
+const (
+	benchKeys  = 1024
+	benchValue = 64
+)
+
+func benchKey(i int) string { return "key" + strconv.Itoa(i%benchKeys) }
 
 // In-process round trip over loopback TCP, one goroutine (sequential) and
 // many (pipelined on one Client).
