@@ -85,8 +85,14 @@ func Open(name string) (*Manager, error) {
 	return &Manager{seg: seg, marker: marker, owned: true}, nil
 }
 
-// Segment returns the segment the manager's objects live in.
-func (m *Manager) Segment() *shm.Segment { return m.seg }
+// Segment returns the segment the manager's objects live in (nil for a
+// nil Manager, so that a Server given one refuses to start).
+func (m *Manager) Segment() *shm.Segment {
+	if m == nil {
+		return nil
+	}
+	return m.seg
+}
 
 // Close unmaps the segment if this process created or opened it (every
 // proxy from it becomes invalid); on a Manager decoded in a child it does

@@ -151,3 +151,13 @@ func TestNamedManager(t *testing.T) {
 		t.Fatalf("through Open: %q %v", v, ok)
 	}
 }
+
+// TestServeNilManager: a Server given a nil *Manager (a non-nil Source
+// holding a nil pointer) refuses to start instead of panicking.
+func TestServeNilManager(t *testing.T) {
+	var m *Manager
+	s := &Server{Manager: m, AuthKey: testKey}
+	if err := s.Serve(testCtx(t), nil); !errors.Is(err, os.ErrInvalid) {
+		t.Fatalf("Serve with a nil *Manager: %v, want os.ErrInvalid", err)
+	}
+}

@@ -85,7 +85,7 @@ func (s *Server) defaults() {
 // (EBADF, EINVAL, ENOTSOCK), ends Serve with Accept's error; that closes
 // every connection too.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	if len(s.AuthKey) == 0 || s.Manager == nil {
+	if len(s.AuthKey) == 0 || s.Manager == nil || s.Manager.Segment() == nil {
 		return fmt.Errorf("manager server needs a Manager and a non-empty auth key: %w", os.ErrInvalid)
 	}
 	s.defaults()
