@@ -23,9 +23,9 @@ import (
 // All integers little-endian. A request's first field is the dict's name;
 // then its key and values, as the op says (see ops below). A reply's status
 // is statusOK, statusNo (absent, false, not swapped) or statusErr, whose
-// fields are a one-byte error code and a message. The client sends one
-// request and reads its reply before the next (no pipelining): many
-// concurrent clients use many connections.
+// fields are a one-byte error code and a message. The server answers a
+// connection's requests in order, one reply each, so a client may send
+// many before reading (Client pipelines: client.go).
 //
 // The decoder (parseFrame) checks every length against what is left of
 // the frame before slicing, so a hostile frame is an error reply, never a

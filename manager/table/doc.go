@@ -26,12 +26,13 @@
 //   - NewKind, OpenKind, AttachKind: a Dict under an object kind of its
 //     own (manager's Namespace), so a typed open of the wrong kind fails.
 //
-// The files, one idea each: layout.go (the object's layout, read once and
-// checked), mem.go (the only unsafe casts), lock.go (the stripe lock),
-// table.go (the write protocol), read.go (optimistic reads), alloc.go
-// (size classes and free lists), reclaim.go (crash repair and Reclaim),
-// iter.go (iteration, Snapshot, SetMany), dict.go and list.go (the two
-// object types), describe.go (shmkit inspect's line).
+// The files, one idea each: options.go (sizes and their defaults),
+// layout.go (the object's layout, read once and checked), mem.go (the
+// only unsafe casts), lock.go (the stripe lock), table.go (the write
+// protocol), read.go (optimistic reads), alloc.go (size classes and free
+// lists), reclaim.go (crash repair and Reclaim), iter.go (iteration,
+// Snapshot, SetMany), dict.go and list.go (the two object types),
+// describe.go (shmkit inspect's line).
 //
 // # Capacity
 //
