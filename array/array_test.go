@@ -13,12 +13,14 @@ import (
 	"testing"
 
 	"github.com/shmkit/shmkit/array"
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/shm"
 )
 
 func TestArrayBasics(t *testing.T) {
-	seg := newSeg(t)
-	a := must[*array.Array[int64]](t)(array.NewFrom(seg, "a", []int64{1, 2, 3, -4}))
+	seg := segtest.New(t)
+	a := testutil.Must[*array.Array[int64]](t)(array.NewFrom(seg, "a", []int64{1, 2, 3, -4}))
 	if a.Len() != 4 || a.Load(3) != -4 {
 		t.Fatal("NewFrom")
 	}
@@ -44,11 +46,11 @@ func TestArrayBasics(t *testing.T) {
 	if a.Load(2) != 77 || cap(u) != 4 {
 		t.Fatal("Unsafe does not alias", cap(u))
 	}
-	b := must[*array.Array[int64]](t)(array.Open[int64](seg, "a"))
+	b := testutil.Must[*array.Array[int64]](t)(array.Open[int64](seg, "a"))
 	if b.Load(2) != 77 {
 		t.Fatal("Open sees other data")
 	}
-	z := must[*array.Array[int64]](t)(array.New[int64](seg, "empty", 0))
+	z := testutil.Must[*array.Array[int64]](t)(array.New[int64](seg, "empty", 0))
 	if z.Len() != 0 || len(z.Unsafe()) != 0 {
 		t.Fatal("empty array")
 	}
@@ -58,8 +60,8 @@ func TestArrayBasics(t *testing.T) {
 }
 
 func TestArrayIndexPanics(t *testing.T) {
-	seg := newSeg(t)
-	a := must[*array.Array[int32]](t)(array.New[int32](seg, "a", 3))
+	seg := segtest.New(t)
+	a := testutil.Must[*array.Array[int32]](t)(array.New[int32](seg, "a", 3))
 	for _, i := range []int{-1, 3} {
 		func() {
 			defer func() {
@@ -73,7 +75,7 @@ func TestArrayIndexPanics(t *testing.T) {
 }
 
 func TestArrayBadInput(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	if _, err := array.New[int64](seg, "neg", -1); !errors.Is(err, os.ErrInvalid) {
 		t.Fatalf("negative length = %v", err)
 	}
@@ -83,23 +85,23 @@ func TestArrayBadInput(t *testing.T) {
 	if _, err := array.New[string](seg, "str", 3); !errors.Is(err, os.ErrInvalid) {
 		t.Fatalf("array of strings = %v", err)
 	}
-	must[*array.Array[int64]](t)(array.New[int64](seg, "a", 8))
+	testutil.Must[*array.Array[int64]](t)(array.New[int64](seg, "a", 8))
 	if _, err := array.Open[int32](seg, "a"); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("Open[int32] of int64s = %v", err)
 	}
 	if _, err := array.Open[float64](seg, "a"); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("Open[float64] of int64s = %v", err)
 	}
-	m := must[*shm.Object](t)(seg.AllocObject("m", shm.KindMutex, 1, 128, 128, nil))
+	m := testutil.Must[*shm.Object](t)(seg.AllocObject("m", shm.KindMutex, 1, 128, 128, nil))
 	if _, err := array.Open[int64](seg, "m"); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("Open of a mutex = %v", err)
 	}
 	var arr array.Array[int64]
-	if err := arr.UnmarshalBinary(must[[]byte](t)(m.Handle().MarshalBinary())); !errors.Is(err, shm.ErrWrongKind) {
+	if err := arr.UnmarshalBinary(testutil.Must[[]byte](t)(m.Handle().MarshalBinary())); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("array from a mutex handle = %v", err)
 	}
 	// A hostile length that does not fit the object.
-	h := must[*array.Array[int64]](t)(array.New[int64](seg, "hostile", 4))
+	h := testutil.Must[*array.Array[int64]](t)(array.New[int64](seg, "hostile", 4))
 	binary.LittleEndian.PutUint64(h.Object().Bytes()[16:], 1<<40)
 	if _, err := array.Open[int64](seg, "hostile"); !errors.Is(err, shm.ErrCorrupt) {
 		t.Fatalf("Open with a hostile length = %v", err)
@@ -108,15 +110,15 @@ func TestArrayBadInput(t *testing.T) {
 		t.Fatalf("describe hostile = %q", s)
 	}
 	// A bare object too small for a header.
-	tiny := must[*shm.Object](t)(seg.AllocObject("tiny", shm.KindArray, 1, 8, 8, nil))
+	tiny := testutil.Must[*shm.Object](t)(seg.AllocObject("tiny", shm.KindArray, 1, 8, 8, nil))
 	if _, err := array.Open[int64](seg, tiny.Name()); err == nil {
 		t.Fatal("opened a tiny array")
 	}
 }
 
 func TestIntArrayGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	a := must[*array.Int[uint32]](t)(array.NewInt[uint32](seg, "a", 5))
+	seg := segtest.New(t)
+	a := testutil.Must[*array.Int[uint32]](t)(array.NewInt[uint32](seg, "a", 5))
 	var wg gosync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -141,8 +143,8 @@ func TestIntArrayGoroutines(t *testing.T) {
 }
 
 func TestArrayLockGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	a := must[*array.Array[int64]](t)(array.New[int64](seg, "a", 2))
+	seg := segtest.New(t)
+	a := testutil.Must[*array.Array[int64]](t)(array.New[int64](seg, "a", 2))
 	ctx := context.Background()
 	var wg gosync.WaitGroup
 	var torn atomic.Int32
@@ -182,8 +184,8 @@ func TestArrayFromPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { seg.Close(); shm.Remove(name) })
-	must[*array.Array[int32]](t)(array.NewFrom(seg, "pad", []int32{7})) // so the array is not first
-	a := must[*array.Array[int64]](t)(array.NewFrom(seg, "a", []int64{10, -20, 30, 1 << 40}))
+	testutil.Must[*array.Array[int32]](t)(array.NewFrom(seg, "pad", []int32{7})) // so the array is not first
+	a := testutil.Must[*array.Array[int64]](t)(array.NewFrom(seg, "a", []int64{10, -20, 30, 1 << 40}))
 	script := `
 import struct, sys
 from multiprocessing import shared_memory, resource_tracker

@@ -4,19 +4,11 @@ import (
 	"os"
 	"testing"
 
-	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/process"
-	"github.com/shmkit/shmkit/shm"
 )
 
 func TestMain(m *testing.M) {
 	process.Main()
 	os.Exit(leak.Main(m))
 }
-
-const testTimeout = testutil.Timeout
-
-func newSeg(t testing.TB) *shm.Segment { return testutil.Segment(t, 1<<20) }
-
-func must[T any](t testing.TB) func(T, error) T { return testutil.Must[T](t) }

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/array"
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/sync"
 )
@@ -38,19 +41,14 @@ var (
 
 func TestIntArrayProcesses(t *testing.T) {
 	const P, N, L = 3, 90_000, 9
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	a := must[*array.Int[int64]](t)(array.NewInt[int64](newSeg(t), "h", L))
+	ctx := testutil.Context(t)
+	a := testutil.Must[*array.Int[int64]](t)(array.NewInt[int64](segtest.New(t), "h", L))
 	var ps []*process.Process
 	for range P {
-		p, err := process.Start(ctx, histTask, struct {
+		p := proctest.Start(t, ctx, histTask, struct {
 			A *array.Int[int64]
 			N int
 		}{a, N})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
 		ps = append(ps, p)
 	}
 	for _, p := range ps {
@@ -66,22 +64,14 @@ func TestIntArrayProcesses(t *testing.T) {
 }
 
 func TestArrayLockHolderKilled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	a := must[*array.Array[float64]](t)(array.New[float64](seg, "a", 4))
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
-	p, err := process.Start(ctx, holdArrayLock, struct {
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	a := testutil.Must[*array.Array[float64]](t)(array.New[float64](seg, "a", 4))
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	p := proctest.StartHolding(t, ctx, holdArrayLock, struct {
 		A  *array.Array[float64]
 		Ev *sync.Event
-	}{a, ev})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
-	if err := ev.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}{a, ev}, ev.Wait)
 	p.Kill()
 	if err := a.Lock(ctx); !errors.Is(err, sync.ErrOwnerDead) {
 		t.Fatalf("Lock after the holder was killed = %v, want ErrOwnerDead", err)

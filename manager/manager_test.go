@@ -9,6 +9,7 @@ import (
 
 	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/internal/testutil/leak"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -22,7 +23,7 @@ func testCtx(t testing.TB) context.Context { return testutil.Context(t) }
 
 func newTestDict(t testing.TB, opts *DictOptions) *LocalDict {
 	t.Helper()
-	d, err := NewDict(testutil.Segment(t, 8<<20), "d", opts)
+	d, err := NewDict(segtest.NewSize(t, 8<<20), "d", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
@@ -138,7 +139,7 @@ func testDeathFailsOnce(t *testing.T, how, want string, chunk int) {
 	if r, err := pool.Apply(ctx, p, dieOnce, dieArg{X: 300, Die: die, Dir: dir}); err != nil || r != 301 {
 		t.Fatalf("after a second death: %d, %v", r, err)
 	}
-	waitFor(t, ctx, "a worker in every slot", func() bool {
+	testutil.WaitFor(t, ctx, "a worker in every slot", func() bool {
 		for _, pid := range p.Pids() {
 			if pid == 0 {
 				return false

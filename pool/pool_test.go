@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
 )
@@ -91,7 +92,7 @@ func assertGone(t testing.TB, pid int) {
 }
 
 func TestPoolMapMatchesSerial(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p := newPool(t, pool.Options{Workers: 2})
 	n := 100_000
 	if testing.Short() {
@@ -117,7 +118,7 @@ func TestPoolMapMatchesSerial(t *testing.T) {
 }
 
 func TestPoolImapOrderAndUnordered(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p := newPool(t, pool.Options{Workers: 2})
 	naps := []int{30, 1, 20, 1, 10, 1, 1, 5}
 	var order []int
@@ -171,7 +172,7 @@ func TestPoolWorkerDeathFailsOneTask(t *testing.T) {
 }
 
 func testWorkerDeath(t *testing.T, chunk int) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p := newPool(t, pool.Options{Workers: 2})
 	before := p.Pids()
 	in := []int{1, 2, 3, -1, 5, 6, 7, 8, 9, 10}
@@ -190,7 +191,7 @@ func testWorkerDeath(t *testing.T, chunk int) {
 		t.Fatalf("after a death: %d, %v", r, err)
 	}
 	var after []int
-	waitFor(t, ctx, "the dead worker's replacement", func() bool {
+	testutil.WaitFor(t, ctx, "the dead worker's replacement", func() bool {
 		after = p.Pids()
 		return !slices.Contains(after, 0) && !slices.Equal(before, after)
 	})
@@ -202,7 +203,7 @@ func testWorkerDeath(t *testing.T, chunk int) {
 }
 
 func TestPoolTaskErrorsAndPanics(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p := newPool(t, pool.Options{Workers: 1})
 	pids := p.Pids()
 	_, err := pool.Apply(ctx, p, mayDie, -2)
@@ -223,7 +224,7 @@ func TestPoolTaskErrorsAndPanics(t *testing.T) {
 }
 
 func TestPoolMaxTasksPerChild(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p := newPool(t, pool.Options{Workers: 1, MaxTasksPerChild: 2})
 	got, err := pool.Map(ctx, p, pid, make([]int, 6), pool.Chunksize(1))
 	if err != nil {
@@ -244,7 +245,7 @@ func TestPoolMaxTasksPerChild(t *testing.T) {
 }
 
 func TestPoolInitializer(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p := newPool(t, pool.Options{Workers: 2, Initializer: poolInit, InitArg: 1})
 	got, err := pool.Map(ctx, p, countInits, make([]int, 40), pool.Chunksize(1))
 	if err != nil {
@@ -274,13 +275,13 @@ func TestPoolCancellation(t *testing.T) {
 		t.Fatalf("Map returned %v after its deadline", d)
 	}
 	// The dropped work does not wedge the pool.
-	if r, err := pool.Apply(ctxT(t), p, square, 9); err != nil || r != 81 {
+	if r, err := pool.Apply(testutil.Context(t), p, square, 9); err != nil || r != 81 {
 		t.Fatal(r, err)
 	}
 }
 
 func TestPoolBadInput(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	if _, err := pool.New(ctx, pool.Options{Workers: -1}); err == nil {
 		t.Fatal("Workers -1 accepted")
 	}
@@ -312,7 +313,7 @@ func TestPoolBadInput(t *testing.T) {
 }
 
 func TestPoolConcurrentSubmitters(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p := newPool(t, pool.Options{Workers: 2})
 	var wg sync.WaitGroup
 	for g := range 16 {

@@ -95,17 +95,15 @@ var (
 	})
 )
 
-func ctxT(t *testing.T) context.Context { return testutil.Context(t) }
-
 func TestRunResult(t *testing.T) {
-	got, err := process.Run(ctxT(t), sum, sumArg{A: 40, B: 2})
+	got, err := process.Run(testutil.Context(t), sum, sumArg{A: 40, B: 2})
 	if err != nil || got != 42 {
 		t.Fatalf("Run = %d, %v; want 42, nil", got, err)
 	}
 }
 
 func TestWaitAfterStart(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p, err := process.Start(ctx, sum, sumArg{A: 1, B: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +114,7 @@ func TestWaitAfterStart(t *testing.T) {
 }
 
 func TestChildErrorAndPanic(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	_, err := process.Run(ctx, fails, "disk on fire")
 	var ee *process.ExitError
 	if !errors.As(err, &ee) || ee.Message != "disk on fire" || ee.Code != 1 || ee.Panic {
@@ -129,14 +127,14 @@ func TestChildErrorAndPanic(t *testing.T) {
 }
 
 func TestChildExitWithoutResult(t *testing.T) {
-	_, err := process.Run(ctxT(t), exits, struct{}{})
+	_, err := process.Run(testutil.Context(t), exits, struct{}{})
 	if !errors.Is(err, process.ErrNoMain) || !strings.Contains(err.Error(), "os.Exit") {
 		t.Fatalf("os.Exit in a task: %v", err)
 	}
 }
 
 func TestCurrentInChild(t *testing.T) {
-	info, err := process.Run(ctxT(t), whoami, struct{}{}, process.WithName("worker-7"))
+	info, err := process.Run(testutil.Context(t), whoami, struct{}{}, process.WithName("worker-7"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +147,7 @@ func TestCurrentInChild(t *testing.T) {
 }
 
 func TestKillLeavesNoZombie(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p, err := process.Start(ctx, sleeps, struct{}{})
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +178,7 @@ func TestKillLeavesNoZombie(t *testing.T) {
 }
 
 func TestTerminate(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p, err := process.Start(ctx, sleeps, struct{}{})
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +191,7 @@ func TestTerminate(t *testing.T) {
 }
 
 func TestJoinTimeout(t *testing.T) {
-	p, err := process.Start(ctxT(t), sleeps, struct{}{})
+	p, err := process.Start(testutil.Context(t), sleeps, struct{}{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +216,7 @@ func TestAnonymousSegmentReachesChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := process.Run(ctxT(t), writeSeg, o.Handle())
+	n, err := process.Run(testutil.Context(t), writeSeg, o.Handle())
 	if err != nil || n != 1000 {
 		t.Fatalf("child: %d, %v", n, err)
 	}
@@ -235,7 +233,7 @@ func TestWithFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	p, err := process.Start(ctx, files, struct{}{}, process.WithFiles(w))
 	w.Close()
 	if err != nil {
@@ -267,14 +265,9 @@ func shmemKiB(t *testing.T) int {
 	return 0
 }
 
-func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
-	t.Helper()
-	testutil.WaitFor(t, ctx, what, cond)
-}
-
 func TestKilledChildFreesMemfd(t *testing.T) {
 	const size = 256 << 20
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	seg, err := shm.Anonymous(size, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -287,18 +280,18 @@ func TestKilledChildFreesMemfd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "child to attach", func() bool { return o.Bytes()[0] == 2 })
+	testutil.WaitFor(t, ctx, "child to attach", func() bool { return o.Bytes()[0] == 2 })
 	seg.Close() // the child is now the only holder
 	before := shmemKiB(t)
 	p.Kill()
 	p.Join(ctx)
 	// The kernel frees the memfd's pages once the killed child is gone.
 	// Other processes may allocate meanwhile, so look for most of it.
-	waitFor(t, ctx, "memfd pages to be freed", func() bool { return before-shmemKiB(t) > size/1024*3/4 })
+	testutil.WaitFor(t, ctx, "memfd pages to be freed", func() bool { return before-shmemKiB(t) > size/1024*3/4 })
 }
 
 func TestChildDiesWithParent(t *testing.T) {
-	ctx := ctxT(t)
+	ctx := testutil.Context(t)
 	seg, err := shm.Anonymous(4096, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +306,7 @@ func TestChildDiesWithParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var grandchild int
-	waitFor(t, ctx, "grandchild pid", func() bool {
+	testutil.WaitFor(t, ctx, "grandchild pid", func() bool {
 		s, ok := strings.CutSuffix(string(o.Bytes()[:32]), "\n")
 		s, _, ok2 := strings.Cut(s, "\n")
 		grandchild, _ = strconv.Atoi(strings.TrimRight(s, "\x00"))
@@ -321,7 +314,7 @@ func TestChildDiesWithParent(t *testing.T) {
 	})
 	p.Kill()
 	p.Join(ctx)
-	waitFor(t, ctx, "grandchild to die with its parent", func() bool {
+	testutil.WaitFor(t, ctx, "grandchild to die with its parent", func() bool {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(grandchild) + "/stat")
 		return err != nil || strings.Contains(string(b), ") Z ")
 	})

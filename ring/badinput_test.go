@@ -5,12 +5,13 @@ import (
 	"os"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
 )
 
 func TestBadInput(t *testing.T) {
-	seg := anonSeg(t, 4<<20)
+	seg := segtest.NewSize(t, 4<<20)
 	for _, o := range []*ring.Options{{Capacity: -1}, {Capacity: 1 << 50}, {SlotSize: 12}, {SlotSize: 100}, {Participants: -3}} {
 		if _, err := ring.NewMPMC(seg, "bad", o); !errors.Is(err, os.ErrInvalid) {
 			t.Errorf("queue options %+v: %v", *o, err)

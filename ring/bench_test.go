@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
@@ -393,7 +394,7 @@ func BenchmarkMPMC(b *testing.B) {
 // and bookkeeping cost without a peer.
 func BenchmarkQueueInProcess(b *testing.B) {
 	b.Run("int", func(b *testing.B) {
-		seg := anonSeg(b, 1<<20)
+		seg := segtest.NewSize(b, 1<<20)
 		q, err := ring.NewQueue[int](seg, "q", nil)
 		if err != nil {
 			b.Fatal(err)
@@ -410,7 +411,7 @@ func BenchmarkQueueInProcess(b *testing.B) {
 		}
 	})
 	b.Run("string", func(b *testing.B) {
-		seg := anonSeg(b, 1<<20)
+		seg := segtest.NewSize(b, 1<<20)
 		q, err := ring.NewQueue[string](seg, "q", nil)
 		if err != nil {
 			b.Fatal(err)

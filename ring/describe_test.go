@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
 )
 
 func TestDescribe(t *testing.T) {
-	seg := anonSeg(t, 4<<20)
+	seg := segtest.NewSize(t, 4<<20)
 	ctx := context.Background()
 	r, _ := ring.NewRing(seg, "r", &ring.Options{Capacity: 1024})
 	r.Write(ctx, []byte("hello"))

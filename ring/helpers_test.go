@@ -3,15 +3,9 @@ package ring_test
 import (
 	"encoding/binary"
 	"math/rand/v2"
-	"testing"
 
 	"github.com/cespare/xxhash/v2"
-	"github.com/shmkit/shmkit/internal/testutil"
-	"github.com/shmkit/shmkit/shm"
 )
-
-// anonSeg returns an anonymous segment of size bytes closed at cleanup.
-func anonSeg(tb testing.TB, size int) *shm.Segment { return testutil.Segment(tb, size) }
 
 // Test messages: 8-byte producer id, 8-byte sequence number, 8-byte xxhash
 // of the rest, then random payload. mkMsg fills b (len >= 24).

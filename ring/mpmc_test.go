@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
 )
 
@@ -112,7 +113,7 @@ func TestMPMCInProcess(t *testing.T) {
 		{"1x3", 1, 3, 64, 16, 64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			seg := anonSeg(t, 1<<20)
+			seg := segtest.NewSize(t, 1<<20)
 			q, err := ring.NewMPMC(seg, "q", &ring.Options{Capacity: tc.slots, SlotSize: tc.slotLen})
 			if err != nil {
 				t.Fatal(err)

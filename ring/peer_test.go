@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
@@ -158,12 +160,12 @@ func TestRingWriterKilled(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	var lat killTimes
 	for i := range 4 {
-		seg := anonSeg(t, 1<<20)
+		seg := segtest.NewSize(t, 1<<20)
 		r, err := ring.NewRing(seg, "r", &ring.Options{Capacity: 16 << 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 1, MinSize: msgHdr, MaxSize: 600, Batch: 1 + i%2*7, Seed: uint64(i)})
+		p := proctest.Start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 1, MinSize: msgHdr, MaxSize: 600, Batch: 1 + i%2*7, Seed: uint64(i)})
 		buf := make([]byte, r.MaxMessage())
 		var killed time.Time
 		n, err := readStream(t, func() ([]byte, error) {
@@ -193,7 +195,7 @@ func TestRingWriterKilled(t *testing.T) {
 		if got := r.ForgetDeadPeers(); got != 1 {
 			t.Fatalf("ForgetDeadPeers cleared %d sides, want 1", got)
 		}
-		p2 := start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 2, N: 500, MinSize: msgHdr, MaxSize: 600, Batch: 1, Seed: 9, CloseEnd: true})
+		p2 := proctest.Start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 2, N: 500, MinSize: msgHdr, MaxSize: 600, Batch: 1, Seed: 9, CloseEnd: true})
 		if n, err := readStream(t, func() ([]byte, error) {
 			k, err := r.Read(ctx, buf)
 			return buf[:k], err
@@ -214,13 +216,13 @@ func TestRingReaderKilled(t *testing.T) {
 	ctx := testutil.Context(t)
 	var lat killTimes
 	for i := range 3 {
-		seg := anonSeg(t, 1<<20)
+		seg := segtest.NewSize(t, 1<<20)
 		r, err := ring.NewRing(seg, "r", &ring.Options{Capacity: 4096})
 		if err != nil {
 			t.Fatal(err)
 		}
 		flag, _ := seg.Alloc("flag", 8, 8)
-		p := start(t, ctx, hangReadTask, deathArg{R: r, Flag: flag.Handle()})
+		p := proctest.Start(t, ctx, hangReadTask, deathArg{R: r, Flag: flag.Handle()})
 		if err := r.Write(ctx, []byte("first")); err != nil {
 			t.Fatal(err)
 		}
@@ -260,12 +262,12 @@ func TestPipeWriterKilled(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
 	var lat killTimes
 	for i := range 4 {
-		seg := anonSeg(t, 1<<20)
+		seg := segtest.NewSize(t, 1<<20)
 		here, there, err := ring.NewPipe(seg, "p", true, &ring.Options{Capacity: 8 << 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := start(t, ctx, connWriteTask, deathArg{C: there, Prod: 3, MinSize: msgHdr, MaxSize: 300, Seed: uint64(i)})
+		p := proctest.Start(t, ctx, connWriteTask, deathArg{C: there, Prod: 3, MinSize: msgHdr, MaxSize: 300, Seed: uint64(i)})
 		var killed time.Time
 		next := func() ([]byte, error) { return here.RecvBytes(ctx) }
 		if i%2 == 1 { // io.Reader: messages of at most 300 bytes, read whole
@@ -299,13 +301,13 @@ func TestPipeReaderKilled(t *testing.T) {
 	ctx := testutil.Context(t)
 	var lat killTimes
 	for i := range 2 {
-		seg := anonSeg(t, 1<<20)
+		seg := segtest.NewSize(t, 1<<20)
 		here, there, err := ring.NewPipe(seg, "p", true, &ring.Options{Capacity: 4096})
 		if err != nil {
 			t.Fatal(err)
 		}
 		flag, _ := seg.Alloc("flag", 8, 8)
-		p := start(t, ctx, hangReadTask, deathArg{C: there, Flag: flag.Handle()})
+		p := proctest.Start(t, ctx, hangReadTask, deathArg{C: there, Flag: flag.Handle()})
 		if err := here.SendBytes(ctx, []byte("first")); err != nil {
 			t.Fatal(err)
 		}
@@ -350,7 +352,7 @@ func TestRingKillRandom(t *testing.T) {
 	var lat killTimes
 	for i := range loops {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			seg := anonSeg(t, 1<<20)
+			seg := segtest.NewSize(t, 1<<20)
 			capacity := 1024 << rng.IntN(6)
 			r, err := ring.NewRing(seg, "r", &ring.Options{Capacity: capacity})
 			if err != nil {
@@ -358,7 +360,7 @@ func TestRingKillRandom(t *testing.T) {
 			}
 			maxSize := msgHdr + rng.IntN(min(capacity/2, 3000))
 			batch := 1 + rng.IntN(3)*rng.IntN(16)
-			p := start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 4, MinSize: msgHdr, MaxSize: maxSize, Batch: batch, Seed: seed + uint64(i)})
+			p := proctest.Start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 4, MinSize: msgHdr, MaxSize: maxSize, Batch: batch, Seed: seed + uint64(i)})
 			// Kill at a random time once the stream runs, from another
 			// goroutine, so that the writer may be anywhere: copying,
 			// committing, waiting for room.
@@ -390,7 +392,7 @@ func TestRingKillRandom(t *testing.T) {
 			// A replacement writer goes on after the last commit; what the
 			// dead one had reserved is never seen.
 			r.ForgetDeadPeers()
-			p2 := start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 5, N: 300, MinSize: msgHdr, MaxSize: maxSize, Batch: batch, Seed: seed, CloseEnd: true})
+			p2 := proctest.Start(t, ctx, ringWriteTask, deathArg{R: r, Prod: 5, N: 300, MinSize: msgHdr, MaxSize: maxSize, Batch: batch, Seed: seed, CloseEnd: true})
 			if n, err := readStream(t, func() ([]byte, error) {
 				k, err := r.Read(ctx, buf)
 				return buf[:k], err
@@ -411,7 +413,7 @@ func TestRingKillRandom(t *testing.T) {
 // it; the error is os.ErrDeadlineExceeded.
 func TestConnDeadlines(t *testing.T) {
 	ctx := testutil.Context(t)
-	a, b, err := ring.NewPipe(anonSeg(t, 1<<20), "p", true, &ring.Options{Capacity: 1024})
+	a, b, err := ring.NewPipe(segtest.NewSize(t, 1<<20), "p", true, &ring.Options{Capacity: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}

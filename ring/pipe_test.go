@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
 )
 
 func TestPipeInProcess(t *testing.T) {
-	seg := anonSeg(t, 4<<20)
+	seg := segtest.NewSize(t, 4<<20)
 	a, b, err := ring.NewPipe(seg, "p", true, &ring.Options{Capacity: 4096})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/codec"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
 )
 
@@ -23,7 +24,7 @@ type task struct {
 }
 
 func TestQueueCodecs(t *testing.T) {
-	seg := anonSeg(t, 1<<20)
+	seg := segtest.NewSize(t, 1<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -94,7 +95,7 @@ func TestQueueCodecs(t *testing.T) {
 }
 
 func TestJoinableQueue(t *testing.T) {
-	seg := anonSeg(t, 1<<20)
+	seg := segtest.NewSize(t, 1<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	q, err := ring.NewJoinableQueue[int](seg, "j", nil)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestWriteQuiet(t *testing.T) {
 	defer ring.SetQuietSlice(time.Hour)()
 	ctx := testutil.Context(t)
-	r, err := ring.NewRing(anonSeg(t, 1<<16), "r", &ring.Options{Capacity: 1024})
+	r, err := ring.NewRing(segtest.NewSize(t, 1<<16), "r", &ring.Options{Capacity: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestWriteQuiet(t *testing.T) {
 func TestQuietSleepCancelled(t *testing.T) {
 	defer ring.SetQuietSlice(time.Hour)()
 	ctx := testutil.Context(t)
-	r, err := ring.NewRing(anonSeg(t, 1<<16), "r", &ring.Options{Capacity: 1024})
+	r, err := ring.NewRing(segtest.NewSize(t, 1<<16), "r", &ring.Options{Capacity: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}

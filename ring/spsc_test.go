@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
 )
 
 func TestRingStreamInProcess(t *testing.T) {
-	seg := anonSeg(t, 1<<20)
+	seg := segtest.NewSize(t, 1<<20)
 	r, err := ring.NewRing(seg, "r", &ring.Options{Capacity: 4096})
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +103,7 @@ done:
 }
 
 func TestRingTooLargeAndTry(t *testing.T) {
-	seg := anonSeg(t, 1<<16)
+	seg := segtest.NewSize(t, 1<<16)
 	r, err := ring.NewRing(seg, "r", &ring.Options{Capacity: 256})
 	if err != nil {
 		t.Fatal(err)

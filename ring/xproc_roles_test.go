@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/shmkit/shmkit/process"
@@ -172,9 +171,6 @@ func consumeQueue(ctx context.Context, q *ring.MPMC, seen bitmap, np, n int) (in
 		count++
 	}
 }
-
-// timeout is the bound of every cross-process test.
-const timeout = 60 * time.Second
 
 // echoTask receives values on a pipe end and sends each back doubled, until
 // the other end closes.

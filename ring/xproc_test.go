@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
@@ -30,28 +33,17 @@ func messages(def int) int {
 	return def
 }
 
-func start[A, R any](t *testing.T, ctx context.Context, task *process.Task[A, R], arg A) *process.Process {
-	t.Helper()
-	p, err := process.Start(ctx, task, arg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
-	return p
-}
-
 func TestRingAcrossProcesses(t *testing.T) {
 	for _, batch := range []int{1, 16} {
 		t.Run("batch"+strconv.Itoa(batch), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			seg := anonSeg(t, 1<<20)
+			ctx := testutil.Context(t)
+			seg := segtest.NewSize(t, 1<<20)
 			r, err := ring.NewRing(seg, "r", &ring.Options{Capacity: 64 << 10})
 			if err != nil {
 				t.Fatal(err)
 			}
 			n := messages(100000)
-			p := start(t, ctx, produceTask, produceArg{R: r, N: n, MinSize: msgHdr, MaxSize: 2000, Batch: batch, Seed: 1, CloseEnd: true})
+			p := proctest.Start(t, ctx, produceTask, produceArg{R: r, N: n, MinSize: msgHdr, MaxSize: 2000, Batch: batch, Seed: 1, CloseEnd: true})
 			got := 0
 			for {
 				rec, err := r.Peek(ctx)
@@ -82,7 +74,7 @@ func TestRingAcrossProcesses(t *testing.T) {
 
 // mpmcSetup makes a queue and the shared bitmap for np producers of n.
 func mpmcSetup(t *testing.T, np, n int, opts *ring.Options) (*ring.MPMC, bitmap, shm.Handle) {
-	seg := anonSeg(t, 4<<20+bitmapBytes(np, n))
+	seg := segtest.NewSize(t, 4<<20+bitmapBytes(np, n))
 	q, err := ring.NewMPMC(seg, "q", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -100,13 +92,12 @@ func TestMPMCAcrossProcesses(t *testing.T) {
 		np, nc int
 	}{{"2x2", 2, 2}, {"4x4", 4, 4}} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
+			ctx := testutil.Context(t)
 			n := messages(50000) / tc.np
 			q, seen, sh := mpmcSetup(t, tc.np, n, &ring.Options{Capacity: 256, SlotSize: 128})
 			var prods []*process.Process
 			for i := range tc.np {
-				prods = append(prods, start(t, ctx, produceTask, produceArg{Q: q, Prod: i, N: n, MinSize: msgHdr, MaxSize: 400, Seed: 2}))
+				prods = append(prods, proctest.Start(t, ctx, produceTask, produceArg{Q: q, Prod: i, N: n, MinSize: msgHdr, MaxSize: 400, Seed: 2}))
 			}
 			var wg sync.WaitGroup
 			errs := make(chan error, tc.nc)
@@ -162,15 +153,14 @@ func waitFlag(t *testing.T, ctx context.Context, h shm.Handle) {
 }
 
 func TestMPMCProducerKilledAfterClaim(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	seg := anonSeg(t, 1<<20)
+	ctx := testutil.Context(t)
+	seg := segtest.NewSize(t, 1<<20)
 	q, err := ring.NewMPMC(seg, "q", &ring.Options{Capacity: 8, SlotSize: 128})
 	if err != nil {
 		t.Fatal(err)
 	}
 	flag, _ := seg.Alloc("flag", 8, 8)
-	p := start(t, ctx, hangPutTask, hangArg{Q: q, Flag: flag.Handle()})
+	p := proctest.Start(t, ctx, hangPutTask, hangArg{Q: q, Flag: flag.Handle()})
 	waitFlag(t, ctx, flag.Handle())
 	// The child holds a claim of 3 slots (300 bytes) and hangs: a consumer
 	// must wait for it, not skip it, while it lives.
@@ -205,9 +195,8 @@ func TestMPMCProducerKilledAfterClaim(t *testing.T) {
 }
 
 func TestMPMCConsumerKilledAfterTake(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	seg := anonSeg(t, 1<<20)
+	ctx := testutil.Context(t)
+	seg := segtest.NewSize(t, 1<<20)
 	q, err := ring.NewMPMC(seg, "q", &ring.Options{Capacity: 4, SlotSize: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +205,7 @@ func TestMPMCConsumerKilledAfterTake(t *testing.T) {
 	if err := q.Put(ctx, []byte("lost")); err != nil {
 		t.Fatal(err)
 	}
-	p := start(t, ctx, hangGetTask, hangArg{Q: q, Flag: flag.Handle()})
+	p := proctest.Start(t, ctx, hangGetTask, hangArg{Q: q, Flag: flag.Handle()})
 	waitFlag(t, ctx, flag.Handle())
 	for i := range 3 {
 		if err := q.Put(ctx, []byte{byte(i)}); err != nil {
@@ -246,15 +235,14 @@ func TestMPMCConsumerKilledAfterTake(t *testing.T) {
 }
 
 func TestRingProducerKilledMidReserve(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	seg := anonSeg(t, 1<<20)
+	ctx := testutil.Context(t)
+	seg := segtest.NewSize(t, 1<<20)
 	r, err := ring.NewRing(seg, "r", &ring.Options{Capacity: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}
 	flag, _ := seg.Alloc("flag", 8, 8)
-	p := start(t, ctx, hangReserveTask, hangArg{R: r, Flag: flag.Handle()})
+	p := proctest.Start(t, ctx, hangReserveTask, hangArg{R: r, Flag: flag.Handle()})
 	waitFlag(t, ctx, flag.Handle())
 	p.Kill()
 	p.Join(ctx)
@@ -287,19 +275,18 @@ func TestMPMCKillRandom(t *testing.T) {
 }
 
 func mpmcKillRound(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+	ctx := testutil.Context(t)
 	const np, nc = 3, 3
 	n := messages(60000)
 	q, seen, sh := mpmcSetup(t, np, n, &ring.Options{Capacity: 64, SlotSize: 128})
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	var prods []*process.Process
 	for i := range np {
-		prods = append(prods, start(t, ctx, produceTask, produceArg{Q: q, Prod: i, N: n, MinSize: msgHdr, MaxSize: 300, Seed: 4}))
+		prods = append(prods, proctest.Start(t, ctx, produceTask, produceArg{Q: q, Prod: i, N: n, MinSize: msgHdr, MaxSize: 300, Seed: 4}))
 	}
 	var cons []*process.Process
 	for range nc {
-		cons = append(cons, start(t, ctx, consumeTask, consumeArg{Q: q, Seen: sh, NP: np, N: n}))
+		cons = append(cons, proctest.Start(t, ctx, consumeTask, consumeArg{Q: q, Seen: sh, NP: np, N: n}))
 	}
 	// Kill producer 0 and consumer 0 at random points of the stream (by
 	// messages committed, so that it is mid-stream however fast it runs).
@@ -349,14 +336,13 @@ func mpmcKillRound(t *testing.T) {
 }
 
 func TestPipeAcrossProcesses(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	seg := anonSeg(t, 1<<20)
+	ctx := testutil.Context(t)
+	seg := segtest.NewSize(t, 1<<20)
 	here, there, err := ring.NewPipe(seg, "p", true, &ring.Options{Capacity: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := start(t, ctx, echoTask, there)
+	p := proctest.Start(t, ctx, echoTask, there)
 	for i := range 100 {
 		if err := here.Send(ctx, []int{i, i + 1}); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
@@ -61,8 +63,8 @@ var hammer = process.Register("sync.bench.hammer", func(ctx context.Context, a p
 })
 
 func BenchmarkMutexUncontended(b *testing.B) {
-	seg := newSeg(b)
-	m := must[*sync.Mutex](b)(sync.NewMutex(seg, "m"))
+	seg := segtest.New(b)
+	m := testutil.Must[*sync.Mutex](b)(sync.NewMutex(seg, "m"))
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -82,12 +84,11 @@ func BenchmarkMutexContended2Proc(b *testing.B) { bench2Proc(b, modeHammer) }
 func BenchmarkMutexHandoff2Proc(b *testing.B) { bench2Proc(b, modeHandoff) }
 
 func bench2Proc(b *testing.B, mode int) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(b)
-	m := must[*sync.Mutex](b)(sync.NewMutex(seg, "m"))
-	ctl := must[*shm.Object](b)(seg.Alloc("ctl", ctlWords*8, 128))
-	w := must[[]uint64](b)(words(ctl.Handle()))
+	ctx := testutil.Context(b)
+	seg := segtest.New(b)
+	m := testutil.Must[*sync.Mutex](b)(sync.NewMutex(seg, "m"))
+	ctl := testutil.Must[*shm.Object](b)(seg.Alloc("ctl", ctlWords*8, 128))
+	w := testutil.Must[[]uint64](b)(words(ctl.Handle()))
 	type result struct {
 		n   int
 		err error
@@ -134,12 +135,11 @@ func bench2Proc(b *testing.B, mode int) {
 // each Lock waited (p50, p99, max): what the starvation guard bounds when
 // three processes share two cores.
 func BenchmarkMutexWait3Proc(b *testing.B) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(b)
-	m := must[*sync.Mutex](b)(sync.NewMutex(seg, "m"))
-	ctl := must[*shm.Object](b)(seg.Alloc("ctl", ctlWords*8, 128))
-	w := must[[]uint64](b)(words(ctl.Handle()))
+	ctx := testutil.Context(b)
+	seg := segtest.New(b)
+	m := testutil.Must[*sync.Mutex](b)(sync.NewMutex(seg, "m"))
+	ctl := testutil.Must[*shm.Object](b)(seg.Alloc("ctl", ctlWords*8, 128))
+	w := testutil.Must[[]uint64](b)(words(ctl.Handle()))
 	errs := make(chan error, 2)
 	for range 2 {
 		go func() {

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
@@ -34,16 +37,15 @@ var notifiedWaiter = process.Register("sync.test.notified", func(ctx context.Con
 // processes; Broadcast the rest (Python's notify, notify(n), notify_all).
 // Signal used to wake every waiter that had seen the old sequence number.
 func TestCondNotifyExact(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	c := must[*sync.Cond](t)(sync.NewCond(seg, "c"))
-	wo := must[*shm.Object](t)(seg.Alloc("words", 8, 8))
-	w := must[[]uint64](t)(words(wo.Handle()))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	c := testutil.Must[*sync.Cond](t)(sync.NewCond(seg, "c"))
+	wo := testutil.Must[*shm.Object](t)(seg.Alloc("words", 8, 8))
+	w := testutil.Must[[]uint64](t)(words(wo.Handle()))
 	const waiters = 5
 	var ps []*process.Process
 	for range waiters {
-		ps = append(ps, start(t, ctx, notifiedWaiter, struct {
+		ps = append(ps, proctest.Start(t, ctx, notifiedWaiter, struct {
 			C     *sync.Cond
 			Words shm.Handle
 		}{c, wo.Handle()}))
@@ -93,9 +95,8 @@ func TestCondNotifyExact(t *testing.T) {
 // A waiter whose context ends leaves the count, and a Notify that counted
 // it is not lost: it returns as notified.
 func TestCondWaitCancelled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	c := must[*sync.Cond](t)(sync.NewCond(newSeg(t), "c"))
+	ctx := testutil.Context(t)
+	c := testutil.Must[*sync.Cond](t)(sync.NewCond(segtest.New(t), "c"))
 	if err := c.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -9,15 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
 )
 
 func TestMutexGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	m := must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	m := testutil.Must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
+	ctx := testutil.Context(t)
 	const G, N = 4, 5000
 	counter := 0
 	var wg gosync.WaitGroup
@@ -43,8 +44,8 @@ func TestMutexGoroutines(t *testing.T) {
 }
 
 func TestMutexBasics(t *testing.T) {
-	seg := newSeg(t)
-	m := must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
+	seg := segtest.New(t)
+	m := testutil.Must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
 	if err := m.Unlock(); !errors.Is(err, sync.ErrNotOwner) {
 		t.Fatalf("Unlock of unlocked = %v", err)
 	}
@@ -66,12 +67,12 @@ func TestMutexBasics(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Open by name and by handle find the same lock.
-	m2 := must[*sync.Mutex](t)(sync.OpenMutex(seg, "m"))
+	m2 := testutil.Must[*sync.Mutex](t)(sync.OpenMutex(seg, "m"))
 	m2.Lock(context.Background())
 	if ok, _ := m.TryLock(); ok {
 		t.Fatal("TryLock through another handle succeeded")
 	}
-	b := must[[]byte](t)(m.MarshalBinary())
+	b := testutil.Must[[]byte](t)(m.MarshalBinary())
 	var m3 sync.Mutex
 	if err := m3.UnmarshalBinary(b); err != nil {
 		t.Fatal(err)
@@ -79,18 +80,18 @@ func TestMutexBasics(t *testing.T) {
 	if err := m3.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	if got := shm.Describe(must[*shm.Object](t)(seg.Lookup("m"))); got != "unlocked" {
+	if got := shm.Describe(testutil.Must[*shm.Object](t)(seg.Lookup("m"))); got != "unlocked" {
 		t.Fatalf("describe = %q", got)
 	}
 }
 
 func TestWrongKind(t *testing.T) {
-	seg := newSeg(t)
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	seg := segtest.New(t)
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
 	if _, err := sync.OpenMutex(seg, "ev"); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("OpenMutex on an event = %v", err)
 	}
-	b := must[[]byte](t)(ev.MarshalBinary())
+	b := testutil.Must[[]byte](t)(ev.MarshalBinary())
 	var m sync.Mutex
 	if err := m.UnmarshalBinary(b); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("Mutex from an event handle = %v", err)
@@ -107,7 +108,7 @@ func TestWrongKind(t *testing.T) {
 	if _, err := sync.OpenMutex(seg, "missing"); err == nil {
 		t.Fatal("opened a missing mutex")
 	}
-	raw := must[*shm.Object](t)(seg.Alloc("raw", 64, 8))
+	raw := testutil.Must[*shm.Object](t)(seg.Alloc("raw", 64, 8))
 	if _, err := sync.EmbedMutex(raw, 60); !errors.Is(err, shm.ErrCorrupt) {
 		t.Fatalf("embed out of bounds = %v", err)
 	}
@@ -117,10 +118,9 @@ func TestWrongKind(t *testing.T) {
 }
 
 func TestRWMutexGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	rw := must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	rw := testutil.Must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"))
+	ctx := testutil.Context(t)
 	var a, b int64 // invariant under the lock: a == b
 	var readers, maxReaders atomic.Int32
 	var wg gosync.WaitGroup
@@ -169,10 +169,9 @@ func TestRWMutexGoroutines(t *testing.T) {
 }
 
 func TestSemaphoreGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	s := must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "s", 2))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	s := testutil.Must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "s", 2))
+	ctx := testutil.Context(t)
 	var in, most atomic.Int32
 	var wg gosync.WaitGroup
 	for range 5 {
@@ -206,10 +205,9 @@ func TestSemaphoreGoroutines(t *testing.T) {
 }
 
 func TestEventGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	ctx := testutil.Context(t)
 	short, cancelShort := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancelShort()
 	if err := ev.Wait(short); !errors.Is(err, context.DeadlineExceeded) {
@@ -226,7 +224,7 @@ func TestEventGoroutines(t *testing.T) {
 		})
 	}
 	// Until all four sleep in the futex (they read the state before).
-	obj := must[*shm.Object](t)(seg.Lookup("ev"))
+	obj := testutil.Must[*shm.Object](t)(seg.Lookup("ev"))
 	for shm.Describe(obj) != "clear, 4 asleep" {
 		time.Sleep(time.Millisecond)
 	}
@@ -242,10 +240,9 @@ func TestEventGoroutines(t *testing.T) {
 }
 
 func TestCondGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	c := must[*sync.Cond](t)(sync.NewCond(seg, "c"))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	c := testutil.Must[*sync.Cond](t)(sync.NewCond(seg, "c"))
+	ctx := testutil.Context(t)
 	queue := 0 // items produced, under c's lock
 	const items = 2000
 	var consumed atomic.Int32
@@ -299,10 +296,9 @@ func TestCondGoroutines(t *testing.T) {
 }
 
 func TestBarrierGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	b := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	ctx := testutil.Context(t)
 	var round [3]atomic.Int32
 	var wg gosync.WaitGroup
 	for g := range 3 {
@@ -357,19 +353,18 @@ func TestBarrierGoroutines(t *testing.T) {
 }
 
 func TestRLock(t *testing.T) {
-	seg := newSeg(t)
-	r := must[*sync.RLock](t)(sync.NewRLock(seg, "r"))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	r := testutil.Must[*sync.RLock](t)(sync.NewRLock(seg, "r"))
+	ctx := testutil.Context(t)
 	for range 3 {
 		if err := r.Lock(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if r.Depth() != 3 || !strings.HasSuffix(shm.Describe(must[*shm.Object](t)(seg.Lookup("r"))), "depth 3") {
-		t.Fatalf("depth %d, %q", r.Depth(), shm.Describe(must[*shm.Object](t)(seg.Lookup("r"))))
+	if r.Depth() != 3 || !strings.HasSuffix(shm.Describe(testutil.Must[*shm.Object](t)(seg.Lookup("r"))), "depth 3") {
+		t.Fatalf("depth %d, %q", r.Depth(), shm.Describe(testutil.Must[*shm.Object](t)(seg.Lookup("r"))))
 	}
-	other := must[*sync.RLock](t)(sync.OpenRLock(seg, "r")) // another owner
+	other := testutil.Must[*sync.RLock](t)(sync.OpenRLock(seg, "r")) // another owner
 	short, cancelShort := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancelShort()
 	if err := other.Lock(short); !errors.Is(err, context.DeadlineExceeded) {
@@ -394,7 +389,7 @@ func TestRLock(t *testing.T) {
 	counter := 0
 	var wg gosync.WaitGroup
 	for range 3 {
-		h := must[*sync.RLock](t)(sync.OpenRLock(seg, "r"))
+		h := testutil.Must[*sync.RLock](t)(sync.OpenRLock(seg, "r"))
 		wg.Go(func() {
 			for range 2000 {
 				h.Lock(ctx)
@@ -412,7 +407,7 @@ func TestRLock(t *testing.T) {
 }
 
 func TestDescribeAll(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	sync.NewMutex(seg, "mutex")
 	sync.NewRLock(seg, "rlock")
 	sync.NewRWMutex(seg, "rwmutex")
@@ -429,7 +424,7 @@ func TestDescribeAll(t *testing.T) {
 		"event":     "clear",
 		"barrier":   "0/3 waiting, generation 0",
 	}
-	objs := must[[]*shm.Object](t)(seg.Objects())
+	objs := testutil.Must[[]*shm.Object](t)(seg.Objects())
 	for _, o := range objs {
 		if got := shm.Describe(o); got != want[o.Name()] || o.Kind().String() != o.Name() {
 			t.Errorf("%s (%s): %q, want %q", o.Name(), o.Kind(), got, want[o.Name()])

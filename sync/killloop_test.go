@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
@@ -51,15 +53,15 @@ func (l locks) pick() robustLock {
 }
 
 func newLocks(t *testing.T, seg *shm.Segment, kind int, tag string) (locks, []uint64) {
-	w := must[*shm.Object](t)(seg.Alloc("words"+tag, 32, 8))
+	w := testutil.Must[*shm.Object](t)(seg.Alloc("words"+tag, 32, 8))
 	return locks{
 		Kind:  kind,
-		M:     must[*sync.Mutex](t)(sync.NewMutex(seg, "m"+tag)),
-		R:     must[*sync.RLock](t)(sync.NewRLock(seg, "r"+tag)),
-		RW:    must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"+tag)),
-		Ev:    must[*sync.Event](t)(sync.NewEvent(seg, "ev"+tag)),
+		M:     testutil.Must[*sync.Mutex](t)(sync.NewMutex(seg, "m"+tag)),
+		R:     testutil.Must[*sync.RLock](t)(sync.NewRLock(seg, "r"+tag)),
+		RW:    testutil.Must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"+tag)),
+		Ev:    testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"+tag)),
 		Words: w.Handle(),
-	}, must[[]uint64](t)(words(w.Handle()))
+	}, testutil.Must[[]uint64](t)(words(w.Handle()))
 }
 
 // lockPair takes l, repairing the pair invariant when the last owner died.
@@ -122,11 +124,10 @@ var holdLock = process.Register("sync.test.holdlock", func(ctx context.Context, 
 func TestRobustLocksKillLoop(t *testing.T) {
 	for kind, name := range lockKinds {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-			defer cancel()
-			a, w := newLocks(t, newSeg(t), kind, "")
+			ctx := testutil.Context(t)
+			a, w := newLocks(t, segtest.New(t), kind, "")
 			l := a.pick()
-			workers := []*process.Process{start(t, ctx, pairLoop, a), start(t, ctx, pairLoop, a)}
+			workers := []*process.Process{proctest.Start(t, ctx, pairLoop, a), proctest.Start(t, ctx, pairLoop, a)}
 			for range killLoops() {
 				time.Sleep(time.Duration(1+rand.IntN(15)) * time.Millisecond)
 				i := rand.IntN(len(workers))
@@ -138,7 +139,7 @@ func TestRobustLocksKillLoop(t *testing.T) {
 				if err := l.Unlock(); err != nil {
 					t.Fatal(err)
 				}
-				workers[i] = start(t, ctx, pairLoop, a)
+				workers[i] = proctest.Start(t, ctx, pairLoop, a)
 			}
 			atomic.StoreUint64(&w[3], 1)
 			for _, p := range workers {
@@ -162,13 +163,12 @@ func TestLockRecoveryTime(t *testing.T) {
 	rounds := max(3, killLoops()/2)
 	for kind, name := range lockKinds {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-			defer cancel()
+			ctx := testutil.Context(t)
 			var times []time.Duration
 			for r := range rounds {
-				a, _ := newLocks(t, newSeg(t), kind, strconv.Itoa(r))
+				a, _ := newLocks(t, segtest.New(t), kind, strconv.Itoa(r))
 				l := a.pick()
-				p := start(t, ctx, holdLock, a)
+				p := proctest.Start(t, ctx, holdLock, a)
 				if err := a.Ev.Wait(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -214,18 +214,17 @@ var barrierLoop = process.Register("sync.test.barrierloop", func(ctx context.Con
 // released with ErrBrokenBarrier (not by their deadline), and after Reset
 // the barrier works again with new parties.
 func TestBarrierKillLoop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
-	wo := must[*shm.Object](t)(seg.Alloc("words", 8, 8))
-	w := must[[]uint64](t)(words(wo.Handle()))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	b := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	wo := testutil.Must[*shm.Object](t)(seg.Alloc("words", 8, 8))
+	w := testutil.Must[[]uint64](t)(words(wo.Handle()))
 	arg := struct {
 		B     *sync.Barrier
 		Words shm.Handle
 	}{b, wo.Handle()}
 	for range killLoops() {
-		ps := []*process.Process{start(t, ctx, barrierLoop, arg), start(t, ctx, barrierLoop, arg), start(t, ctx, barrierLoop, arg)}
+		ps := []*process.Process{proctest.Start(t, ctx, barrierLoop, arg), proctest.Start(t, ctx, barrierLoop, arg), proctest.Start(t, ctx, barrierLoop, arg)}
 		time.Sleep(time.Duration(2+rand.IntN(20)) * time.Millisecond)
 		victim := rand.IntN(len(ps))
 		ps[victim].Kill()
@@ -252,17 +251,16 @@ func TestBarrierKillLoop(t *testing.T) {
 // are notified: Broadcast still wakes every live waiter, and the lock is
 // never left held by the dead.
 func TestCondKillLoop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	ctx := testutil.Context(t)
 	for round := range killLoops() {
-		seg := newSeg(t)
-		c := must[*sync.Cond](t)(sync.NewCond(seg, "c"+strconv.Itoa(round)))
-		wo := must[*shm.Object](t)(seg.Alloc("w"+strconv.Itoa(round), 8, 8))
+		seg := segtest.New(t)
+		c := testutil.Must[*sync.Cond](t)(sync.NewCond(seg, "c"+strconv.Itoa(round)))
+		wo := testutil.Must[*shm.Object](t)(seg.Alloc("w"+strconv.Itoa(round), 8, 8))
 		arg := struct {
 			C     *sync.Cond
 			Words shm.Handle
 		}{c, wo.Handle()}
-		ps := []*process.Process{start(t, ctx, notifiedWaiter, arg), start(t, ctx, notifiedWaiter, arg), start(t, ctx, notifiedWaiter, arg)}
+		ps := []*process.Process{proctest.Start(t, ctx, notifiedWaiter, arg), proctest.Start(t, ctx, notifiedWaiter, arg), proctest.Start(t, ctx, notifiedWaiter, arg)}
 		time.Sleep(time.Duration(1+rand.IntN(10)) * time.Millisecond)
 		victim := rand.IntN(len(ps))
 		ps[victim].Kill()

@@ -12,6 +12,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
@@ -125,16 +128,6 @@ var (
 	})
 )
 
-func start[A, R any](t *testing.T, ctx context.Context, task *process.Task[A, R], arg A) *process.Process {
-	t.Helper()
-	p, err := process.Start(ctx, task, arg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
-	return p
-}
-
 // increments is how many times each process increments under the lock:
 // 200 000 in CI, or SHMKIT_SYNC_INCREMENTS (the 1 000 000, say).
 func increments() int {
@@ -147,21 +140,20 @@ func increments() int {
 func TestMutexProcesses(t *testing.T) {
 	const P = 3
 	N := increments()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	m := must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
-	c := must[*shm.Object](t)(seg.Alloc("counter", 8, 8))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	m := testutil.Must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
+	c := testutil.Must[*shm.Object](t)(seg.Alloc("counter", 8, 8))
 	var ps []*process.Process
 	for range P {
-		ps = append(ps, start(t, ctx, incrTask, counterArg{M: m, Counter: c.Handle(), N: N}))
+		ps = append(ps, proctest.Start(t, ctx, incrTask, counterArg{M: m, Counter: c.Handle(), N: N}))
 	}
 	for _, p := range ps {
 		if err := p.Join(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w := must[[]uint64](t)(words(c.Handle()))
+	w := testutil.Must[[]uint64](t)(words(c.Handle()))
 	if w[0] != uint64(P*N) {
 		t.Fatalf("counter = %d, want %d", w[0], P*N)
 	}
@@ -171,18 +163,14 @@ func TestMutexProcesses(t *testing.T) {
 }
 
 func TestMutexOwnerKilled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	m := must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "held"))
-	p := start(t, ctx, holdTask, struct {
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	m := testutil.Must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "held"))
+	p := proctest.StartHolding(t, ctx, holdTask, struct {
 		M  *sync.Mutex
 		Ev *sync.Event
-	}{m, ev})
-	if err := ev.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}{m, ev}, ev.Wait)
 	if ok, err := m.TryLock(); ok || err != nil {
 		t.Fatalf("TryLock of a live holder's lock = %v %v", ok, err)
 	}
@@ -216,11 +204,10 @@ func TestMutexOwnerKilled(t *testing.T) {
 
 func TestSemaphoreProcesses(t *testing.T) {
 	const K, P, N = 2, 4, 5_000
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	s := must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "s", K))
-	w := must[*shm.Object](t)(seg.Alloc("words", 16, 8))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	s := testutil.Must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "s", K))
+	w := testutil.Must[*shm.Object](t)(seg.Alloc("words", 16, 8))
 	type arg = struct {
 		S     *sync.Semaphore
 		Words shm.Handle
@@ -228,14 +215,14 @@ func TestSemaphoreProcesses(t *testing.T) {
 	}
 	var ps []*process.Process
 	for range P {
-		ps = append(ps, start(t, ctx, semTask, arg{s, w.Handle(), N}))
+		ps = append(ps, proctest.Start(t, ctx, semTask, arg{s, w.Handle(), N}))
 	}
 	for _, p := range ps {
 		if err := p.Join(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ws := must[[]uint64](t)(words(w.Handle()))
+	ws := testutil.Must[[]uint64](t)(words(w.Handle()))
 	if ws[1] > K || ws[1] == 0 || ws[0] != 0 {
 		t.Fatalf("most holders at once %d (bound %d), holders left %d", ws[1], K, ws[0])
 	}
@@ -251,12 +238,11 @@ type barrierArg = struct {
 }
 
 func TestBarrierProcesses(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
-	p1 := start(t, ctx, barrierTask, barrierArg{b, 20, false})
-	p2 := start(t, ctx, barrierTask, barrierArg{b, 20, false})
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	b := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	p1 := proctest.Start(t, ctx, barrierTask, barrierArg{b, 20, false})
+	p2 := proctest.Start(t, ctx, barrierTask, barrierArg{b, 20, false})
 	for range 20 {
 		if _, err := b.Wait(ctx); err != nil {
 			t.Fatal(err)
@@ -270,12 +256,11 @@ func TestBarrierProcesses(t *testing.T) {
 }
 
 func TestBarrierDeadParty(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
-	good := start(t, ctx, barrierTask, barrierArg{b, 2, false})
-	doomed := start(t, ctx, barrierTask, barrierArg{b, 1, true})
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	b := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	good := proctest.Start(t, ctx, barrierTask, barrierArg{b, 2, false})
+	doomed := proctest.Start(t, ctx, barrierTask, barrierArg{b, 1, true})
 	if _, err := b.Wait(ctx); err != nil { // round 1: all three
 		t.Fatal(err)
 	}
@@ -297,19 +282,18 @@ func TestBarrierDeadParty(t *testing.T) {
 
 func TestEventProcesses(t *testing.T) {
 	const P = 3
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
-	w := must[*shm.Object](t)(seg.Alloc("words", 8, 8))
-	ws := must[[]uint64](t)(words(w.Handle()))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	w := testutil.Must[*shm.Object](t)(seg.Alloc("words", 8, 8))
+	ws := testutil.Must[[]uint64](t)(words(w.Handle()))
 	type arg = struct {
 		Ev    *sync.Event
 		Words shm.Handle
 	}
 	var ps []*process.Process
 	for range P {
-		ps = append(ps, start(t, ctx, eventTask, arg{ev, w.Handle()}))
+		ps = append(ps, proctest.Start(t, ctx, eventTask, arg{ev, w.Handle()}))
 	}
 	for atomic.LoadUint64(&ws[0]) < P {
 		time.Sleep(time.Millisecond)
@@ -338,9 +322,8 @@ var rlockAndExit = process.Register("sync.test.rlockexit", func(ctx context.Cont
 })
 
 func TestRLockOwnerExited(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	r := must[*sync.RLock](t)(sync.NewRLock(newSeg(t), "r"))
+	ctx := testutil.Context(t)
+	r := testutil.Must[*sync.RLock](t)(sync.NewRLock(segtest.New(t), "r"))
 	if depth, err := process.Run(ctx, rlockAndExit, r); err != nil || depth != 2 {
 		t.Fatalf("child: depth %d, %v", depth, err)
 	}
@@ -379,20 +362,19 @@ var condWaiter = process.Register("sync.test.condwait", func(ctx context.Context
 })
 
 func TestCondProcesses(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	c := must[*sync.Cond](t)(sync.NewCond(seg, "c"))
-	wo := must[*shm.Object](t)(seg.Alloc("words", 16, 8))
-	w := must[[]uint64](t)(words(wo.Handle()))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	c := testutil.Must[*sync.Cond](t)(sync.NewCond(seg, "c"))
+	wo := testutil.Must[*shm.Object](t)(seg.Alloc("words", 16, 8))
+	w := testutil.Must[[]uint64](t)(words(wo.Handle()))
 	type arg = struct {
 		C     *sync.Cond
 		Words shm.Handle
 	}
-	doomed := start(t, ctx, condWaiter, arg{c, wo.Handle()})
+	doomed := proctest.Start(t, ctx, condWaiter, arg{c, wo.Handle()})
 	var ps []*process.Process
 	for range 2 {
-		ps = append(ps, start(t, ctx, condWaiter, arg{c, wo.Handle()}))
+		ps = append(ps, proctest.Start(t, ctx, condWaiter, arg{c, wo.Handle()}))
 	}
 	for atomic.LoadUint64(&w[1]) < 3 {
 		time.Sleep(time.Millisecond)
@@ -437,20 +419,16 @@ var rwHold = process.Register("sync.test.rwhold", func(ctx context.Context, a st
 })
 
 func TestRWMutexHoldersKilled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	rw := must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	rw := testutil.Must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"))
 	for i, write := range []bool{false, true} {
-		ev := must[*sync.Event](t)(sync.NewEvent(seg, fmt.Sprint("ev", i)))
-		p := start(t, ctx, rwHold, struct {
+		ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, fmt.Sprint("ev", i)))
+		p := proctest.StartHolding(t, ctx, rwHold, struct {
 			RW    *sync.RWMutex
 			Ev    *sync.Event
 			Write bool
-		}{rw, ev, write})
-		if err := ev.Wait(ctx); err != nil {
-			t.Fatal(err)
-		}
+		}{rw, ev, write}, ev.Wait)
 		if ok, _ := rw.TryLock(); ok {
 			t.Fatal("TryLock while another process holds the lock")
 		}
@@ -513,23 +491,22 @@ var pairWorker = process.Register("sync.test.pair", func(ctx context.Context, a 
 // Workers are killed at random moments while they share a lock; the lock
 // never stays held by the dead and the invariant is always repaired.
 func TestMutexKillLoop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	m := must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
-	c := must[*shm.Object](t)(seg.Alloc("pair", 32, 8))
-	w := must[[]uint64](t)(words(c.Handle()))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	m := testutil.Must[*sync.Mutex](t)(sync.NewMutex(seg, "m"))
+	c := testutil.Must[*shm.Object](t)(seg.Alloc("pair", 32, 8))
+	w := testutil.Must[[]uint64](t)(words(c.Handle()))
 	arg := counterArg{M: m, Counter: c.Handle()}
 	workers := []*process.Process{}
 	for range 3 {
-		workers = append(workers, start(t, ctx, pairWorker, arg))
+		workers = append(workers, proctest.Start(t, ctx, pairWorker, arg))
 	}
 	for round := range 8 {
 		time.Sleep(time.Duration(5+round*3) * time.Millisecond)
 		i := round % len(workers)
 		workers[i].Kill()
 		workers[i].Join(ctx)
-		workers[i] = start(t, ctx, pairWorker, arg)
+		workers[i] = proctest.Start(t, ctx, pairWorker, arg)
 	}
 	time.Sleep(20 * time.Millisecond)
 	atomic.StoreUint64(&w[3], 1)

@@ -10,17 +10,15 @@ import (
 
 	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/internal/owner"
-	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/shm"
 )
 
 // deadID names a process that cannot exist: a pid above Linux's limit.
 const deadID = uint64(12345)<<owner.StartShift | (1<<22 + 7)
 
-func newSeg(t testing.TB) *shm.Segment { return testutil.Segment(t, 1<<20) }
-
 func TestOwnerDeadForged(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	m, err := NewMutex(seg, "m")
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +44,7 @@ func TestOwnerDeadForged(t *testing.T) {
 }
 
 func TestMarkConsistentForged(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	m, _ := NewMutex(seg, "m")
 	atomic.StoreUint64(&m.lw.Word, deadID)
 	ok, err := m.TryLock()
@@ -66,7 +64,7 @@ func TestMarkConsistentForged(t *testing.T) {
 }
 
 func TestUnlockByOtherProcessForged(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	m, _ := NewMutex(seg, "m")
 	ppid := os.Getppid() // a live process that is not this one
 	st, err := kernel.StartTime(ppid)
@@ -89,7 +87,7 @@ func TestUnlockByOtherProcessForged(t *testing.T) {
 }
 
 func TestRWMutexDeadWriterForged(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	rw, _ := NewRWMutex(seg, "rw")
 	atomic.StoreUint64(&rw.l.W.Word, deadID)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -110,7 +108,7 @@ func TestRWMutexDeadWriterForged(t *testing.T) {
 }
 
 func TestRWMutexDeadReaderForged(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	rw, _ := NewRWMutex(seg, "rw")
 	atomic.StoreUint64(&rw.l.Readers[5], deadID)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -122,7 +120,7 @@ func TestRWMutexDeadReaderForged(t *testing.T) {
 }
 
 func TestBarrierDeadPartyForged(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	b, _ := NewBarrier(seg, "b", 2)
 	// Generation 1 begins; generation 0 had this process and a dead one.
 	atomic.StoreUint32(&b.l.State, 1<<16)
@@ -143,7 +141,7 @@ func TestBarrierDeadPartyForged(t *testing.T) {
 }
 
 func TestDescribeHostile(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	o, err := seg.AllocObject("tiny", shm.KindBarrier, layoutVersion, 8, 8, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +162,7 @@ func TestDescribeHostile(t *testing.T) {
 // A lock held by an earlier process that had this process's pid (pid
 // reuse) is a dead owner's, not ours.
 func TestOwnerDeadPidReused(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	m, _ := NewMutex(seg, "m")
 	atomic.StoreUint64(&m.lw.Word, m.me^(1<<owner.StartShift)) // our pid, another start time
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -177,7 +175,7 @@ func TestOwnerDeadPidReused(t *testing.T) {
 // Sleepers counted by processes killed in FUTEX_WAIT are removed by the
 // wakers that find no one asleep.
 func TestSleeperCountHeals(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	m, _ := NewMutex(seg, "m")
 	atomic.StoreUint32(&m.lw.W.Sleepers, 3)
 	ctx := context.Background()

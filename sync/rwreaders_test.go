@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/sync"
 )
@@ -29,18 +32,14 @@ var rlockAllTask = process.Register("sync.test.rlockall", func(ctx context.Conte
 // writer about, RLock itself frees dead readers' slots (issue: only a
 // writer used to, and RLock waited until its context ended).
 func TestRWMutexAllReadersKilled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	rw := must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"))
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
-	p := start(t, ctx, rlockAllTask, struct {
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	rw := testutil.Must[*sync.RWMutex](t)(sync.NewRWMutex(seg, "rw"))
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	p := proctest.StartHolding(t, ctx, rlockAllTask, struct {
 		RW *sync.RWMutex
 		Ev *sync.Event
-	}{rw, ev})
-	if err := ev.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}{rw, ev}, ev.Wait)
 	if ok, err := rw.TryRLock(); ok || err != nil {
 		t.Fatalf("TryRLock with every slot held = %v, %v", ok, err)
 	}

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
@@ -18,8 +21,8 @@ import (
 // refuses a release past its start.
 func TestSemaphorePythonShapes(t *testing.T) {
 	ctx := context.Background()
-	seg := newSeg(t)
-	s := must[*sync.Semaphore](t)(sync.NewSemaphore(seg, "zero", 0))
+	seg := segtest.New(t)
+	s := testutil.Must[*sync.Semaphore](t)(sync.NewSemaphore(seg, "zero", 0))
 	if s.TryAcquire() {
 		t.Fatal("Semaphore(0) gave a unit")
 	}
@@ -31,7 +34,7 @@ func TestSemaphorePythonShapes(t *testing.T) {
 	if s.Value() != 3 {
 		t.Fatalf("value %d, want 3", s.Value())
 	}
-	b := must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "bounded", 1))
+	b := testutil.Must[*sync.Semaphore](t)(sync.NewBoundedSemaphore(seg, "bounded", 1))
 	if err := b.Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +48,7 @@ func TestSemaphorePythonShapes(t *testing.T) {
 // says who holds it.
 func TestRLockOwner(t *testing.T) {
 	ctx := context.Background()
-	r := must[*sync.RLock](t)(sync.NewRLock(newSeg(t), "r"))
+	r := testutil.Must[*sync.RLock](t)(sync.NewRLock(segtest.New(t), "r"))
 	if pid, depth := r.Owner(); pid != 0 || depth != 0 {
 		t.Fatalf("free RLock owner %d depth %d", pid, depth)
 	}
@@ -89,19 +92,18 @@ var barrierActionTask = process.Register("sync.test.barrieraction", func(ctx con
 // The action runs exactly once per generation, in whichever process
 // arrives last, before any party is released (Python's Barrier action).
 func TestBarrierActionProcesses(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
-	wo := must[*shm.Object](t)(seg.Alloc("words", 8, 8))
-	w := must[[]uint64](t)(words(wo.Handle()))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	b := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 3))
+	wo := testutil.Must[*shm.Object](t)(seg.Alloc("words", 8, 8))
+	w := testutil.Must[[]uint64](t)(words(wo.Handle()))
 	const rounds = 20
 	arg := struct {
 		B     *sync.Barrier
 		Words shm.Handle
 		N     int
 	}{b, wo.Handle(), rounds}
-	p1, p2 := start(t, ctx, barrierActionTask, arg), start(t, ctx, barrierActionTask, arg)
+	p1, p2 := proctest.Start(t, ctx, barrierActionTask, arg), proctest.Start(t, ctx, barrierActionTask, arg)
 	b.WithAction(func() error { atomic.AddUint64(&w[0], 1); return nil })
 	for i := range rounds {
 		if _, err := b.Wait(ctx); err != nil {
@@ -124,18 +126,17 @@ func TestBarrierActionProcesses(t *testing.T) {
 // A failing action breaks the barrier; a Wait past the handle's timeout
 // breaks it too.
 func TestBarrierActionErrorAndTimeout(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
 	boom := errors.New("boom")
-	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 1)).WithAction(func() error { return boom })
+	b := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 1)).WithAction(func() error { return boom })
 	if _, err := b.Wait(ctx); !errors.Is(err, boom) || !errors.Is(err, sync.ErrBrokenBarrier) {
 		t.Fatalf("Wait with a failing action = %v", err)
 	}
 	if !b.Broken() {
 		t.Fatal("a failing action left the barrier whole")
 	}
-	b2 := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b2", 2)).WithTimeout(30 * time.Millisecond)
+	b2 := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b2", 2)).WithTimeout(30 * time.Millisecond)
 	start := time.Now()
 	if _, err := b2.Wait(ctx); !errors.Is(err, sync.ErrBrokenBarrier) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Wait past the timeout = %v", err)
@@ -161,23 +162,19 @@ var actionHangTask = process.Register("sync.test.actionhang", func(ctx context.C
 // A process killed inside the barrier's action does not leave the others
 // waiting: they are released with ErrBrokenBarrier.
 func TestBarrierActionRunnerKilled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	b := must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 2))
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	b := testutil.Must[*sync.Barrier](t)(sync.NewBarrier(seg, "b", 2))
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
 	got := make(chan error, 1)
 	go func() { _, err := b.Wait(ctx); got <- err }()
 	for b.Waiting() < 1 {
 		time.Sleep(time.Millisecond)
 	}
-	p := start(t, ctx, actionHangTask, struct {
+	p := proctest.StartHolding(t, ctx, actionHangTask, struct {
 		B  *sync.Barrier
 		Ev *sync.Event
-	}{b, ev})
-	if err := ev.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}{b, ev}, ev.Wait)
 	p.Kill()
 	if err := <-got; !errors.Is(err, sync.ErrBrokenBarrier) || ctx.Err() != nil {
 		t.Fatalf("Wait while the action's runner died = %v", err)

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/value"
@@ -63,14 +65,14 @@ func incr(ctx context.Context, c *value.Int[int64], locked bool) error {
 }
 
 func BenchmarkIntAdd(b *testing.B) {
-	c := must[*value.Int[int64]](b)(value.NewInt[int64](newSeg(b), "c", 0))
+	c := testutil.Must[*value.Int[int64]](b)(value.NewInt[int64](segtest.New(b), "c", 0))
 	for b.Loop() {
 		c.Add(1)
 	}
 }
 
 func BenchmarkIntUpdate(b *testing.B) {
-	c := must[*value.Int[int64]](b)(value.NewInt[int64](newSeg(b), "c", 0))
+	c := testutil.Must[*value.Int[int64]](b)(value.NewInt[int64](segtest.New(b), "c", 0))
 	ctx := context.Background()
 	for b.Loop() {
 		c.Update(ctx, func(x *int64) { *x++ })
@@ -86,11 +88,10 @@ func BenchmarkIntAdd2Proc(b *testing.B)    { bench2Proc(b, false) }
 func BenchmarkIntUpdate2Proc(b *testing.B) { bench2Proc(b, true) }
 
 func bench2Proc(b *testing.B, locked bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(b)
-	c := must[*value.Int[int64]](b)(value.NewInt[int64](seg, "c", 0))
-	ctl := must[*shm.Object](b)(seg.Alloc("ctl", ctlWords*8, 128))
+	ctx := testutil.Context(b)
+	seg := segtest.New(b)
+	c := testutil.Must[*value.Int[int64]](b)(value.NewInt[int64](seg, "c", 0))
+	ctl := testutil.Must[*shm.Object](b)(seg.Alloc("ctl", ctlWords*8, 128))
 	w := ctlView(ctl)
 	type result struct {
 		n   int

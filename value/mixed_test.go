@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/sync"
 	"github.com/shmkit/shmkit/value"
@@ -46,16 +48,12 @@ var mixedAdder = process.Register("value.test.mixedadd", func(ctx context.Contex
 // Updates it made.
 func runMixed(t *testing.T, ctx context.Context, arg mixedArg, update func() error) int {
 	t.Helper()
-	seg := newSeg(t)
-	arg.Ready = must[*value.Int[int64]](t)(value.NewInt[int64](seg, "ready", 0))
-	arg.Go = must[*sync.Event](t)(sync.NewEvent(seg, "go"))
+	seg := segtest.New(t)
+	arg.Ready = testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](seg, "ready", 0))
+	arg.Go = testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "go"))
 	var ps []*process.Process
 	for range 2 {
-		p, err := process.Start(ctx, mixedAdder, arg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+		p := proctest.Start(t, ctx, mixedAdder, arg)
 		ps = append(ps, p)
 	}
 	testutil.WaitFor(t, ctx, "the adders to start", func() bool { return arg.Ready.Load() == 2 })
@@ -79,9 +77,8 @@ func runMixed(t *testing.T, ctx context.Context, arg mixedArg, update func() err
 
 func TestIntUpdateWithAddProcesses(t *testing.T) {
 	const N = 1_000_000
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	c := must[*value.Int[int64]](t)(value.NewInt[int64](newSeg(t), "c", 0))
+	ctx := testutil.Context(t)
+	c := testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](segtest.New(t), "c", 0))
 	n := runMixed(t, ctx, mixedArg{I: c, N: N}, func() error {
 		return c.Update(ctx, func(x *int64) { *x++ })
 	})
@@ -92,9 +89,8 @@ func TestIntUpdateWithAddProcesses(t *testing.T) {
 
 func TestFloatUpdateWithAddProcesses(t *testing.T) {
 	const N = 1_000_000 // the sums stay far below 2^53: all exact
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	f := must[*value.Float[float64]](t)(value.NewFloat[float64](newSeg(t), "f", 0))
+	ctx := testutil.Context(t)
+	f := testutil.Must[*value.Float[float64]](t)(value.NewFloat[float64](segtest.New(t), "f", 0))
 	n := runMixed(t, ctx, mixedArg{F: f, N: N}, func() error {
 		return f.Update(ctx, func(x *float64) { *x++ })
 	})
@@ -107,11 +103,10 @@ func TestFloatUpdateWithAddProcesses(t *testing.T) {
 // the new value when the word changed under fn, and gives up with ctx's
 // error only when it keeps losing after ctx ended.
 func TestIntFloatUpdateCAS(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	c := must[*value.Int[int32]](t)(value.NewInt[int32](seg, "c", 1))
-	f := must[*value.Float[float32]](t)(value.NewFloat[float32](seg, "f", 1))
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	c := testutil.Must[*value.Int[int32]](t)(value.NewInt[int32](seg, "c", 1))
+	f := testutil.Must[*value.Float[float32]](t)(value.NewFloat[float32](seg, "f", 1))
 	for _, mu := range []*sync.Mutex{c.Mutex(), f.Mutex()} {
 		if err := mu.Lock(ctx); err != nil {
 			t.Fatal(err)

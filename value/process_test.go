@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/proctest"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/sync"
 	"github.com/shmkit/shmkit/value"
@@ -64,11 +66,7 @@ func startAll(t *testing.T, ctx context.Context, n int, arg addArg) {
 	t.Helper()
 	var ps []*process.Process
 	for range n {
-		p, err := process.Start(ctx, addTask, arg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+		p := proctest.Start(t, ctx, addTask, arg)
 		ps = append(ps, p)
 	}
 	for _, p := range ps {
@@ -80,9 +78,8 @@ func startAll(t *testing.T, ctx context.Context, n int, arg addArg) {
 
 func TestIntAddProcesses(t *testing.T) {
 	const P, N = 3, 200_000
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	c := must[*value.Int[int64]](t)(value.NewInt[int64](newSeg(t), "c", 0))
+	ctx := testutil.Context(t)
+	c := testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](segtest.New(t), "c", 0))
 	startAll(t, ctx, P, addArg{C: c, N: N})
 	if got := c.Load(); got != P*N {
 		t.Fatalf("counter = %d, want %d", got, P*N)
@@ -91,9 +88,8 @@ func TestIntAddProcesses(t *testing.T) {
 
 func TestIntUpdateProcesses(t *testing.T) {
 	const P, N = 3, 100_000
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	c := must[*value.Int[int64]](t)(value.NewInt[int64](newSeg(t), "c", 0))
+	ctx := testutil.Context(t)
+	c := testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](segtest.New(t), "c", 0))
 	startAll(t, ctx, P, addArg{C: c, N: N, Locked: true})
 	if got := c.Load(); got != P*N {
 		t.Fatalf("counter = %d, want %d", got, P*N)
@@ -101,19 +97,14 @@ func TestIntUpdateProcesses(t *testing.T) {
 }
 
 func TestValueNoTornReadsProcesses(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	v := must[*value.Value[pattern]](t)(value.New(newSeg(t), "p", makePattern(0)))
+	ctx := testutil.Context(t)
+	v := testutil.Must[*value.Value[pattern]](t)(value.New(segtest.New(t), "p", makePattern(0)))
 	const N = 100_000
-	p, err := process.Start(ctx, writePatterns, struct {
+	p := proctest.Start(t, ctx, writePatterns, struct {
 		V    *value.Value[pattern]
 		From uint64
 		N    uint64
 	}{v, 1, N})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
 	reads, changes, last := 0, 0, uint64(0)
 	for p.IsAlive() || reads == 0 {
 		x := v.Load()
@@ -142,22 +133,14 @@ func TestValueNoTornReadsProcesses(t *testing.T) {
 // over once that process is killed. (Int and Float take no lock: their
 // Update is a compare-and-swap loop, see TestIntUpdateWithAddProcesses.)
 func TestUpdateAfterLockHolderKilled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	seg := newSeg(t)
-	c := must[*value.Value[int64]](t)(value.New[int64](seg, "c", 41))
-	ev := must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
-	p, err := process.Start(ctx, holdValueLock, struct {
+	ctx := testutil.Context(t)
+	seg := segtest.New(t)
+	c := testutil.Must[*value.Value[int64]](t)(value.New[int64](seg, "c", 41))
+	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
+	p := proctest.StartHolding(t, ctx, holdValueLock, struct {
 		V  *value.Value[int64]
 		Ev *sync.Event
-	}{c, ev})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
-	if err := ev.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	}{c, ev}, ev.Wait)
 	short, cancelShort := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancelShort()
 	if err := c.Update(short, func(x *int64) { *x++ }); !errors.Is(err, context.DeadlineExceeded) {
@@ -175,9 +158,8 @@ func TestUpdateAfterLockHolderKilled(t *testing.T) {
 // Writers killed at random moments, mid-Store for some: readers never see
 // a torn value, and later writers take the lock over.
 func TestValueWritersKilled(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	v := must[*value.Value[pattern]](t)(value.New(newSeg(t), "p", makePattern(0)))
+	ctx := testutil.Context(t)
+	v := testutil.Must[*value.Value[pattern]](t)(value.New(segtest.New(t), "p", makePattern(0)))
 	type arg = struct {
 		V    *value.Value[pattern]
 		From uint64
@@ -186,11 +168,7 @@ func TestValueWritersKilled(t *testing.T) {
 	var writers [2]*process.Process
 	next := uint64(1)
 	startWriter := func(i int) {
-		p, err := process.Start(ctx, writePatterns, arg{v, next, 1 << 40})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Kill(); p.Join(context.Background()) })
+		p := proctest.Start(t, ctx, writePatterns, arg{v, next, 1 << 40})
 		writers[i] = p
 		next += 1 << 40
 	}

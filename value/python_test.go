@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/value"
 )
@@ -24,7 +25,7 @@ func TestIntFromPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { seg.Close(); shm.Remove(name) })
-	c := must[*value.Int[int64]](t)(value.NewInt[int64](seg, "counter", -7))
+	c := testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](seg, "counter", -7))
 	script := `
 import struct, sys
 from multiprocessing import shared_memory, resource_tracker

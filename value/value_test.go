@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/value"
 )
@@ -35,10 +37,9 @@ func makePattern(n uint64) pattern {
 func (p pattern) ok() bool { return p == makePattern(p.N) }
 
 func TestValueNoTornReadsGoroutines(t *testing.T) {
-	seg := newSeg(t)
-	v := must[*value.Value[pattern]](t)(value.New(seg, "p", makePattern(0)))
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
+	seg := segtest.New(t)
+	v := testutil.Must[*value.Value[pattern]](t)(value.New(seg, "p", makePattern(0)))
+	ctx := testutil.Context(t)
 	var stop atomic.Bool
 	var reads atomic.Int64
 	var wg gosync.WaitGroup
@@ -72,9 +73,9 @@ func TestValueNoTornReadsGoroutines(t *testing.T) {
 }
 
 func TestValueUpdateGoroutines(t *testing.T) {
-	seg := newSeg(t)
+	seg := segtest.New(t)
 	type pair struct{ A, B int64 }
-	v := must[*value.Value[pair]](t)(value.New(seg, "p", pair{}))
+	v := testutil.Must[*value.Value[pair]](t)(value.New(seg, "p", pair{}))
 	ctx := context.Background()
 	var wg gosync.WaitGroup
 	for range 4 {
@@ -105,19 +106,19 @@ func TestValueUpdateGoroutines(t *testing.T) {
 }
 
 func TestIntOps(t *testing.T) {
-	seg := newSeg(t)
-	i64 := must[*value.Int[int64]](t)(value.NewInt[int64](seg, "i64", -5))
+	seg := segtest.New(t)
+	i64 := testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](seg, "i64", -5))
 	if i64.Load() != -5 || i64.Add(3) != -2 || i64.Add(-10) != -12 {
 		t.Fatal("int64 add")
 	}
 	if i64.Swap(7) != -12 || !i64.CompareAndSwap(7, 8) || i64.CompareAndSwap(7, 9) || i64.Load() != 8 {
 		t.Fatal("int64 swap/cas")
 	}
-	i32 := must[*value.Int[int32]](t)(value.NewInt[int32](seg, "i32", math.MaxInt32))
+	i32 := testutil.Must[*value.Int[int32]](t)(value.NewInt[int32](seg, "i32", math.MaxInt32))
 	if i32.Add(1) != math.MinInt32 || i32.Add(-1) != math.MaxInt32 {
 		t.Fatal("int32 wraps")
 	}
-	u32 := must[*value.Int[uint32]](t)(value.NewInt[uint32](seg, "u32", 0))
+	u32 := testutil.Must[*value.Int[uint32]](t)(value.NewInt[uint32](seg, "u32", 0))
 	if u32.Add(^uint32(0)) != math.MaxUint32 {
 		t.Fatal("uint32")
 	}
@@ -126,11 +127,11 @@ func TestIntOps(t *testing.T) {
 	if b[0] != 0xff || b[1] != 0xff || b[2] != 0xff || b[3] != 0x7f || b[4] != 0 {
 		t.Fatalf("int32 bytes % x", b[:8])
 	}
-	f := must[*value.Float[float64]](t)(value.NewFloat(seg, "f", 1.5))
+	f := testutil.Must[*value.Float[float64]](t)(value.NewFloat(seg, "f", 1.5))
 	if f.Add(0.25) != 1.75 || f.Swap(3) != 1.75 || !f.CompareAndSwap(3, 4) || f.Load() != 4 {
 		t.Fatal("float64")
 	}
-	f32 := must[*value.Float[float32]](t)(value.NewFloat[float32](seg, "f32", 2))
+	f32 := testutil.Must[*value.Float[float32]](t)(value.NewFloat[float32](seg, "f32", 2))
 	if f32.Add(0.5) != 2.5 {
 		t.Fatal("float32")
 	}
@@ -156,8 +157,8 @@ func TestIntOps(t *testing.T) {
 }
 
 func TestWrongTypes(t *testing.T) {
-	seg := newSeg(t)
-	must[*value.Int[int64]](t)(value.NewInt[int64](seg, "i", 1))
+	seg := segtest.New(t)
+	testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](seg, "i", 1))
 	if _, err := value.OpenInt[int32](seg, "i"); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("OpenInt[int32] of an int64 = %v", err)
 	}
@@ -174,14 +175,14 @@ func TestWrongTypes(t *testing.T) {
 	if _, err := value.New(seg, "p", withPtr{}); err == nil {
 		t.Fatal("Value with a pointer created")
 	}
-	m := must[*shm.Object](t)(seg.AllocObject("mutex", shm.KindMutex, 1, 128, 128, nil))
-	h := must[[]byte](t)(m.Handle().MarshalBinary())
+	m := testutil.Must[*shm.Object](t)(seg.AllocObject("mutex", shm.KindMutex, 1, 128, 128, nil))
+	h := testutil.Must[[]byte](t)(m.Handle().MarshalBinary())
 	var v value.Int[int64]
 	if err := v.UnmarshalBinary(h); !errors.Is(err, shm.ErrWrongKind) {
 		t.Fatalf("Int from a mutex handle = %v", err)
 	}
-	i := must[*value.Int[int64]](t)(value.OpenInt[int64](seg, "i"))
-	h = must[[]byte](t)(i.MarshalBinary())
+	i := testutil.Must[*value.Int[int64]](t)(value.OpenInt[int64](seg, "i"))
+	h = testutil.Must[[]byte](t)(i.MarshalBinary())
 	if err := v.UnmarshalBinary(h); err != nil || v.Load() != 1 {
 		t.Fatalf("Int from its handle = %v", err)
 	}

@@ -1,6 +1,13 @@
 // Package testutil holds the helpers every shmkit test package needs: a
-// bounded context, an anonymous segment closed at cleanup, a must-succeed
-// wrapper and a bounded poll. Test code only.
+// bounded context, a must-succeed wrapper, a bounded poll and the kill-loop
+// knob. Test code only.
+//
+// It imports nothing of shmkit, so that any package's tests can use it,
+// shm's and the internal packages' own tests included. The helpers that
+// need shmkit live one floor up, each in its own package: segtest (an
+// anonymous segment closed at cleanup; imports shm) and proctest (a child
+// killed and reaped at cleanup; imports process). Package leak checks that
+// a test binary left nothing behind.
 package testutil
 
 import (
@@ -9,8 +16,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/shmkit/shmkit/shm"
 )
 
 // Timeout bounds every test that waits or starts processes: the machines
@@ -22,18 +27,6 @@ func Context(tb testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	tb.Cleanup(cancel)
 	return ctx
-}
-
-// Segment returns an anonymous segment with room for size bytes of
-// objects, closed at cleanup.
-func Segment(tb testing.TB, size int) *shm.Segment {
-	tb.Helper()
-	seg, err := shm.Anonymous(size, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { seg.Close() })
-	return seg
 }
 
 // Must returns a function that passes a value through and fails the test

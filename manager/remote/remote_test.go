@@ -18,6 +18,7 @@ import (
 
 	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/internal/testutil/leak"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/manager/table"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
@@ -40,7 +41,7 @@ func (s segSource) Segment() *shm.Segment { return s.seg }
 // newSource returns a Source on a new segment, closed in Cleanup (after
 // the servers that serve it stop: Cleanups run last first).
 func newSource(t testing.TB, size int) segSource {
-	return segSource{testutil.Segment(t, size)}
+	return segSource{segtest.NewSize(t, size)}
 }
 
 // startServer serves a new segment on 127.0.0.1 and stops it in Cleanup.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/internal/testutil/leak"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 
 func testCtx(t testing.TB) context.Context { return testutil.Context(t) }
 
-func newSeg(t testing.TB, size int) *shm.Segment { return testutil.Segment(t, size) }
+func newSeg(t testing.TB, size int) *shm.Segment { return segtest.NewSize(t, size) }
 
 func newTestDict(t testing.TB, opts *Options) *Dict {
 	t.Helper()
