@@ -20,7 +20,7 @@
 //     Get, Set, Delete, Pop, SetDefault, CompareAndSwap, CompareAndDelete,
 //     Update (atomic read-modify-write), SetMany (all or nothing), Clear,
 //     Snapshot, and Keys/Values/Items iterators.
-//   - TypedDict[V] (Typed): the same over a Codec (gob by default), local
+//   - TypedDict[V] (Typed): the same over a codec.Codec (codec.Gob by default), local
 //     or remote.
 //   - Namespace: named fields of any gob-able type.
 //   - List: Append, Get/Set by index, Pop, Len, Snapshot.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/internal/testutil/leak"
 	"github.com/shmkit/shmkit/internal/testutil/segtest"
@@ -103,7 +104,7 @@ func TestManagerInChild(t *testing.T) {
 func TestTyped(t *testing.T) {
 	ctx := testCtx(t)
 	type point struct{ X, Y int }
-	for _, c := range []Codec[point]{nil, JSONCodec[point]{}} {
+	for _, c := range []codec.Codec[point]{nil, codec.JSON[point]{}} {
 		td := Typed(Dict(newTestDict(t, nil)), c)
 		td.Set(ctx, "p", point{1, 2})
 		td.Update(ctx, "p", func(old point, ok bool) (point, bool) { old.X += 10; return old, true })

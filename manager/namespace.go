@@ -34,7 +34,7 @@ func (m *Manager) Namespace(name string) (*Namespace, error) {
 
 // Store sets field to v (gob-encoded).
 func (n *Namespace) Store(ctx context.Context, field string, v any) error {
-	b, err := GobCodec[any]{}.encodeValue(v)
+	b, err := encodeValue(v)
 	if err != nil {
 		return fmt.Errorf("namespace field %q: %w", field, err)
 	}

@@ -4,57 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
-	"encoding/json"
 	"fmt"
 	"iter"
+
+	"github.com/shmkit/shmkit/codec"
 )
-
-// Codec turns values of type V into bytes and back, for TypedDict.
-type Codec[V any] interface {
-	Encode(v V) ([]byte, error)
-	Decode(b []byte) (V, error)
-}
-
-// GobCodec encodes with encoding/gob: any type gob can carry. Each value is
-// a self-contained gob stream (type information included), so it is
-// bulky for small values; JSONCodec or a hand-written Codec is smaller.
-type GobCodec[V any] struct{}
-
-func (GobCodec[V]) Encode(v V) ([]byte, error) {
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(&v)
-	return b.Bytes(), err
-}
-
-func (GobCodec[V]) Decode(b []byte) (V, error) {
-	var v V
-	err := gob.NewDecoder(bytes.NewReader(b)).Decode(&v)
-	return v, err
-}
-
-// JSONCodec encodes with encoding/json.
-type JSONCodec[V any] struct{}
-
-func (JSONCodec[V]) Encode(v V) ([]byte, error) { return json.Marshal(v) }
-
-func (JSONCodec[V]) Decode(b []byte) (V, error) {
-	var v V
-	err := json.Unmarshal(b, &v)
-	return v, err
-}
 
 // TypedDict is a Dict of V values: every call goes to the underlying Dict
 // (local or remote) through a Codec. A value that fails to decode is an
 // error that names its key.
 type TypedDict[V any] struct {
 	d Dict
-	c Codec[V]
+	c codec.Codec[V]
 }
 
-// Typed returns a TypedDict over d with codec c (GobCodec when nil).
-func Typed[V any](d Dict, c Codec[V]) *TypedDict[V] {
+// Typed returns a TypedDict over d with codec c (codec.Gob when nil: a
+// value of any type gob carries; codec.JSON or a hand-written codec.Codec
+// is smaller for small values).
+func Typed[V any](d Dict, c codec.Codec[V]) *TypedDict[V] {
 	if c == nil {
-		c = GobCodec[V]{}
+		c = codec.Gob[V]{}
 	}
 	return &TypedDict[V]{d: d, c: c}
 }
@@ -64,7 +33,7 @@ func (t *TypedDict[V]) Dict() Dict { return t.d }
 
 // MarshalBinary encodes the underlying dict (a LocalDict's handle), so a
 // TypedDict travels to a child; the codec does not travel: the child's
-// decoded TypedDict uses GobCodec unless it had one set.
+// decoded TypedDict uses codec.Gob unless it had one set.
 func (t *TypedDict[V]) MarshalBinary() ([]byte, error) {
 	ld, ok := t.d.(*LocalDict)
 	if !ok {
@@ -81,7 +50,7 @@ func (t *TypedDict[V]) UnmarshalBinary(b []byte) error {
 	}
 	t.d = &ld
 	if t.c == nil {
-		t.c = GobCodec[V]{}
+		t.c = codec.Gob[V]{}
 	}
 	return nil
 }
@@ -107,7 +76,7 @@ func (t *TypedDict[V]) Get(ctx context.Context, key string) (V, bool, error) {
 
 // Set sets key to v.
 func (t *TypedDict[V]) Set(ctx context.Context, key string, v V) error {
-	b, err := t.c.Encode(v)
+	b, err := t.c.Encode(nil, v)
 	if err != nil {
 		return fmt.Errorf("encoding the value of %q: %w", truncate(key), err)
 	}
@@ -158,7 +127,7 @@ func (t *TypedDict[V]) Update(ctx context.Context, key string, fn func(old V, ok
 			return nil, false
 		}
 		var b []byte
-		if b, ferr = t.c.Encode(nv); ferr != nil {
+		if b, ferr = t.c.Encode(nil, nv); ferr != nil {
 			return old, ok
 		}
 		return b, true
@@ -202,7 +171,7 @@ func (t *TypedDict[V]) Snapshot(ctx context.Context) (map[string]V, error) {
 
 // encodeValue gob-encodes v as its own concrete type (not as an
 // interface, which would need gob.Register).
-func (GobCodec[V]) encodeValue(v any) ([]byte, error) {
+func encodeValue(v any) ([]byte, error) {
 	var b bytes.Buffer
 	err := gob.NewEncoder(&b).Encode(v)
 	return b.Bytes(), err

@@ -11,7 +11,10 @@ var (
 	// ErrTooLarge: a message larger than the ring or queue can ever hold.
 	// It is returned up front, before anything is reserved.
 	ErrTooLarge = errors.New("message too large for the ring")
-	// ErrFull: a Try call found no room.
+	// ErrFull: a Try call found no room: the ring or queue is at its
+	// capacity (Python's queue.Full), which passes as items are taken.
+	// Not shm.ErrFull, which says shared memory has no room for a new
+	// object or entry.
 	ErrFull = errors.New("ring full")
 	// ErrEmpty: a Try call found nothing to read.
 	ErrEmpty = errors.New("ring empty")

@@ -14,8 +14,12 @@ var (
 	ErrCorrupt = errors.New("corrupt shmkit segment")
 	// ErrNoSpace: /dev/shm (or memory) has too little room for the segment.
 	ErrNoSpace = errors.New("not enough shared memory")
-	// ErrFull: the segment has no room left for another object.
-	ErrFull = errors.New("segment full")
+	// ErrFull: no room left in shared memory for what was asked: the
+	// segment for another object, or an object's own space (a dict's
+	// table: manager's ErrFull is this value). A bounded queue at its
+	// capacity is another meaning (ring.ErrFull, Python's queue.Full: it
+	// passes as items are taken).
+	ErrFull = errors.New("no room left")
 	// ErrWrongKind: a handle or name refers to an object of another kind or
 	// layout version than the caller expects (a Queue handle given to Mutex).
 	ErrWrongKind = errors.New("object of the wrong kind")

@@ -13,8 +13,9 @@ import (
 // wire: a remote ErrFull is errors.Is(err, ErrFull) on the client.
 var (
 	// ErrFull: the table has no room for the entry (entry capacity or
-	// arena bytes). The table is unchanged.
-	ErrFull = errors.New("dict full")
+	// arena bytes). The table is unchanged. It is shm.ErrFull (no room
+	// left in shared memory), so errors.Is works with either.
+	ErrFull = shm.ErrFull
 	// ErrTooLarge: a key or value over the table's maxima (package remote
 	// also returns it for a frame over the protocol's limit).
 	ErrTooLarge = errors.New("key or value too large")
