@@ -3,13 +3,12 @@ package array
 import (
 	"testing"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/testutil"
 )
 
 func TestLayout(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want uintptr
-	}{
+	testutil.Pins{
 		{"header", unsafe.Sizeof(header{}), HeaderSize},
 		{"Len", unsafe.Offsetof(header{}.Len), 16},
 		{"ElemSize", unsafe.Offsetof(header{}.ElemSize), 24},
@@ -17,9 +16,5 @@ func TestLayout(t *testing.T) {
 		{"Sig", unsafe.Offsetof(header{}.Sig), 32},
 		{"Kind", unsafe.Offsetof(header{}.Kind), 36},
 		{"HeaderSize", HeaderSize, 128},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+	}.Check(t)
 }

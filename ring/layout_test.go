@@ -3,14 +3,13 @@ package ring
 import (
 	"testing"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/testutil"
 )
 
 // The shared layouts are part of the format: pin them.
 func TestLayout(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want uintptr
-	}{
+	testutil.Pins{
 		{"ringHdr", unsafe.Sizeof(ringHdr{}), 896},
 		{"ringHdr.prodPos", unsafe.Offsetof(ringHdr{}.prodPos), 128},
 		{"ringHdr.consPos", unsafe.Offsetof(ringHdr{}.consPos), 256},
@@ -35,9 +34,5 @@ func TestLayout(t *testing.T) {
 		{"partEntry.pPos", unsafe.Offsetof(partEntry{}.pPos), 16},
 		{"partEntry.cPos", unsafe.Offsetof(partEntry{}.cPos), 32},
 		{"pipeHdr", unsafe.Sizeof(pipeHdr{}), 128},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+	}.Check(t)
 }

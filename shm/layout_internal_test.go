@@ -3,15 +3,14 @@ package shm
 import (
 	"testing"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/testutil"
 )
 
 // The header and directory entries are shared with other processes, other
 // builds and python/: these numbers change only with LayoutVersion.
 func TestLayoutPins(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want uintptr
-	}{
+	testutil.Pins{
 		{"header", unsafe.Sizeof(header{}), headerSize},
 		{"header.Version", unsafe.Offsetof(header{}.Version), 8},
 		{"header.Size", unsafe.Offsetof(header{}.Size), 16},
@@ -24,9 +23,5 @@ func TestLayoutPins(t *testing.T) {
 		{"entry", unsafe.Sizeof(entry{}), entrySize},
 		{"entry.Kind", unsafe.Offsetof(entry{}.Kind), MaxObjectName},
 		{"entry.Offset", unsafe.Offsetof(entry{}.Offset), 48},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+	}.Check(t)
 }

@@ -4,16 +4,15 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/testutil"
+
 	"github.com/shmkit/shmkit/internal/owner"
 )
 
 // The layouts are shared with other processes and other builds: these
 // numbers may only change with layoutVersion.
 func TestLayouts(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want uintptr
-	}{
+	testutil.Pins{
 		{"owner.Lock", unsafe.Sizeof(owner.Lock{}), LockSize},
 		{"owner.Lock.Word", unsafe.Offsetof(owner.Lock{}.Word), 0},
 		{"owner.Lock.W", unsafe.Offsetof(owner.Lock{}.W), 8},
@@ -40,11 +39,7 @@ func TestLayouts(t *testing.T) {
 		{"rwSize", rwSize, 768},
 		{"rlock", unsafe.Sizeof(rlockLayout{}), 128},
 		{"rlock.Depth", unsafe.Offsetof(rlockLayout{}.Depth), 16},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+	}.Check(t)
 }
 
 func TestWordBits(t *testing.T) {

@@ -6,13 +6,12 @@ import (
 	"reflect"
 	"testing"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/testutil"
 )
 
 func TestLayout(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want uintptr
-	}{
+	testutil.Pins{
 		{"header", unsafe.Sizeof(header{}), DataOffset},
 		{"Flavor", unsafe.Offsetof(header{}.Flavor), 16},
 		{"Kind", unsafe.Offsetof(header{}.Kind), 17},
@@ -21,11 +20,7 @@ func TestLayout(t *testing.T) {
 		{"Sig", unsafe.Offsetof(header{}.Sig), 28},
 		{"Seq", unsafe.Offsetof(header{}.Seq), seqOffset},
 		{"DataOffset", DataOffset, 256},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+	}.Check(t)
 }
 
 type plain struct {
