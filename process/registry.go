@@ -37,10 +37,21 @@ func (t *Task[A, R]) WithCodecs(args codec.Codec[A], results codec.Codec[R]) *Ta
 
 // EncodeArg encodes an argument of t as it travels to a child (for
 // executors such as package pool's).
-func (t *Task[A, R]) EncodeArg(a A) ([]byte, error) { return t.args.Encode(nil, a) }
+// A Task that was never registered (a zero Task) uses the automatic codec.
+func (t *Task[A, R]) EncodeArg(a A) ([]byte, error) {
+	if t.args == nil {
+		return wire.Auto[A]{}.Encode(nil, a)
+	}
+	return t.args.Encode(nil, a)
+}
 
 // DecodeResult decodes a result of t as it came back from a child.
-func (t *Task[A, R]) DecodeResult(b []byte) (R, error) { return t.results.Decode(b) }
+func (t *Task[A, R]) DecodeResult(b []byte) (R, error) {
+	if t.results == nil {
+		return wire.Auto[R]{}.Decode(b)
+	}
+	return t.results.Decode(b)
+}
 
 // Name returns the name the task was registered under.
 func (t *Task[A, R]) Name() string { return t.name }
