@@ -162,12 +162,13 @@ func (a *Array[T]) MarshalBinary() ([]byte, error) {
 	return a.obj.Handle().MarshalBinary()
 }
 
-// UnmarshalBinary attaches the Array a handle names, checking T.
-func (a *Array[T]) UnmarshalBinary(b []byte) error {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return fmt.Errorf("decoding array: %w", err)
-	}
+// UnmarshalBinary attaches the Array a marshalled handle names, in this
+// process (gob and package process use it).
+func (a *Array[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, a) }
+
+// AttachHandle attaches a to the Array h names (see shm.AttachAs); it must
+// hold the same T (else shm.ErrWrongKind).
+func (a *Array[T]) AttachHandle(h shm.Handle) error {
 	o, err := shm.Attach(h, shm.KindArray, layoutVersion)
 	if err != nil {
 		return fmt.Errorf("attaching array: %w", err)

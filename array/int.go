@@ -33,10 +33,13 @@ func OpenInt[T value.Integer](seg *shm.Segment, name string) (*Int[T], error) {
 	return &Int[T]{a}, nil
 }
 
-// UnmarshalBinary attaches the array a handle names, checking T.
-func (a *Int[T]) UnmarshalBinary(b []byte) error {
+// UnmarshalBinary attaches the Int array a marshalled handle names.
+func (a *Int[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, a) }
+
+// AttachHandle attaches a to the Int array h names (see shm.AttachAs).
+func (a *Int[T]) AttachHandle(h shm.Handle) error {
 	var arr Array[T]
-	if err := arr.UnmarshalBinary(b); err != nil {
+	if err := arr.AttachHandle(h); err != nil {
 		return err
 	}
 	a.Array = &arr

@@ -127,11 +127,11 @@ func openRingEnd(ctx context.Context, spec endSpec, _ []*os.File) (Conn, error) 
 	// 4 KiB on its first lap (about 9 µs each on this VM), which made a
 	// short run of 1 MiB messages look half as fast as a long one.
 	if spec.Transport == "shm-mpmc" {
-		s, err := ring.AttachMPMC(sh)
+		s, err := shm.AttachAs[ring.MPMC](sh)
 		if err != nil {
 			return nil, err
 		}
-		r, err := ring.AttachMPMC(rh)
+		r, err := shm.AttachAs[ring.MPMC](rh)
 		if err != nil {
 			return nil, err
 		}
@@ -140,11 +140,11 @@ func openRingEnd(ctx context.Context, spec endSpec, _ []*os.File) (Conn, error) 
 		}
 		return &mpmcConn{ctx: ctx, send: s, recv: r}, nil
 	}
-	s, err := ring.AttachRing(sh)
+	s, err := shm.AttachAs[ring.Ring](sh)
 	if err != nil {
 		return nil, err
 	}
-	r, err := ring.AttachRing(rh)
+	r, err := shm.AttachAs[ring.Ring](rh)
 	if err != nil {
 		return nil, err
 	}

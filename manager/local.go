@@ -33,7 +33,3 @@ func NewDict(seg *shm.Segment, name string, opts *DictOptions) (*LocalDict, erro
 func OpenDict(seg *shm.Segment, name string) (*LocalDict, error) {
 	return table.OpenDict(seg, name)
 }
-
-// AttachDict attaches the Dict a handle names, in this process
-// (table.AttachDict).
-func AttachDict(h shm.Handle) (*LocalDict, error) { return table.AttachDict(h) }

@@ -109,11 +109,11 @@ func (m *Manager) Close() error {
 func (m *Manager) MarshalBinary() ([]byte, error) { return m.marker.Handle().MarshalBinary() }
 
 // UnmarshalBinary attaches the manager a handle names, in this process.
-func (m *Manager) UnmarshalBinary(b []byte) error {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return err
-	}
+func (m *Manager) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, m) }
+
+// AttachHandle attaches m to the manager whose marker h names (see
+// shm.AttachAs).
+func (m *Manager) AttachHandle(h shm.Handle) error {
 	if h.Object != markerName {
 		return fmt.Errorf("handle to %q is not a manager's: %w", h.Object, shm.ErrWrongKind)
 	}

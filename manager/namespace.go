@@ -69,11 +69,10 @@ func (n *Namespace) Dict() *LocalDict { return n.d }
 func (n *Namespace) MarshalBinary() ([]byte, error) { return n.d.MarshalBinary() }
 
 // UnmarshalBinary attaches the Namespace a handle names, in this process.
-func (n *Namespace) UnmarshalBinary(b []byte) error {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return err
-	}
+func (n *Namespace) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, n) }
+
+// AttachHandle attaches n to the Namespace h names (see shm.AttachAs).
+func (n *Namespace) AttachHandle(h shm.Handle) error {
 	d, err := table.AttachKind(h, shm.KindNamespace)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"iter"
 
 	"github.com/shmkit/shmkit/codec"
+	"github.com/shmkit/shmkit/shm"
 )
 
 // TypedDict is a Dict of V values: every call goes to the underlying Dict
@@ -43,9 +44,13 @@ func (t *TypedDict[V]) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary attaches the LocalDict a handle names.
-func (t *TypedDict[V]) UnmarshalBinary(b []byte) error {
+func (t *TypedDict[V]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, t) }
+
+// AttachHandle attaches t to the LocalDict h names (see shm.AttachAs),
+// with codec.Gob unless t had a codec set.
+func (t *TypedDict[V]) AttachHandle(h shm.Handle) error {
 	var ld LocalDict
-	if err := ld.UnmarshalBinary(b); err != nil {
+	if err := ld.AttachHandle(h); err != nil {
 		return err
 	}
 	t.d = &ld

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
+	"github.com/shmkit/shmkit/shm"
 )
 
 // TaskError is how a task's own failure reaches the caller: the error it
@@ -336,7 +337,7 @@ func (s *slot) deathError(broken bool) error {
 // the shared head, wherever the dead consumer left it. ok is false when the
 // ring could not be read.
 func (s *slot) resetTasks() (left int, ok bool) {
-	r, err := ring.AttachRing(s.tasks.Handle())
+	r, err := shm.AttachAs[ring.Ring](s.tasks.Handle())
 	if err != nil {
 		return 0, false
 	}

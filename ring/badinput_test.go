@@ -32,10 +32,10 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Handles of the wrong kind.
-	if _, err := ring.AttachRing(q.Handle()); !errors.Is(err, shm.ErrWrongKind) {
+	if _, err := shm.AttachAs[ring.Ring](q.Handle()); !errors.Is(err, shm.ErrWrongKind) {
 		t.Errorf("ring from a queue handle: %v", err)
 	}
-	if _, err := ring.AttachMPMC(r.Handle()); !errors.Is(err, shm.ErrWrongKind) {
+	if _, err := shm.AttachAs[ring.MPMC](r.Handle()); !errors.Is(err, shm.ErrWrongKind) {
 		t.Errorf("queue from a ring handle: %v", err)
 	}
 	if _, _, err := ring.OpenPipe(seg, "q"); !errors.Is(err, shm.ErrWrongKind) {
@@ -52,7 +52,7 @@ func TestBadInput(t *testing.T) {
 	// An out-of-bounds handle: the right kind, an offset past the segment.
 	h := r.Handle()
 	h.Offset = 1 << 40
-	if _, err := ring.AttachRing(h); err == nil {
+	if _, err := shm.AttachAs[ring.Ring](h); err == nil {
 		t.Error("ring from an out-of-bounds handle")
 	}
 	if _, err := ring.OpenJoinableQueue[int](seg, "q"); !errors.Is(err, shm.ErrWrongKind) {

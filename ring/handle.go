@@ -17,12 +17,11 @@ func (r *Ring) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary attaches the ring a MarshalBinary encoding names.
-func (r *Ring) UnmarshalBinary(b []byte) error {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return err
-	}
-	nr, err := AttachRing(h)
+func (r *Ring) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, r) }
+
+// AttachHandle attaches r to the ring h names (see shm.AttachAs).
+func (r *Ring) AttachHandle(h shm.Handle) error {
+	nr, err := attachRing(h)
 	if err != nil {
 		return err
 	}
@@ -41,12 +40,11 @@ func (r *Ring) adopt(nr *Ring) {
 func (q *MPMC) MarshalBinary() ([]byte, error) { return q.obj.Handle().MarshalBinary() }
 
 // UnmarshalBinary attaches the queue a MarshalBinary encoding names.
-func (q *MPMC) UnmarshalBinary(b []byte) error {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return err
-	}
-	nq, err := AttachMPMC(h)
+func (q *MPMC) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, q) }
+
+// AttachHandle attaches q to the queue h names (see shm.AttachAs).
+func (q *MPMC) AttachHandle(h shm.Handle) error {
+	nq, err := attachMPMC(h)
 	if err != nil {
 		return err
 	}

@@ -78,9 +78,13 @@ func (w joinWait) slice() time.Duration {
 func (q *JoinableQueue[T]) MarshalBinary() ([]byte, error) { return q.q.MarshalBinary() }
 
 // UnmarshalBinary attaches the joinable queue an encoding names.
-func (q *JoinableQueue[T]) UnmarshalBinary(b []byte) error {
+func (q *JoinableQueue[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, q) }
+
+// AttachHandle attaches q to the joinable queue h names (see
+// shm.AttachAs).
+func (q *JoinableQueue[T]) AttachHandle(h shm.Handle) error {
 	nq := new(Queue[T])
-	if err := nq.UnmarshalBinary(b); err != nil {
+	if err := nq.AttachHandle(h); err != nil {
 		return err
 	}
 	j, err := joinable(nq)

@@ -107,8 +107,8 @@ func OpenMPMC(seg *shm.Segment, name string) (*MPMC, error) {
 	return mpmcFrom(obj)
 }
 
-// AttachMPMC attaches the queue h names.
-func AttachMPMC(h shm.Handle) (*MPMC, error) {
+// attachMPMC attaches the queue h names.
+func attachMPMC(h shm.Handle) (*MPMC, error) {
 	obj, err := shm.Attach(h, shm.KindQueue, queueVersion)
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func (q *MPMC) MaxMessage() int { return int(q.nslots * q.payload) }
 // SlotPayload returns the largest message that takes a single slot.
 func (q *MPMC) SlotPayload() int { return int(q.payload) }
 
-// Handle names the queue for AttachMPMC in another process.
+// Handle names the queue for shm.AttachAs[ring.MPMC] in another process.
 func (q *MPMC) Handle() shm.Handle { return q.obj.Handle() }
 
 // Populate maps the queue's pages into this process now (see

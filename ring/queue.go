@@ -38,15 +38,6 @@ func OpenQueue[T any](seg *shm.Segment, name string) (*Queue[T], error) {
 	return QueueOf[T](q), nil
 }
 
-// AttachQueue attaches the queue h names.
-func AttachQueue[T any](h shm.Handle) (*Queue[T], error) {
-	q, err := AttachMPMC(h)
-	if err != nil {
-		return nil, err
-	}
-	return QueueOf[T](q), nil
-}
-
 // QueueOf views an MPMC queue as a queue of T, with codec.Default[T].
 func QueueOf[T any](q *MPMC) *Queue[T] { return &Queue[T]{q: q, codec: codec.Default[T]()} }
 
@@ -153,9 +144,13 @@ func (q *Queue[T]) MarshalBinary() ([]byte, error) { return q.q.MarshalBinary() 
 
 // UnmarshalBinary attaches the queue an encoding names, with
 // codec.Default[T].
-func (q *Queue[T]) UnmarshalBinary(b []byte) error {
-	m := new(MPMC)
-	if err := m.UnmarshalBinary(b); err != nil {
+func (q *Queue[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, q) }
+
+// AttachHandle attaches q to the queue h names (see shm.AttachAs), with
+// codec.Default[T].
+func (q *Queue[T]) AttachHandle(h shm.Handle) error {
+	m, err := attachMPMC(h)
+	if err != nil {
 		return err
 	}
 	q.q, q.codec = m, codec.Default[T]()

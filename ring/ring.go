@@ -99,8 +99,8 @@ func OpenRing(seg *shm.Segment, name string) (*Ring, error) {
 	return ringFrom(obj, obj.Bytes())
 }
 
-// AttachRing attaches the ring h names (from Handle, in another process).
-func AttachRing(h shm.Handle) (*Ring, error) {
+// attachRing attaches the ring h names (from Handle, in another process).
+func attachRing(h shm.Handle) (*Ring, error) {
 	obj, err := shm.Attach(h, shm.KindRing, ringVersion)
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func ringFrom(obj *shm.Object, b []byte) (*Ring, error) {
 	return r, nil
 }
 
-// Handle names the ring for AttachRing in another process.
+// Handle names the ring for shm.AttachAs[ring.Ring] in another process.
 func (r *Ring) Handle() shm.Handle { return r.obj.Handle() }
 
 // Populate maps the ring's pages into this process now, so that its first

@@ -307,9 +307,13 @@ func (b *Barrier) Handle() shm.Handle { return b.obj.Handle() }
 // MarshalBinary encodes b's handle (for gob, and children).
 func (b *Barrier) MarshalBinary() ([]byte, error) { return marshal(b.obj) }
 
-// UnmarshalBinary attaches the Barrier a handle names.
-func (b *Barrier) UnmarshalBinary(p []byte) error {
-	o, err := attach(p, shm.KindBarrier, barrierSize(1))
+// UnmarshalBinary attaches the Barrier a marshalled handle names, in this
+// process (gob and package process use it).
+func (b *Barrier) UnmarshalBinary(p []byte) error { return shm.UnmarshalHandle(p, b) }
+
+// AttachHandle attaches b to the Barrier h names (see shm.AttachAs).
+func (b *Barrier) AttachHandle(h shm.Handle) error {
+	o, err := attach(h, shm.KindBarrier, barrierSize(1))
 	if err != nil {
 		return err
 	}

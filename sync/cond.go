@@ -222,9 +222,13 @@ func (c *Cond) Handle() shm.Handle { return c.obj.Handle() }
 // MarshalBinary encodes c's handle (for gob, and children).
 func (c *Cond) MarshalBinary() ([]byte, error) { return marshal(c.obj) }
 
-// UnmarshalBinary attaches the Cond a handle names.
-func (c *Cond) UnmarshalBinary(b []byte) error {
-	o, err := attach(b, shm.KindCond, condSize)
+// UnmarshalBinary attaches the Cond a marshalled handle names, in this
+// process (gob and package process use it).
+func (c *Cond) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, c) }
+
+// AttachHandle attaches c to the Cond h names (see shm.AttachAs).
+func (c *Cond) AttachHandle(h shm.Handle) error {
+	o, err := attach(h, shm.KindCond, condSize)
 	if err != nil {
 		return err
 	}

@@ -115,9 +115,13 @@ func (e *Event) Handle() shm.Handle { return e.obj.Handle() }
 // MarshalBinary encodes e's handle (for gob, and children).
 func (e *Event) MarshalBinary() ([]byte, error) { return marshal(e.obj) }
 
-// UnmarshalBinary attaches the Event a handle names.
-func (e *Event) UnmarshalBinary(b []byte) error {
-	o, err := attach(b, shm.KindEvent, eventSize)
+// UnmarshalBinary attaches the Event a marshalled handle names, in this
+// process (gob and package process use it).
+func (e *Event) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, e) }
+
+// AttachHandle attaches e to the Event h names (see shm.AttachAs).
+func (e *Event) AttachHandle(h shm.Handle) error {
+	o, err := attach(h, shm.KindEvent, eventSize)
 	if err != nil {
 		return err
 	}

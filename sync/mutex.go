@@ -137,9 +137,13 @@ func (m *Mutex) MarshalBinary() ([]byte, error) {
 	return marshal(m.obj)
 }
 
-// UnmarshalBinary attaches the Mutex a handle names, in this process.
-func (m *Mutex) UnmarshalBinary(b []byte) error {
-	o, err := attach(b, shm.KindMutex, mutexSize)
+// UnmarshalBinary attaches the Mutex a marshalled handle names, in this
+// process (gob and package process use it).
+func (m *Mutex) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, m) }
+
+// AttachHandle attaches m to the Mutex h names (see shm.AttachAs).
+func (m *Mutex) AttachHandle(h shm.Handle) error {
+	o, err := attach(h, shm.KindMutex, mutexSize)
 	if err != nil {
 		return err
 	}

@@ -20,12 +20,8 @@ func open(seg *shm.Segment, name string, kind shm.Kind, size int) (*shm.Object, 
 	return o, checkSize(o, size)
 }
 
-// attach decodes a marshalled handle and attaches its object.
-func attach(b []byte, kind shm.Kind, size int) (*shm.Object, error) {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", kind, err)
-	}
+// attach attaches the object h names, checking kind, version and size.
+func attach(h shm.Handle, kind shm.Kind, size int) (*shm.Object, error) {
 	o, err := shm.Attach(h, kind, layoutVersion)
 	if err != nil {
 		return nil, fmt.Errorf("attaching %s: %w", kind, err)

@@ -168,9 +168,13 @@ func (r *RLock) Handle() shm.Handle { return r.obj.Handle() }
 // gets a new owner.
 func (r *RLock) MarshalBinary() ([]byte, error) { return marshal(r.obj) }
 
-// UnmarshalBinary attaches the RLock a handle names, as a new owner.
-func (r *RLock) UnmarshalBinary(b []byte) error {
-	o, err := attach(b, shm.KindRLock, rlockSize)
+// UnmarshalBinary attaches the RLock a marshalled handle names, in this
+// process (gob and package process use it).
+func (r *RLock) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, r) }
+
+// AttachHandle attaches r to the RLock h names (see shm.AttachAs).
+func (r *RLock) AttachHandle(h shm.Handle) error {
+	o, err := attach(h, shm.KindRLock, rlockSize)
 	if err != nil {
 		return err
 	}

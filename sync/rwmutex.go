@@ -290,9 +290,13 @@ func (rw *RWMutex) Handle() shm.Handle { return rw.obj.Handle() }
 // MarshalBinary encodes rw's handle (for gob, and children).
 func (rw *RWMutex) MarshalBinary() ([]byte, error) { return marshal(rw.obj) }
 
-// UnmarshalBinary attaches the RWMutex a handle names.
-func (rw *RWMutex) UnmarshalBinary(b []byte) error {
-	o, err := attach(b, shm.KindRWMutex, rwSize)
+// UnmarshalBinary attaches the RWMutex a marshalled handle names, in this
+// process (gob and package process use it).
+func (rw *RWMutex) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, rw) }
+
+// AttachHandle attaches rw to the RWMutex h names (see shm.AttachAs).
+func (rw *RWMutex) AttachHandle(h shm.Handle) error {
+	o, err := attach(h, shm.KindRWMutex, rwSize)
 	if err != nil {
 		return err
 	}

@@ -151,9 +151,13 @@ func (s *Semaphore) Handle() shm.Handle { return s.obj.Handle() }
 // MarshalBinary encodes s's handle (for gob, and children).
 func (s *Semaphore) MarshalBinary() ([]byte, error) { return marshal(s.obj) }
 
-// UnmarshalBinary attaches the Semaphore a handle names.
-func (s *Semaphore) UnmarshalBinary(b []byte) error {
-	o, err := attach(b, shm.KindSemaphore, semSize)
+// UnmarshalBinary attaches the Semaphore a marshalled handle names, in this
+// process (gob and package process use it).
+func (s *Semaphore) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, s) }
+
+// AttachHandle attaches s to the Semaphore h names (see shm.AttachAs).
+func (s *Semaphore) AttachHandle(h shm.Handle) error {
+	o, err := attach(h, shm.KindSemaphore, semSize)
 	if err != nil {
 		return err
 	}

@@ -150,13 +150,18 @@ func (v *Float[T]) Update(ctx context.Context, fn func(*T)) error {
 	}
 }
 
-// UnmarshalBinary attaches the Float a handle names, checking T.
-func (v *Float[T]) UnmarshalBinary(b []byte) error {
+// UnmarshalBinary attaches the Float a marshalled handle names, in this
+// process (gob and package process use it).
+func (v *Float[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, v) }
+
+// AttachHandle attaches v to the Float h names (see shm.AttachAs); it must
+// hold the same T (else shm.ErrWrongKind).
+func (v *Float[T]) AttachHandle(h shm.Handle) error {
 	ti, err := infoOf[T](flavorFloat)
 	if err != nil {
 		return err
 	}
-	o, err := attach(b, ti)
+	o, err := attach(h, ti)
 	if err != nil {
 		return err
 	}

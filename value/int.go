@@ -141,13 +141,18 @@ func (v *Int[T]) Update(ctx context.Context, fn func(*T)) error {
 	}
 }
 
-// UnmarshalBinary attaches the Int a handle names, checking T.
-func (v *Int[T]) UnmarshalBinary(b []byte) error {
+// UnmarshalBinary attaches the Int a marshalled handle names, in this
+// process (gob and package process use it).
+func (v *Int[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, v) }
+
+// AttachHandle attaches v to the Int h names (see shm.AttachAs); it must
+// hold the same T (else shm.ErrWrongKind).
+func (v *Int[T]) AttachHandle(h shm.Handle) error {
 	ti, err := infoOf[T](flavorInt)
 	if err != nil {
 		return err
 	}
-	o, err := attach(b, ti)
+	o, err := attach(h, ti)
 	if err != nil {
 		return err
 	}

@@ -101,11 +101,7 @@ func open(seg *shm.Segment, name string, ti typeInfo) (*shm.Object, error) {
 	return o, nil
 }
 
-func attach(b []byte, ti typeInfo) (*shm.Object, error) {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return nil, fmt.Errorf("decoding value: %w", err)
-	}
+func attach(h shm.Handle, ti typeInfo) (*shm.Object, error) {
 	o, err := shm.Attach(h, shm.KindValue, layoutVersion)
 	if err != nil {
 		return nil, fmt.Errorf("attaching value: %w", err)

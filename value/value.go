@@ -111,13 +111,18 @@ func (v *Value[T]) Update(ctx context.Context, fn func(*T)) error {
 // Seq returns the number of updates published so far.
 func (v *Value[T]) Seq() uint64 { return atomic.LoadUint64(v.seq) }
 
-// UnmarshalBinary attaches the Value a handle names, checking T's layout.
-func (v *Value[T]) UnmarshalBinary(b []byte) error {
+// UnmarshalBinary attaches the Value a marshalled handle names, in this
+// process (gob and package process use it).
+func (v *Value[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, v) }
+
+// AttachHandle attaches v to the Value h names (see shm.AttachAs); it must
+// hold the same T (else shm.ErrWrongKind).
+func (v *Value[T]) AttachHandle(h shm.Handle) error {
 	ti, err := infoOf[T](flavorValue)
 	if err != nil {
 		return err
 	}
-	o, err := attach(b, ti)
+	o, err := attach(h, ti)
 	if err != nil {
 		return err
 	}

@@ -54,11 +54,8 @@ func OpenDict(seg *shm.Segment, name string) (*Dict, error) {
 	return OpenKind(seg, name, shm.KindDict)
 }
 
-// AttachDict attaches the Dict a handle names, in this process.
-func AttachDict(h shm.Handle) (*Dict, error) { return AttachKind(h, shm.KindDict) }
-
-// NewKind, OpenKind and AttachKind are NewDict, OpenDict and AttachDict
-// for a table that is a Dict under an object kind of its own, so that a
+// NewKind, OpenKind and AttachKind are NewDict, OpenDict and
+// shm.AttachAs[table.Dict] for a table that is a Dict under an object kind of its own, so that a
 // typed open of the wrong kind fails (shm.ErrWrongKind): manager's
 // Namespace is a Dict of kind shm.KindNamespace. kind must be
 // shm.KindDict or shm.KindNamespace (a List is not a Dict: NewList).
@@ -149,11 +146,10 @@ func (d *Dict) Handle() shm.Handle { return d.t.obj.Handle() }
 func (d *Dict) MarshalBinary() ([]byte, error) { return d.t.obj.Handle().MarshalBinary() }
 
 // UnmarshalBinary attaches the Dict a handle names, in this process.
-func (d *Dict) UnmarshalBinary(b []byte) error {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return err
-	}
+func (d *Dict) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, d) }
+
+// AttachHandle attaches d to the Dict h names (see shm.AttachAs).
+func (d *Dict) AttachHandle(h shm.Handle) error {
 	t, err := attachTable(h, shm.KindDict)
 	if err != nil {
 		return err

@@ -8,7 +8,7 @@
 // Dict, manager.List is List, manager.DictOptions is Options, and
 // Manager.Dict and Manager.List find or create them by name. Import this
 // package directly to keep a table in a segment you manage yourself
-// (NewDict, OpenDict, AttachDict on an shm.Segment or handle), without a
+// (NewDict and OpenDict on an shm.Segment, shm.AttachAs[table.Dict] on a handle), without a
 // Manager. Package remote serves these tables over TCP.
 //
 //	d, _ := table.NewDict(seg, "config", nil)

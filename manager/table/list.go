@@ -245,11 +245,10 @@ func (l *List) Clear(ctx context.Context) error {
 func (l *List) MarshalBinary() ([]byte, error) { return l.t.obj.Handle().MarshalBinary() }
 
 // UnmarshalBinary attaches the List a handle names, in this process.
-func (l *List) UnmarshalBinary(b []byte) error {
-	var h shm.Handle
-	if err := h.UnmarshalBinary(b); err != nil {
-		return err
-	}
+func (l *List) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, l) }
+
+// AttachHandle attaches l to the List h names (see shm.AttachAs).
+func (l *List) AttachHandle(h shm.Handle) error {
 	t, err := attachTable(h, shm.KindList)
 	if err != nil {
 		return err
