@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -23,29 +22,15 @@ func TestNoPlottingLibrary(t *testing.T) {
 	}
 }
 
-var plotter struct {
-	once sync.Once
-	path string
-	err  error
-	out  []byte
-}
-
-// buildPlotter builds cmd/shmkit-plot once for the tests that draw charts.
+// buildPlotter builds cmd/shmkit-plot into the test's temporary directory
+// for a test that draws charts.
 func buildPlotter(t *testing.T) string {
 	t.Helper()
-	plotter.once.Do(func() {
-		dir, err := os.MkdirTemp("", "shmkit-plot-test-")
-		if err != nil {
-			plotter.err = err
-			return
-		}
-		plotter.path = filepath.Join(dir, plotCommand)
-		plotter.out, plotter.err = exec.Command("go", "build", "-o", plotter.path, "../shmkit-plot").CombinedOutput()
-	})
-	if plotter.err != nil {
-		t.Skipf("building %s: %v\n%s", plotCommand, plotter.err, plotter.out)
+	path := filepath.Join(t.TempDir(), plotCommand)
+	if out, err := exec.Command("go", "build", "-o", path, "../shmkit-plot").CombinedOutput(); err != nil {
+		t.Skipf("building %s: %v\n%s", plotCommand, err, out)
 	}
-	return plotter.path
+	return path
 }
 
 // TestBenchPlotMissing: without shmkit-plot, --plot is refused before
