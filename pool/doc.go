@@ -28,6 +28,15 @@
 // ImapUnordered send one input at a time and keep a bounded window in
 // flight.
 //
+// Cancellation, as package process's: every call takes the ctx its tasks
+// run under. A task's ctx in the worker carries the call's deadline and
+// is cancelled when the call's ctx ends (Map, Imap and ImapUnordered
+// return or stop at once; the inputs not started are not run), at the
+// input's Timeout, and on Terminate; the task then has Options.Grace to
+// return, after which its worker is stopped and replaced (the input fails
+// with an error naming its ctx's end). So neither a cancelled call nor
+// Join ever waits for a task longer than the grace period.
+//
 // What a failure costs: a task's error or panic comes back as a
 // *TaskError and the worker lives on. A worker that exits while running a
 // task, for any reason (a signal, any status, 0 included), fails that one

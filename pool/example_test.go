@@ -97,7 +97,7 @@ func ExampleApplyAsync() {
 	}
 	var futures []*pool.Future[int]
 	for i := range 10 {
-		futures = append(futures, pool.ApplyAsync(p, executeTask, i))
+		futures = append(futures, pool.ApplyAsync(ctx, p, executeTask, i))
 	}
 	fmt.Println("=== Pool started ===")
 	p.Close() // no new tasks accepted
@@ -131,7 +131,7 @@ func ExampleOnSuccess() {
 		panic(err)
 	}
 	defer p.Join(ctx)
-	f := pool.ApplyAsync(p, background, struct{}{}, pool.OnSuccess(func(r string) {
+	f := pool.ApplyAsync(ctx, p, background, struct{}{}, pool.OnSuccess(func(r string) {
 		fmt.Println("callback in the parent:", process.Current().Name, "result:", r)
 	}))
 	<-f.Done()

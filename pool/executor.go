@@ -1,6 +1,9 @@
 package pool
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Executor runs chunks of registered tasks somewhere: in the local worker
 // processes of a Pool (New), or in another backend that implements these
@@ -35,10 +38,14 @@ type Executor interface {
 // Apply), handed to one worker as a unit: the worker runs the inputs in
 // order and answers each.
 type Chunk struct {
-	Task    string   // the name the task was registered under
-	Args    [][]byte // the encoded inputs, in order
-	Base    int      // the job's index of Args[0]: Args[i] is delivered as Base+i
-	Results Sink     // where the results go
+	Task string   // the name the task was registered under
+	Args [][]byte // the encoded inputs, in order
+	Base int      // the job's index of Args[0]: Args[i] is delivered as Base+i
+	// Timeout, when not 0, ends each input's ctx in the worker this long
+	// after the input starts (context.DeadlineExceeded), and stops an
+	// input still running a grace period later.
+	Timeout time.Duration
+	Results Sink // where the results go
 }
 
 // Sink receives a job's results.
@@ -49,10 +56,13 @@ type Sink interface {
 	// time, and for the inputs of one chunk in order; it must return
 	// quickly.
 	Deliver(i int, res []byte, err error)
-	// Cancelled reports that the job wants no more results (its caller's
-	// ctx ended): an executor may then deliver an error for each input of
-	// a chunk it has not started, instead of running it.
-	Cancelled() bool
+	// Context is the job's context, its caller's. Its deadline is each
+	// input's in the worker. When it ends, the executor cancels the ctx of
+	// the job's inputs that are running, delivers an error for each input
+	// it has not started instead of running it, and stops an input that
+	// is still running after its grace period (a local worker is then
+	// replaced), so that a cancelled job never holds a worker longer.
+	Context() context.Context
 }
 
 // fail delivers err for every input of c.

@@ -47,6 +47,10 @@ type Options struct {
 	// RingSize is the size of each worker's task and result rings in bytes
 	// (default 1 MiB): an argument or result must fit in one.
 	RingSize int
+	// Grace is how long a task whose ctx ended (its call's ctx, its
+	// Timeout, Terminate) has to return before its worker is stopped and
+	// replaced (process.DefaultGrace when 0; a negative value: at once).
+	Grace time.Duration
 }
 
 // Pool is a set of worker processes running registered tasks, fed through
@@ -101,6 +105,12 @@ func New(ctx context.Context, opts Options) (*Pool, error) {
 	if opts.RingSize == 0 {
 		opts.RingSize = 1 << 20
 	}
+	switch {
+	case opts.Grace == 0:
+		opts.Grace = process.DefaultGrace
+	case opts.Grace < 0:
+		opts.Grace = 0
+	}
 	p := &Pool{opts: opts, pending: make(chan *chunk, opts.QueueSize), stop: make(chan struct{})}
 	if opts.Initializer != nil {
 		if _, ok := wire.Lookup(opts.Initializer.Name()); !ok {
@@ -112,7 +122,7 @@ func New(ctx context.Context, opts Options) (*Pool, error) {
 		}
 		p.initArg = b
 	}
-	seg, err := shm.Anonymous(2*opts.Workers*(opts.RingSize+8192), &shm.Options{Objects: 2 * opts.Workers})
+	seg, err := shm.Anonymous(opts.Workers*(2*(opts.RingSize+8192)+controlRingSize+8192), &shm.Options{Objects: 3 * opts.Workers})
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +193,10 @@ func (p *Pool) Submit(ctx context.Context, ch Chunk) error {
 	if err := p.fatal(); err != nil {
 		return err
 	}
-	c := &chunk{id: p.nextID.Add(1), task: ch.Task, args: ch.Args, base: ch.Base, job: ch.Results}
+	if ch.Timeout < 0 {
+		return fmt.Errorf("timeout %v: %w", ch.Timeout, errInvalid)
+	}
+	c := &chunk{id: p.nextID.Add(1), task: ch.Task, args: ch.Args, base: ch.Base, timeout: ch.Timeout, job: ch.Results}
 	p.work.Add(1)
 	select {
 	case p.pending <- c:
@@ -218,8 +231,11 @@ func (p *Pool) Join(ctx context.Context) error {
 	return nil
 }
 
-// Terminate kills the workers at once; unfinished work fails with
-// ErrTerminated. It waits for the workers to be reaped.
+// Terminate stops the workers at once, as Python's Pool.terminate:
+// unfinished work fails with ErrTerminated, and the running tasks' ctx is
+// cancelled (SIGTERM: context.Cause is process.ErrTerminated), each
+// worker killed once its task returned or Options.Grace passed. It waits
+// for the workers to be reaped.
 func (p *Pool) Terminate() {
 	p.Close()
 	p.shutdownOnce(true)
@@ -233,6 +249,9 @@ func (p *Pool) shutdownOnce(kill bool) {
 		close(p.stop)
 		p.slotsDone.Wait()
 		p.terminate()
+		for _, s := range p.slots {
+			s.closeControl()
+		}
 		// Nothing can be queued any more: fail what is left.
 		for {
 			select {
@@ -251,13 +270,15 @@ func (p *Pool) shutdownOnce(kill bool) {
 // chunk is a run of consecutive inputs of one job sent to a worker as one
 // record. Results come back in order; next counts those delivered.
 type chunk struct {
-	id   uint64
-	task string
-	args [][]byte
-	base int // index of args[0] in the job
-	next int
-	job  Sink
-	sent time.Time // when a slot wrote it to its worker
+	id         uint64
+	task       string
+	args       [][]byte
+	base       int // index of args[0] in the job
+	next       int
+	timeout    time.Duration
+	job        Sink
+	sent       time.Time   // when a slot wrote it to its worker
+	stopCancel func() bool // stops the watch on the job's ctx (set when sent)
 }
 
 func (c *chunk) failRest(err error) {
@@ -268,7 +289,7 @@ func (c *chunk) failRest(err error) {
 
 // rest returns the undelivered inputs as a new chunk.
 func (c *chunk) rest(id uint64) *chunk {
-	return &chunk{id: id, task: c.task, args: c.args[c.next:], base: c.base + c.next, job: c.job}
+	return &chunk{id: id, task: c.task, args: c.args[c.next:], base: c.base + c.next, timeout: c.timeout, job: c.job}
 }
 
 func workerName(i int) string { return "PoolWorker-" + strconv.Itoa(i+1) }
@@ -283,5 +304,15 @@ func newSlot(p *Pool, i int) (*slot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &slot{pool: p, index: i, tasks: t, results: r}, nil
+	ctl, err := ring.NewRing(p.seg, "w"+strconv.Itoa(i)+".control", &ring.Options{Capacity: controlRingSize})
+	if err != nil {
+		return nil, err
+	}
+	return &slot{pool: p, index: i, tasks: t, results: r, control: ctl}, nil
 }
+
+// controlRingSize holds a few hundred cancel records: one per chunk in
+// flight is the most a worker ever needs.
+const controlRingSize = 4096
+
+func attachRing(h shm.Handle) (*ring.Ring, error) { return shm.AttachAs[ring.Ring](h) }

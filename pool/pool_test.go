@@ -326,7 +326,7 @@ func TestPoolConcurrentSubmitters(t *testing.T) {
 					}
 					continue
 				}
-				f := pool.ApplyAsync(p, square, x)
+				f := pool.ApplyAsync(ctx, p, square, x)
 				if r, err := f.Get(ctx); err != nil || r != x*x {
 					t.Errorf("ApplyAsync(%d) = %d, %v", x, r, err)
 				}

@@ -3,17 +3,22 @@ package pool
 import (
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/shmkit/shmkit/shm"
 )
 
 // Wire format between a pool and its workers, one ring record each, over
-// two SPSC rings per worker (tasks: parent → worker; results: worker →
-// parent). Little-endian.
+// three SPSC rings per worker (tasks: parent → worker; results: worker →
+// parent; control: parent → worker). Little-endian.
 //
-//	chunk   'C' id:u64 count:u32 nameLen:u16 name  (len:u32 arg)×count
-//	result  'R' id:u64 index:u32 status:u8 payload   (status: ok, error, panic)
+//	chunk   'C' id:u64 count:u32 deadline:i64 timeout:i64 nameLen:u16 name  (len:u32 arg)×count
+//	result  'R' id:u64 index:u32 status:u8 payload   (status: ok, error, panic, stuck)
 //	ready   'I' status:u8 message                   (first record of a worker)
+//	cancel  'X' id:u64                              (control ring: the chunk's job ended)
+//
+// A chunk's deadline (Unix nanoseconds, 0 for none) is its job's ctx's,
+// and its timeout (nanoseconds, 0 for none) bounds each input.
 //
 // A worker processes chunks in order, frees a chunk's record from its task
 // ring before it runs the chunk's first item, and answers every item of a
@@ -24,25 +29,43 @@ const (
 	recChunk  = 'C'
 	recResult = 'R'
 	recReady  = 'I'
+	recCancel = 'X'
 
 	statusOK    = 0
 	statusErr   = 1
 	statusPanic = 2
+	// statusStuck: the item's ctx ended and it did not return within the
+	// grace period; the worker answered it for the task (payload: the
+	// error) and exits without running another item.
+	statusStuck = 3
+
+	chunkHdr = 1 + 8 + 4 + 8 + 8 + 2
 )
 
 type workerArg struct {
-	Tasks, Results   shm.Handle
-	Init             string
-	InitArg          []byte
-	MaxTasksPerChild int
+	Tasks, Results, Control shm.Handle
+	Init                    string
+	InitArg                 []byte
+	MaxTasksPerChild        int
+	Grace                   time.Duration
 }
 
-func appendChunk(b []byte, id uint64, task string, args [][]byte) []byte {
+// chunkHead is what a chunk record says besides its arguments.
+type chunkHead struct {
+	id       uint64
+	task     string
+	deadline int64 // Unix nanoseconds; 0: none
+	timeout  time.Duration
+}
+
+func appendChunk(b []byte, h chunkHead, args [][]byte) []byte {
 	b = append(b, recChunk)
-	b = binary.LittleEndian.AppendUint64(b, id)
+	b = binary.LittleEndian.AppendUint64(b, h.id)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(args)))
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(task)))
-	b = append(b, task...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(h.deadline))
+	b = binary.LittleEndian.AppendUint64(b, uint64(h.timeout))
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(h.task)))
+	b = append(b, h.task...)
 	for _, a := range args {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(a)))
 		b = append(b, a...)
@@ -51,33 +74,45 @@ func appendChunk(b []byte, id uint64, task string, args [][]byte) []byte {
 }
 
 // parseChunk decodes a chunk record; the args alias rec.
-func parseChunk(rec []byte) (id uint64, task string, args [][]byte, err error) {
+func parseChunk(rec []byte) (h chunkHead, args [][]byte, err error) {
 	bad := fmt.Errorf("malformed chunk record of %d bytes: %w", len(rec), shm.ErrCorrupt)
-	if len(rec) < 15 || rec[0] != recChunk {
-		return 0, "", nil, bad
+	if len(rec) < chunkHdr || rec[0] != recChunk {
+		return h, nil, bad
 	}
 	le := binary.LittleEndian
-	id, n, nl := le.Uint64(rec[1:]), le.Uint32(rec[9:]), int(le.Uint16(rec[13:]))
-	rest := rec[15:]
-	if len(rest) < nl || uint64(n) > uint64(len(rec)) {
-		return 0, "", nil, bad
+	h.id, h.deadline, h.timeout = le.Uint64(rec[1:]), int64(le.Uint64(rec[13:])), time.Duration(le.Uint64(rec[21:]))
+	n, nl := le.Uint32(rec[9:]), int(le.Uint16(rec[29:]))
+	rest := rec[chunkHdr:]
+	if len(rest) < nl || uint64(n) > uint64(len(rec)) || h.timeout < 0 {
+		return h, nil, bad
 	}
-	task, rest = string(rest[:nl]), rest[nl:]
+	h.task, rest = string(rest[:nl]), rest[nl:]
 	args = make([][]byte, 0, n)
 	for range n {
 		if len(rest) < 4 {
-			return 0, "", nil, bad
+			return h, nil, bad
 		}
 		l := le.Uint32(rest)
 		if uint64(l) > uint64(len(rest)-4) {
-			return 0, "", nil, bad
+			return h, nil, bad
 		}
 		args, rest = append(args, rest[4:4+l]), rest[4+l:]
 	}
 	if len(rest) != 0 {
-		return 0, "", nil, bad
+		return h, nil, bad
 	}
-	return id, task, args, nil
+	return h, args, nil
+}
+
+func appendCancel(b []byte, id uint64) []byte {
+	return binary.LittleEndian.AppendUint64(append(b, recCancel), id)
+}
+
+func parseCancel(rec []byte) (id uint64, ok bool) {
+	if len(rec) != 9 || rec[0] != recCancel {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[1:]), true
 }
 
 func appendResult(b []byte, id uint64, index int, status byte, payload []byte) []byte {

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
-	"github.com/shmkit/shmkit/shm"
 )
 
 // TaskError is how a task's own failure reaches the caller: the error it
@@ -52,6 +52,15 @@ type slot struct {
 	backlog  []*chunk // to send before new work (requeued after a death)
 	buf      []byte
 	lastDur  time.Duration // send-to-done time of the last chunk
+	stuck    bool          // the worker answered a stuck item: it exits between items
+
+	// The control ring carries cancel records to the worker. They are
+	// written by the goroutines that see a job's ctx end (context.AfterFunc),
+	// any number at once, hence the lock; ctlClosed is set before the
+	// pool's memory is unmapped.
+	ctlMu     sync.Mutex
+	control   *ring.Ring
+	ctlClosed bool
 }
 
 type ending int
@@ -92,11 +101,12 @@ func (s *slot) startWorker() (context.Context, context.CancelFunc, error) {
 	if p.opts.Initializer != nil {
 		arg.Init = p.opts.Initializer.Name()
 	}
-	proc, err := process.Start(p.ctx, poolWorker, arg, process.WithName(workerName(s.index)))
+	arg.Control, arg.Grace = s.control.Handle(), p.opts.Grace
+	proc, err := process.Start(p.ctx, poolWorker, arg, process.WithName(workerName(s.index)), process.WithGrace(p.opts.Grace))
 	if err != nil {
 		return nil, nil, err
 	}
-	s.proc = proc
+	s.proc, s.stuck = proc, false
 	s.pid.Store(int64(proc.Pid()))
 	ctx, cancel := context.WithCancel(p.ctx)
 	go func() {
@@ -193,13 +203,24 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 }
 
 // send writes c to the worker's task ring; false if the worker died first
-// (c is then back in the backlog).
+// (c is then back in the backlog). A chunk whose job's ctx ended is not
+// sent: its inputs fail with that ctx's error. Once it is sent, the end of
+// that ctx sends the worker a cancel record for it.
 func (s *slot) send(ctx context.Context, c *chunk) bool {
-	if c.job.Cancelled() {
-		s.finish(c, context.Canceled)
+	jctx := c.job.Context()
+	if err := jctx.Err(); err != nil {
+		s.finish(c, err)
 		return true
 	}
-	s.buf = appendChunk(s.buf[:0], c.id, c.task, c.args)
+	if c.stopCancel == nil {
+		id := c.id
+		c.stopCancel = context.AfterFunc(jctx, func() { s.cancel(id) })
+	}
+	h := chunkHead{id: c.id, task: c.task, timeout: c.timeout}
+	if dl, ok := jctx.Deadline(); ok {
+		h.deadline = dl.UnixNano()
+	}
+	s.buf = appendChunk(s.buf[:0], h, c.args)
 	if len(s.buf) > s.tasks.MaxMessage() {
 		s.finish(c, fmt.Errorf("task %s: %d bytes of arguments do not fit the pool's task ring (%d bytes): use a smaller chunk size or raise pool.Options.RingSize",
 			c.task, len(s.buf), s.tasks.MaxMessage()))
@@ -217,7 +238,36 @@ func (s *slot) send(ctx context.Context, c *chunk) bool {
 // finish fails the rest of c with err and counts it done.
 func (s *slot) finish(c *chunk, err error) {
 	c.failRest(err)
+	s.done(c)
+}
+
+// done counts c done: every input of it was delivered.
+func (s *slot) done(c *chunk) {
+	if c.stopCancel != nil {
+		c.stopCancel()
+	}
 	s.pool.work.Done()
+}
+
+// cancel tells the worker that chunk id's job ended. It runs on the
+// goroutine that ended the job's ctx (or one of the context package's):
+// it must not wait long, and never after the pool's memory is gone.
+func (s *slot) cancel(id uint64) {
+	s.ctlMu.Lock()
+	defer s.ctlMu.Unlock()
+	if s.ctlClosed {
+		return
+	}
+	// Room is plentiful (a record per chunk in flight); a full ring means
+	// a dead or wedged worker, which the slot replaces anyway.
+	s.control.TryWrite(appendCancel(nil, id))
+}
+
+// closeControl stops cancel from writing: the pool is unmapping its memory.
+func (s *slot) closeControl() {
+	s.ctlMu.Lock()
+	s.ctlClosed = true
+	s.ctlMu.Unlock()
 }
 
 // deliver hands one result record to its job; false on a protocol error.
@@ -235,13 +285,14 @@ func (s *slot) deliver(rec []byte) bool {
 	} else {
 		rerr = &TaskError{Task: c.task, Message: string(payload), Panic: status == statusPanic}
 	}
+	s.stuck = s.stuck || status == statusStuck
 	s.results.Release()
 	c.job.Deliver(c.base+idx, res, rerr)
 	c.next++
 	if c.next == len(c.args) {
 		s.lastDur = time.Since(c.sent)
 		s.inflight = s.inflight[1:]
-		s.pool.work.Done()
+		s.done(c)
 	}
 	return true
 }
@@ -255,8 +306,8 @@ func (s *slot) deliver(rec []byte) bool {
 // task. broken: the parent killed it for breaking the protocol, so the
 // items of a chunk it took may have run in any number: none is sent again.
 func (s *slot) onDeath(broken bool) ending {
-	if s.pool.ctx.Err() != nil { // Terminate
-		s.proc.Kill()
+	if s.pool.ctx.Err() != nil { // Terminate: the task's ctx ends, then the grace period
+		s.proc.Terminate()
 		<-s.proc.Done()
 		s.failAll(ErrTerminated)
 		return stopped
@@ -269,9 +320,12 @@ func (s *slot) onDeath(broken bool) ending {
 			break
 		}
 	}
-	// The next worker writes results here: wait for it, not report the
-	// dead one again.
+	// The next worker writes results here and reads control records
+	// there: wait for it, not report the dead one again.
 	s.results.ForgetDeadPeers()
+	s.ctlMu.Lock()
+	s.control.ForgetDeadPeers()
+	s.ctlMu.Unlock()
 	// A worker takes chunks in order and frees each one's record before it
 	// runs the first item, so the chunks whose records are still in its
 	// task ring (the newest ones) were never started; the others were
@@ -280,6 +334,11 @@ func (s *slot) onDeath(broken bool) ending {
 	taken := min(1, len(s.inflight)) // when the ring cannot tell: the oldest
 	if left, ok := s.resetTasks(); ok {
 		taken = max(0, len(s.inflight)-left)
+	}
+	if s.stuck {
+		// It answered its stuck item and exited before the next one: the
+		// rest of that chunk was not started, as after a recycling.
+		taken = 0
 	}
 	var derr error
 	var requeue []*chunk
@@ -300,8 +359,11 @@ func (s *slot) onDeath(broken bool) ending {
 			}
 		}
 		if c.next == len(c.args) {
-			s.pool.work.Done()
+			s.done(c)
 			continue
+		}
+		if c.stopCancel != nil {
+			c.stopCancel() // the rest is a new chunk, sent anew
 		}
 		requeue = append(requeue, c.rest(s.pool.nextID.Add(1)))
 	}
@@ -337,7 +399,7 @@ func (s *slot) deathError(broken bool) error {
 // the shared head, wherever the dead consumer left it. ok is false when the
 // ring could not be read.
 func (s *slot) resetTasks() (left int, ok bool) {
-	r, err := shm.AttachAs[ring.Ring](s.tasks.Handle())
+	r, err := attachRing(s.tasks.Handle())
 	if err != nil {
 		return 0, false
 	}
@@ -359,7 +421,7 @@ func (s *slot) stop() ending {
 	select {
 	case <-s.proc.Done():
 	case <-s.pool.ctx.Done():
-		s.proc.Kill()
+		s.proc.Terminate()
 		<-s.proc.Done()
 	}
 	return stopped

@@ -5,36 +5,46 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
-	"github.com/shmkit/shmkit/shm"
 )
 
 // poolWorker is the task every pool worker process runs: it attaches its
-// two rings, runs the initializer, announces itself ready, then answers
+// three rings, runs the initializer, announces itself ready, then answers
 // chunks until the task ring is closed and drained (or MaxTasksPerChild).
 // It is an ordinary registered task: process.Main runs it in a child as it
-// runs any other, and process knows nothing of pools.
+// runs any other, and process knows nothing of pools. Its ctx is the
+// child's (cancelled by SIGTERM, SIGINT and the pool's death); every
+// item's ctx derives from it.
 var poolWorker = process.Register("shmkit.pool.worker", func(ctx context.Context, a workerArg) (struct{}, error) {
-	tasks, err := shm.AttachAs[ring.Ring](a.Tasks)
-	if err != nil {
+	var w worker
+	var err error
+	if w.tasks, err = attachRing(a.Tasks); err != nil {
 		return struct{}{}, err
 	}
-	results, err := shm.AttachAs[ring.Ring](a.Results)
-	if err != nil {
+	if w.results, err = attachRing(a.Results); err != nil {
 		return struct{}{}, err
 	}
+	if w.control, err = attachRing(a.Control); err != nil {
+		return struct{}{}, err
+	}
+	w.grace, w.cancelled = a.Grace, newIDSet(256)
 	if err := runInit(ctx, a.Init, a.InitArg); err != nil {
-		results.Write(ctx, append([]byte{recReady, statusErr}, err.Error()...))
+		w.results.Write(ctx, append([]byte{recReady, statusErr}, err.Error()...))
 		return struct{}{}, err
 	}
-	if err := results.Write(ctx, []byte{recReady, statusOK}); err != nil {
+	if err := w.results.Write(ctx, []byte{recReady, statusOK}); err != nil {
 		return struct{}{}, err
 	}
-	return struct{}{}, serveChunks(ctx, tasks, results, a.MaxTasksPerChild)
+	go w.readControl(ctx)
+	return struct{}{}, w.serve(ctx, a.MaxTasksPerChild)
 })
 
 func runInit(ctx context.Context, name string, arg []byte) error {
@@ -52,11 +62,45 @@ func runInit(ctx context.Context, name string, arg []byte) error {
 	return nil
 }
 
-func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) error {
-	var out []byte
+// worker is a worker process's side of its rings. One goroutine runs the
+// chunks (serve) and is the results ring's only writer, with one
+// exception: a watchdog that claims a stuck item (see claim). Another
+// reads the control ring.
+type worker struct {
+	tasks, results, control *ring.Ring
+	grace                   time.Duration
+	out                     []byte
+
+	mu        sync.Mutex // guards the three below, shared with readControl
+	cur       uint64     // the chunk running, 0 between chunks
+	cancelCur context.CancelCauseFunc
+	cancelled *idSet // chunks whose job ended, recent ones
+
+	// running is the item being run, nil between items, or claimed once a
+	// watchdog took it over. The chunk's goroutine stores it before it
+	// looks at the chunk's ctx, and a watchdog loads it after that ctx
+	// ended: so an item that starts with its ctx still live is seen by
+	// the watchdog of every later cancellation (a store then a load on
+	// each side, as in Dekker's algorithm).
+	running atomic.Pointer[itemRef]
+}
+
+type itemRef struct {
+	chunk uint64
+	index int
+}
+
+var claimed = new(itemRef)
+
+// exitStuck is a worker's exit status after a watchdog answered a stuck
+// item. The parent does not rely on it (the stuck result record says as
+// much) but it tells a reader of the process table what happened.
+const exitStuck = 124
+
+func (w *worker) serve(ctx context.Context, maxTasks int) error {
 	done := 0
 	for {
-		rec, err := tasks.Peek(ctx)
+		rec, err := w.tasks.Peek(ctx)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -68,43 +112,151 @@ func serveChunks(ctx context.Context, tasks, results *ring.Ring, maxTasks int) e
 		// running any item is also how the parent tells, after a death,
 		// that this chunk was taken: its running item fails, never re-runs.
 		rec = append([]byte(nil), rec...)
-		tasks.Release()
-		id, task, args, err := parseChunk(rec)
+		w.tasks.Release()
+		h, args, err := parseChunk(rec)
 		if err != nil {
 			return err
 		}
-		run, ok := wire.Lookup(task)
-		for i, arg := range args {
-			res, status, msg := []byte(nil), byte(statusErr), fmt.Sprintf("task %q: %v", task, process.ErrUnknownTask)
-			if ok {
-				res, status, msg = runItem(ctx, run, arg)
-			}
-			if status != statusOK {
-				res = []byte(msg)
-			}
-			out = appendResult(out[:0], id, i, status, res)
-			if len(out) > results.MaxMessage() {
-				msg := fmt.Sprintf("result of %d bytes does not fit the pool's result ring (%d bytes): raise pool.Options.RingSize", len(res), results.MaxMessage())
-				out = appendResult(out[:0], id, i, statusErr, []byte(msg))
-			}
-			// Only a chunk's last result wakes the parent (as Python's
-			// workers send a chunk's results in one message); the others
-			// are committed quietly, so that a worker that dies mid-chunk
-			// still leaves them for the parent to collect. A wake per
-			// result cost the parent a thread switch per task and, on 2
-			// cores, took time from the workers.
-			write := results.WriteQuiet
-			if i == len(args)-1 {
-				write = results.Write
-			}
-			if err := write(ctx, out); err != nil {
-				return err
-			}
+		if err := w.runChunk(ctx, h, args); err != nil {
+			return err
 		}
 		done += len(args)
 		if maxTasks > 0 && done >= maxTasks {
 			return nil // recycled: the parent starts a fresh worker
 		}
+	}
+}
+
+func (w *worker) runChunk(ctx context.Context, h chunkHead, args [][]byte) error {
+	cctx, end := w.chunkContext(ctx, h)
+	defer end()
+	run, known := wire.Lookup(h.task)
+	for i, arg := range args {
+		it := &itemRef{chunk: h.id, index: i}
+		w.running.Store(it) // before looking at cctx: see running
+		var res []byte
+		var status byte
+		var msg string
+		switch {
+		case cctx.Err() != nil: // the job ended: answer without running
+			status, msg = statusErr, context.Cause(cctx).Error()
+		case !known:
+			status, msg = statusErr, fmt.Sprintf("task %q: %v", h.task, process.ErrUnknownTask)
+		default:
+			res, status, msg = w.runOne(cctx, run, arg, it, h.timeout)
+		}
+		if !w.running.CompareAndSwap(it, nil) {
+			select {} // a watchdog answered this item and ends the process
+		}
+		if status != statusOK {
+			res = []byte(msg)
+		}
+		w.out = appendResult(w.out[:0], h.id, i, status, res)
+		if len(w.out) > w.results.MaxMessage() {
+			msg := fmt.Sprintf("result of %d bytes does not fit the pool's result ring (%d bytes): raise pool.Options.RingSize", len(res), w.results.MaxMessage())
+			w.out = appendResult(w.out[:0], h.id, i, statusErr, []byte(msg))
+		}
+		// Only a chunk's last result wakes the parent (as Python's
+		// workers send a chunk's results in one message); the others
+		// are committed quietly, so that a worker that dies mid-chunk
+		// still leaves them for the parent to collect. A wake per
+		// result cost the parent a thread switch per task and, on 2
+		// cores, took time from the workers.
+		write := w.results.WriteQuiet
+		if i == len(args)-1 {
+			write = w.results.Write
+		}
+		if err := write(ctx, w.out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runOne runs one item under its timeout, if any.
+func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, it *itemRef, timeout time.Duration) ([]byte, byte, string) {
+	if timeout <= 0 {
+		return runItem(cctx, run, arg)
+	}
+	ictx, cancel := context.WithTimeout(cctx, timeout)
+	defer cancel()
+	stop := context.AfterFunc(ictx, func() { w.watch(ictx, it) })
+	defer stop()
+	return runItem(ictx, run, arg)
+}
+
+// chunkContext returns the ctx of a chunk's items: the worker's, ended at
+// the job's deadline and by a cancel record for the chunk, and watched:
+// when it ends, the item then running has the grace period to return.
+func (w *worker) chunkContext(ctx context.Context, h chunkHead) (context.Context, func()) {
+	cctx, cancel := context.WithCancelCause(ctx)
+	stopDeadline := func() {}
+	if h.deadline != 0 {
+		cctx, stopDeadline = context.WithDeadline(cctx, time.Unix(0, h.deadline))
+	}
+	w.mu.Lock()
+	w.cur, w.cancelCur = h.id, cancel
+	if w.cancelled.has(h.id) {
+		cancel(context.Canceled)
+	}
+	w.mu.Unlock()
+	stopWatch := context.AfterFunc(cctx, func() {
+		if it := w.running.Load(); it != nil && it != claimed && it.chunk == h.id {
+			w.watch(cctx, it)
+		}
+	})
+	return cctx, func() {
+		stopWatch()
+		w.mu.Lock()
+		w.cur, w.cancelCur = 0, nil
+		w.mu.Unlock()
+		stopDeadline()
+		cancel(nil)
+	}
+}
+
+// watch gives it, whose ctx ended, the grace period to return; then
+// claim.
+func (w *worker) watch(ctx context.Context, it *itemRef) {
+	time.AfterFunc(w.grace, func() { w.claim(it, context.Cause(ctx)) })
+}
+
+// claim answers an item that is still running a grace period after its
+// ctx ended, and ends the process: the task's goroutine cannot be stopped
+// otherwise. Winning the compare-and-swap makes this goroutine the results
+// ring's writer: the chunk's goroutine is inside the task and, when it
+// returns, finds the item claimed and writes nothing more. The parent gets
+// the answer, then sees the worker exit between items, and replaces it.
+func (w *worker) claim(it *itemRef, cause error) {
+	if !w.running.CompareAndSwap(it, claimed) {
+		return // it returned in time
+	}
+	msg := fmt.Sprintf("%v: the task did not return within the %v grace period after its context ended; its worker was replaced", cause, w.grace)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	w.results.Write(ctx, appendResult(nil, it.chunk, it.index, statusStuck, []byte(msg)))
+	os.Exit(exitStuck)
+}
+
+// readControl applies the parent's cancel records until the worker's ctx
+// ends.
+func (w *worker) readControl(ctx context.Context) {
+	for {
+		rec, err := w.control.Peek(ctx)
+		if err != nil {
+			return
+		}
+		id, ok := parseCancel(rec)
+		w.control.Release()
+		if !ok {
+			continue
+		}
+		w.mu.Lock()
+		w.cancelled.add(id)
+		if w.cur == id {
+			w.cancelCur(context.Canceled)
+		}
+		w.mu.Unlock()
 	}
 }
 
@@ -121,4 +273,28 @@ func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, stat
 		return nil, statusErr, err.Error()
 	}
 	return res, statusOK, ""
+}
+
+// idSet remembers the last n ids added. A cancel record may arrive before
+// the chunk it names, or while it waits in the task ring; the parent sends
+// none of a job whose ctx had ended, so a few hundred recent ids cover the
+// race.
+type idSet struct {
+	ids  map[uint64]struct{}
+	ring []uint64
+	next int
+}
+
+func newIDSet(n int) *idSet { return &idSet{ids: map[uint64]struct{}{}, ring: make([]uint64, n)} }
+
+func (s *idSet) has(id uint64) bool { _, ok := s.ids[id]; return ok }
+
+func (s *idSet) add(id uint64) {
+	if s.has(id) {
+		return
+	}
+	delete(s.ids, s.ring[s.next])
+	s.ring[s.next] = id
+	s.ids[id] = struct{}{}
+	s.next = (s.next + 1) % len(s.ring)
 }

@@ -58,8 +58,11 @@ func Main() {
 		return
 	}
 	dispatched = true
-	code := runChild(task)
-	os.Exit(code)
+	code, tc := runChild(task)
+	if tc == nil {
+		os.Exit(code)
+	}
+	tc.exit(code)
 }
 
 // Exit codes of a child.
@@ -72,7 +75,7 @@ const (
 	maxArgBytes = 1 << 30
 )
 
-func runChild(task string) int {
+func runChild(task string) (int, *taskCtx) {
 	ppid, _ := strconv.Atoi(os.Getenv(envPPID))
 	current = Info{Name: os.Getenv(envName), Pid: os.Getpid(), ParentPid: ppid, Child: true}
 	for _, fd := range []uintptr{fdArgs, fdResult} {
@@ -80,47 +83,51 @@ func runChild(task string) int {
 	}
 	args := os.NewFile(fdArgs, "shmkit-args")
 	results := os.NewFile(fdResult, "shmkit-result")
-	fail := func(err error) int {
+	fail := func(err error) (int, *taskCtx) {
 		fmt.Fprintf(os.Stderr, "shmkit child %s: %v\n", current.Name, err)
 		writeResult(results, resultFrame{Err: err.Error()})
-		return exitSetup
+		return exitSetup, nil
 	}
 	if err := inheritDescriptors(); err != nil {
+		return fail(err)
+	}
+	grace, deadline, err := parseTiming(os.Getenv(envGrace), os.Getenv(envDeadline))
+	if err != nil {
 		return fail(err)
 	}
 	arg, err := readFrame(args)
 	if err != nil {
 		return fail(fmt.Errorf("reading argument: %w", err))
 	}
-	go watchParent(args)
+	tc := newTaskCtx(args, ppid, grace, deadline)
 	if ppid > 0 {
 		// Belt and braces with the pdeathsig set at fork: also fails if the
 		// parent is already gone.
-		if err := kernel.SetParentDeathSignal(syscall.SIGKILL, ppid); err != nil {
-			return exitOrphan
+		if err := kernel.SetParentDeathSignal(syscall.SIGTERM, ppid); err != nil {
+			return exitOrphan, nil
 		}
 	}
 	run, ok := wire.Lookup(task)
 	if !ok {
-		writeResult(results, resultFrame{Unknown: true, Err: fmt.Sprintf("task %q: %v", task, ErrUnknownTask)})
-		return exitSetup
+		writeResult(results, resultFrame{Unknown: true, Err: fmt.Sprintf("task %q", task)})
+		return exitSetup, tc
 	}
-	frame, code := call(run, arg)
+	frame, code := call(tc.ctx, run, arg)
 	if err := writeResult(results, frame); err != nil {
 		fmt.Fprintf(os.Stderr, "shmkit child %s: writing result: %v\n", current.Name, err)
-		return exitSetup
+		return exitSetup, tc
 	}
-	return code
+	return code, tc
 }
 
-func call(run wire.Runner, arg []byte) (frame resultFrame, code int) {
+func call(ctx context.Context, run wire.Runner, arg []byte) (frame resultFrame, code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			frame = resultFrame{Panic: true, Err: fmt.Sprint(r), Stack: string(debug.Stack())}
 			code = exitPanic
 		}
 	}()
-	res, err := run(context.Background(), arg)
+	res, err := run(ctx, arg)
 	if err != nil {
 		return resultFrame{Err: err.Error()}, exitErr
 	}
@@ -147,18 +154,6 @@ func inheritDescriptors() error {
 		childFiles = append(childFiles, os.NewFile(uintptr(fd), "shmkit-file-"+strconv.Itoa(fd)))
 	}
 	return nil
-}
-
-// watchParent blocks on the argument pipe: the parent never writes to it
-// again and holds it open until it reaps this child, so end of file means
-// the parent died. The child then dies too, whatever thread forked it.
-func watchParent(args *os.File) {
-	var b [1]byte
-	for {
-		if _, err := args.Read(b[:]); err != nil {
-			os.Exit(exitOrphan)
-		}
-	}
 }
 
 func readFrame(r io.Reader) ([]byte, error) {

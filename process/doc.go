@@ -26,12 +26,23 @@
 // the parent is inherited by the child as a descriptor. Extra files travel
 // with WithFiles.
 //
+// Cancellation, one story for every child (pool workers included): a
+// task's ctx carries the deadline of the parent's ctx for the call and is
+// cancelled when that ctx ends (Run), on Terminate (SIGTERM) and Interrupt
+// (SIGINT), whoever sends them, and when the parent dies; context.Cause
+// says which. The task then has a grace period (WithGrace, DefaultGrace
+// 2 s) to return before the child is killed with SIGKILL. A terminated
+// child exits by SIGTERM (ExitCode -15) once its task returned; an
+// interrupted one by its task's result (1 for an error), as CPython's
+// KeyboardInterrupt.
+//
 // Lifetimes: a child is always reaped, joined or not, so no zombie stays
 // behind. A child dies when its parent dies: the kernel's parent-death
 // signal (children are forked from one locked thread that never exits,
 // since the signal follows the forking thread) and a liveness pipe whose
-// end of file the child watches. A task that returns an error or panics
-// makes Join return an *ExitError carrying its message (and stack).
+// end of file the child watches both cancel its task's ctx, and the child
+// kills itself a grace period later. A task that returns an error or
+// panics makes Join return an *ExitError carrying its message (and stack).
 //
 // This package is the spawning core and nothing more: it knows no kind of
 // shared object (they travel as handles) and no pool. Package pool runs

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What a parent tells a child through its environment. The descriptors
@@ -18,7 +19,12 @@ const (
 	envPPID  = "SHMKIT_PROCESS_PPID"
 	envSegs  = "SHMKIT_PROCESS_SEGMENTS" // id:fd,id:fd (ids in hex)
 	envFiles = "SHMKIT_PROCESS_FILES"    // fd,fd
-	envPfx   = "SHMKIT_PROCESS_"
+	envGrace = "SHMKIT_PROCESS_GRACE"    // the grace period in nanoseconds
+	// envDeadline: the parent's deadline for the call (Run), in Unix
+	// nanoseconds; the wall clock is the one clock both processes share.
+	envDeadline   = "SHMKIT_PROCESS_DEADLINE"
+	envParentName = "SHMKIT_PROCESS_PARENT_NAME"
+	envPfx        = "SHMKIT_PROCESS_"
 
 	fdArgs   = 3
 	fdResult = 4
@@ -67,4 +73,25 @@ func parseFDs(s string, withID bool) (ids []uint64, fds []int, err error) {
 		}
 	}
 	return ids, fds, nil
+}
+
+// parseTiming reads the grace period and the deadline (zero: none) a
+// parent set.
+func parseTiming(grace, deadline string) (time.Duration, time.Time, error) {
+	g, d := DefaultGrace, time.Time{}
+	if grace != "" {
+		n, err := strconv.ParseInt(grace, 10, 64)
+		if err != nil || n < 0 {
+			return 0, d, fmt.Errorf("bad grace period %q", grace)
+		}
+		g = time.Duration(n)
+	}
+	if deadline != "" {
+		n, err := strconv.ParseInt(deadline, 10, 64)
+		if err != nil {
+			return 0, d, fmt.Errorf("bad deadline %q", deadline)
+		}
+		d = time.Unix(0, n)
+	}
+	return g, d, nil
 }

@@ -12,6 +12,13 @@ var (
 	ErrNoMain = errors.New("child did not run its task: call process.Main() first in main and TestMain")
 	// ErrUnknownTask: the child binary has no task of that name.
 	ErrUnknownTask = errors.New("task not registered in the child")
+
+	// Causes of a task's cancellation in a child, as context.Cause reports
+	// them (ctx.Err() is context.Canceled for each): SIGTERM (Terminate),
+	// SIGINT (Interrupt), and the death of the parent.
+	ErrTerminated  = errors.New("process terminated")
+	ErrInterrupted = errors.New("process interrupted")
+	ErrParentDied  = errors.New("parent process died")
 )
 
 // ExitError is what Join returns for a child that failed: its task

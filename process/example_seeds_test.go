@@ -67,12 +67,17 @@ var (
 		return globalCounter, nil
 	})
 	// Python: def run_task(name, age, **kwargs), looping until terminated.
+	// Terminate cancels the task's ctx: the loop ends there.
 	runTaskKwargs = process.Register("seeds.kwargs", func(ctx context.Context, a runTaskArgs) (struct{}, error) {
 		fmt.Printf("Child running: name=%s, age=%d\n", a.Name, a.Age)
 		fmt.Printf("Extra args: %v\n", a.Kwargs)
 		a.Started.Set()
 		for {
-			time.Sleep(500 * time.Millisecond) // until terminated
+			select {
+			case <-time.After(500 * time.Millisecond):
+			case <-ctx.Done():
+				return struct{}{}, ctx.Err()
+			}
 		}
 	})
 	// A "subclass" of Process: the task calls the type's Run method.

@@ -10,10 +10,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
-	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/shm"
@@ -28,23 +29,39 @@ type Process struct {
 	cmd  *exec.Cmd
 	args *os.File // our end of the argument pipe, held open as the liveness signal
 
+	grace   time.Duration
 	done    chan struct{} // closed once reaped
 	frame   *resultFrame  // what the child sent, nil if nothing
 	results any           // the task's codec.Codec[R], for Wait
 	state   *os.ProcessState
 	waitEr  error
+
+	killMu    sync.Mutex
+	killTimer *time.Timer // armed by a cancellation: SIGKILL once the grace period is over
 }
 
 // Option adjusts how Start launches a child.
 type Option func(*config)
 
 type config struct {
-	name   string
-	files  []*os.File
-	env    []string
-	stdout io.Writer
-	stderr io.Writer
+	name     string
+	files    []*os.File
+	env      []string
+	stdout   io.Writer
+	stderr   io.Writer
+	grace    time.Duration
+	deadline time.Time // Run's ctx's, passed on to the task's ctx
 }
+
+// DefaultGrace is how long a task whose ctx ended has to return before
+// its child is killed, unless WithGrace says otherwise.
+const DefaultGrace = 2 * time.Second
+
+// WithGrace sets how long the child's task has to return once its ctx is
+// cancelled (Terminate, Interrupt, the end of Run's ctx, this process's
+// death) before the child is killed with SIGKILL: DefaultGrace without it,
+// at once with 0.
+func WithGrace(d time.Duration) Option { return func(c *config) { c.grace = max(d, 0) } }
 
 // WithName names the child (Current().Name in it); "Process-N" otherwise.
 func WithName(name string) Option { return func(c *config) { c.name = name } }
@@ -67,11 +84,18 @@ func WithOutput(stdout, stderr io.Writer) Option {
 var counter atomic.Int64
 
 // Start runs task t with arg in a new child process: this binary,
-// re-executed, whose process.Main runs t and exits. The argument is gob
-// encoded (shared objects travel as handles); every anonymous segment of
-// this process is inherited by the child. ctx bounds the start only; the
-// child runs until it returns, Terminate or Kill, or this process's death.
+// re-executed, whose process.Main runs t and exits. The argument travels
+// in the task's codec (its bytes for plain types, gob for the rest, or
+// what Task.WithCodecs chose; shared objects travel as handles), up to
+// 1 GiB; every anonymous segment of this process is inherited by the
+// child. ctx bounds the start only: the child runs until its task returns,
+// Terminate, Interrupt or Kill, or this process's death (the task's ctx is
+// cancelled by all but Kill; see Register).
 func Start[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (*Process, error) {
+	return startTask(ctx, t, arg, time.Time{}, opts)
+}
+
+func startTask[A, R any](ctx context.Context, t *Task[A, R], arg A, deadline time.Time, opts []Option) (*Process, error) {
 	if runtime.GOOS != "linux" {
 		return nil, fmt.Errorf("starting %s on %s: %w", t.name, runtime.GOOS, kernel.ErrUnsupported)
 	}
@@ -85,7 +109,7 @@ func Start[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) 
 	if err != nil {
 		return nil, fmt.Errorf("encoding argument of %q: %w", t.name, err)
 	}
-	c := config{name: "Process-" + strconv.FormatInt(counter.Add(1), 10), stdout: os.Stdout, stderr: os.Stderr}
+	c := config{name: "Process-" + strconv.FormatInt(counter.Add(1), 10), stdout: os.Stdout, stderr: os.Stderr, grace: DefaultGrace, deadline: deadline}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -122,6 +146,15 @@ func start(ctx context.Context, task string, arg []byte, c *config) (*Process, e
 		files = append(files, strconv.Itoa(3+len(childSide)))
 		childSide = append(childSide, f)
 	}
+	// The parent-death signal is SIGTERM, not the SIGKILL the kernel
+	// package sets: a child whose parent died gets its grace period like
+	// any cancelled child, and kills itself after it (see taskctx.go).
+	attr := kernel.ChildAttr()
+	attr.Pdeathsig = syscall.SIGTERM
+	var deadline string
+	if !c.deadline.IsZero() {
+		deadline = strconv.FormatInt(c.deadline.UnixNano(), 10)
+	}
 	cmd := &exec.Cmd{
 		Path:        "/proc/self/exe",
 		Args:        []string{os.Args[0]},
@@ -129,9 +162,10 @@ func start(ctx context.Context, task string, arg []byte, c *config) (*Process, e
 		Stdout:      c.stdout,
 		Stderr:      c.stderr,
 		ExtraFiles:  childSide,
-		SysProcAttr: kernel.ChildAttr(),
+		SysProcAttr: attr,
 		Env: childEnv(c.env, envTask, task, envName, c.name, envPPID, strconv.Itoa(os.Getpid()),
-			envSegs, strings.Join(segs, ","), envFiles, strings.Join(files, ",")),
+			envSegs, strings.Join(segs, ","), envFiles, strings.Join(files, ","),
+			envGrace, strconv.FormatInt(int64(c.grace), 10), envDeadline, deadline, envParentName, current.Name),
 	}
 	err = startCmd(cmd)
 	// The child has its copies now (or never will): close ours, all but the
@@ -144,7 +178,7 @@ func start(ctx context.Context, task string, arg []byte, c *config) (*Process, e
 		closeAll(argW, resR)
 		return nil, fmt.Errorf("starting %s: %w", c.name, err)
 	}
-	p := &Process{name: c.name, pid: cmd.Process.Pid, cmd: cmd, args: argW, done: make(chan struct{})}
+	p := &Process{name: c.name, pid: cmd.Process.Pid, cmd: cmd, args: argW, grace: c.grace, done: make(chan struct{})}
 	go p.wait(resR)
 	if dl, ok := ctx.Deadline(); ok {
 		argW.SetWriteDeadline(dl)
@@ -178,6 +212,7 @@ func (p *Process) wait(res *os.File) {
 	p.state = p.cmd.ProcessState
 	p.args.Close()
 	close(p.done)
+	p.disarm()
 }
 
 // Pid returns the child's process id.
@@ -252,57 +287,4 @@ func (p *Process) ExitCode() (code int, ok bool) {
 		return -int(ws.Signal()), true
 	}
 	return p.state.ExitCode(), true
-}
-
-// Terminate sends SIGTERM. A child already gone is not an error.
-func (p *Process) Terminate() error { return p.signal(syscall.SIGTERM) }
-
-// Kill sends SIGKILL. A child already gone is not an error.
-func (p *Process) Kill() error { return p.signal(syscall.SIGKILL) }
-
-// Signal sends sig to the child. A child already gone is not an error.
-func (p *Process) Signal(sig os.Signal) error { return p.signal(sig) }
-
-func (p *Process) signal(sig os.Signal) error {
-	if !p.IsAlive() {
-		return nil
-	}
-	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("signalling %s: %w", p.name, err)
-	}
-	return nil
-}
-
-// Run starts t with arg in a child, waits for it, and returns its result.
-func Run[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (R, error) {
-	var r R
-	p, err := Start(ctx, t, arg, opts...)
-	if err != nil {
-		return r, err
-	}
-	r, err = Wait[R](ctx, p)
-	if err != nil && p.IsAlive() { // ctx ended first
-		p.Kill()
-		<-p.done
-	}
-	return r, err
-}
-
-// Wait joins p, a child started from a Task[A, R], and decodes its result:
-// Run for a child already started. R must be the task's result type.
-func Wait[R any](ctx context.Context, p *Process) (R, error) {
-	var r R
-	if err := p.Join(ctx); err != nil {
-		return r, err
-	}
-	var err error
-	if c, ok := p.results.(codec.Codec[R]); ok {
-		r, err = c.Decode(p.frame.Result)
-	} else {
-		err = wire.Decode(p.frame.Result, &r)
-	}
-	if err != nil {
-		return r, fmt.Errorf("decoding result of %s: %w", p.name, err)
-	}
-	return r, nil
 }

@@ -34,9 +34,10 @@ var (
 	panics = process.Register("test.panics", func(ctx context.Context, msg string) (struct{}, error) {
 		panic(msg)
 	})
+	// sleeps until its ctx ends (Terminate, Interrupt, Run's ctx).
 	sleeps = process.RegisterFunc("test.sleeps", func(ctx context.Context) error {
-		time.Sleep(time.Hour)
-		return nil
+		<-ctx.Done()
+		return context.Cause(ctx)
 	})
 	whoami = process.Register("test.whoami", func(ctx context.Context, _ struct{}) (process.Info, error) {
 		return process.Current(), nil

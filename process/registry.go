@@ -64,6 +64,16 @@ func (t *Task[A, R]) Call(ctx context.Context, arg A) (R, error) { return t.fn(c
 // build of the binary, so parent and child agree on the table; a
 // registration from inside main after children were started is not seen
 // by them. Registering a name twice panics, like http.HandleFunc.
+//
+// fn's ctx is the call's, wherever it runs: it carries the deadline of
+// the parent's ctx (Run, pool.Map and friends) and is cancelled when that
+// ctx ends, when the child gets SIGTERM (Terminate) or SIGINT (Interrupt),
+// when the parent dies, and in a pool at the input's Timeout;
+// context.Cause tells which (ErrTerminated, ErrInterrupted,
+// ErrParentDied, or the parent's ctx error). fn then has a grace period
+// (WithGrace, pool.Options.Grace; DefaultGrace) to return before its
+// process is killed: a task that watches ctx unwinds cleanly, one that
+// ignores it costs the grace period.
 func Register[A, R any](name string, fn func(ctx context.Context, arg A) (R, error)) *Task[A, R] {
 	if name == "" || fn == nil {
 		panic("process: Register needs a name and a function")

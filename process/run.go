@@ -1,0 +1,51 @@
+package process
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shmkit/shmkit/codec"
+	"github.com/shmkit/shmkit/internal/wire"
+)
+
+// Run starts t with arg in a child, waits for it, and returns its result.
+//
+// ctx is the call's: the task's ctx in the child carries its deadline (it
+// ends at the same instant, with context.DeadlineExceeded) and is
+// cancelled when ctx is. Run then returns ctx's error once the child has
+// exited: at once if the task returns, or after the grace period
+// (WithGrace), when the child is killed.
+func Run[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (R, error) {
+	var r R
+	deadline, _ := ctx.Deadline()
+	p, err := startTask(ctx, t, arg, deadline, opts)
+	if err != nil {
+		return r, err
+	}
+	r, err = Wait[R](ctx, p)
+	if err != nil && ctx.Err() != nil && p.IsAlive() {
+		p.cancel()
+		<-p.done
+	}
+	return r, err
+}
+
+// Wait joins p, a child started from a Task[A, R], and decodes its result:
+// Run for a child already started, except that ctx ending leaves the child
+// running (as Join). R must be the task's result type.
+func Wait[R any](ctx context.Context, p *Process) (R, error) {
+	var r R
+	if err := p.Join(ctx); err != nil {
+		return r, err
+	}
+	var err error
+	if c, ok := p.results.(codec.Codec[R]); ok {
+		r, err = c.Decode(p.frame.Result)
+	} else {
+		err = wire.Decode(p.frame.Result, &r)
+	}
+	if err != nil {
+		return r, fmt.Errorf("decoding result of %s: %w", p.name, err)
+	}
+	return r, nil
+}
