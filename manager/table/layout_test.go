@@ -3,6 +3,7 @@ package table
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unsafe"
@@ -95,5 +96,31 @@ func TestList(t *testing.T) {
 	l.Clear(ctx)
 	if _, err := l.Pop(ctx); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Pop of an empty list: %v", err)
+	}
+}
+
+// TestListDefaultMaxValue: a List made with no MaxValue takes elements up
+// to the documented 64 KiB (it took 8 bytes: "hello world" was refused).
+func TestListDefaultMaxValue(t *testing.T) {
+	ctx := testCtx(t)
+	for _, opts := range []*ListOptions{nil, {}, {Len: 4}} {
+		l, err := NewList(newSeg(t, 8<<20), "l", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range [][]byte{[]byte("hello world"), make([]byte, defaultMaxValue)} {
+			if _, err := l.Append(ctx, v); err != nil {
+				t.Fatalf("%+v: Append of %d bytes: %v", opts, len(v), err)
+			}
+		}
+		if _, err := l.Append(ctx, make([]byte, defaultMaxValue+1)); !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("%+v: Append over 64 KiB: %v, want ErrTooLarge", opts, err)
+		}
+		if v, err := l.Get(ctx, 0); err != nil || string(v) != "hello world" {
+			t.Fatalf("Get 0 = %q %v", v, err)
+		}
+	}
+	if _, err := NewList(newSeg(t, 1<<20), "l", &ListOptions{MaxValue: -1}); !errors.Is(err, os.ErrInvalid) {
+		t.Fatalf("negative MaxValue: %v, want os.ErrInvalid", err)
 	}
 }

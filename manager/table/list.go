@@ -39,11 +39,14 @@ func NewList(seg *shm.Segment, name string, opts *ListOptions) (*List, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.Len < 0 {
-		return nil, fmt.Errorf("list length %d: %w", o.Len, os.ErrInvalid)
+	if o.Len < 0 || o.Bytes < 0 || o.MaxValue < 0 {
+		return nil, fmt.Errorf("negative list option %+v: %w", o, os.ErrInvalid)
 	}
 	if o.Len == 0 {
 		o.Len = defaultEntries
+	}
+	if o.MaxValue == 0 {
+		o.MaxValue = defaultMaxValue // not max(0, 8): the length record's 8 bytes are no default
 	}
 	t, err := allocTable(seg, name, shm.KindList, &Options{
 		Entries: o.Len + 1, Bytes: o.Bytes, MaxKey: 8, MaxValue: max(o.MaxValue, 8), Stripes: 1,
