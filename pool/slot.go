@@ -214,7 +214,13 @@ func (s *slot) send(ctx context.Context, c *chunk) bool {
 	}
 	if c.stopCancel == nil {
 		id := c.id
-		c.stopCancel = context.AfterFunc(jctx, func() { s.cancel(id) })
+		c.stopCancel = context.AfterFunc(jctx, func() {
+			// A deadline needs no record: the chunk carries it, and the
+			// worker's ctx ends by it, as context.DeadlineExceeded.
+			if !errors.Is(jctx.Err(), context.DeadlineExceeded) {
+				s.cancel(id)
+			}
+		})
 	}
 	h := chunkHead{id: c.id, task: c.task, timeout: c.timeout}
 	if dl, ok := jctx.Deadline(); ok {

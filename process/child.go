@@ -99,11 +99,11 @@ func runChild(task string) (int, *taskCtx) {
 	if err != nil {
 		return fail(fmt.Errorf("reading argument: %w", err))
 	}
-	tc := newTaskCtx(args, ppid, grace, deadline)
+	tc := newTaskCtx(args, grace, deadline)
 	if ppid > 0 {
 		// Belt and braces with the pdeathsig set at fork: also fails if the
 		// parent is already gone.
-		if err := kernel.SetParentDeathSignal(syscall.SIGTERM, ppid); err != nil {
+		if err := kernel.SetParentDeathSignal(syscall.SIGHUP, ppid); err != nil {
 			return exitOrphan, nil
 		}
 	}
@@ -114,7 +114,11 @@ func runChild(task string) (int, *taskCtx) {
 	}
 	frame, code := call(tc.ctx, run, arg)
 	if err := writeResult(results, frame); err != nil {
-		fmt.Fprintf(os.Stderr, "shmkit child %s: writing result: %v\n", current.Name, err)
+		select {
+		case <-tc.parentGone: // nobody to tell
+		default:
+			fmt.Fprintf(os.Stderr, "shmkit child %s: writing result: %v\n", current.Name, err)
+		}
 		return exitSetup, tc
 	}
 	return code, tc

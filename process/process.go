@@ -146,11 +146,7 @@ func start(ctx context.Context, task string, arg []byte, c *config) (*Process, e
 		files = append(files, strconv.Itoa(3+len(childSide)))
 		childSide = append(childSide, f)
 	}
-	// The parent-death signal is SIGTERM, not the SIGKILL the kernel
-	// package sets: a child whose parent died gets its grace period like
-	// any cancelled child, and kills itself after it (see taskctx.go).
-	attr := kernel.ChildAttr()
-	attr.Pdeathsig = syscall.SIGTERM
+	attr := childAttr()
 	var deadline string
 	if !c.deadline.IsZero() {
 		deadline = strconv.FormatInt(c.deadline.UnixNano(), 10)

@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/shmkit/shmkit/codec"
@@ -23,11 +24,20 @@ func Run[A, R any](ctx context.Context, t *Task[A, R], arg A, opts ...Option) (R
 		return r, err
 	}
 	r, err = Wait[R](ctx, p)
-	if err != nil && ctx.Err() != nil && p.IsAlive() {
-		p.cancel()
+	if err == nil || ctx.Err() == nil {
+		return r, err
+	}
+	if p.IsAlive() {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			p.armKill() // the task's ctx has the same deadline: no message needed
+		} else {
+			p.cancel()
+		}
 		<-p.done
 	}
-	return r, err
+	// Whether the child noticed first (its copy of the deadline) or Join
+	// did, the call failed because ctx ended.
+	return r, fmt.Errorf("running %s: %w", p.name, ctx.Err())
 }
 
 // Wait joins p, a child started from a Task[A, R], and decodes its result:

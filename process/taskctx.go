@@ -22,7 +22,7 @@ import (
 //   - the child gets SIGTERM (Terminate) or SIGINT (Interrupt), from the
 //     parent or from anyone else; context.Cause says which;
 //   - the parent dies: end of file on the argument pipe, or the
-//     parent-death signal (SIGTERM, see start), with ErrParentDied.
+//     parent-death signal (SIGHUP, see start), with ErrParentDied.
 //
 // Whatever ended it, the child then has its grace period (WithGrace) to
 // return, after which it kills itself with SIGKILL; the parent arms the
@@ -43,7 +43,6 @@ type taskCtx struct {
 	ctx        context.Context
 	cancel     context.CancelCauseFunc
 	noDeadline context.CancelFunc // releases the deadline's timer; never needed before exit
-	ppid       int
 	grace      time.Duration
 	terminated atomic.Bool // SIGTERM arrived: exit by it
 	parentOnce sync.Once
@@ -52,14 +51,14 @@ type taskCtx struct {
 
 // newTaskCtx builds the task's context and starts what cancels it. args is
 // the argument pipe, read to its end by watch.
-func newTaskCtx(args *os.File, ppid int, grace time.Duration, deadline time.Time) *taskCtx {
+func newTaskCtx(args *os.File, grace time.Duration, deadline time.Time) *taskCtx {
 	base, cancel := context.WithCancelCause(context.Background())
-	t := &taskCtx{ctx: base, cancel: cancel, noDeadline: func() {}, ppid: ppid, grace: grace, parentGone: make(chan struct{})}
+	t := &taskCtx{ctx: base, cancel: cancel, noDeadline: func() {}, grace: grace, parentGone: make(chan struct{})}
 	if !deadline.IsZero() {
 		t.ctx, t.noDeadline = context.WithDeadline(base, deadline)
 	}
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go t.onSignals(sigs)
 	go t.watch(args)
 	context.AfterFunc(t.ctx, t.armSelfKill)
@@ -68,12 +67,10 @@ func newTaskCtx(args *os.File, ppid int, grace time.Duration, deadline time.Time
 
 func (t *taskCtx) onSignals(sigs <-chan os.Signal) {
 	for s := range sigs {
-		switch {
-		case os.Getppid() != t.ppid:
-			// The parent-death signal: the parent is gone and this child
-			// was handed to a reaper.
+		switch s {
+		case syscall.SIGHUP: // the parent-death signal, or a hang-up: the other side is gone
 			t.parentDied()
-		case s == syscall.SIGTERM:
+		case syscall.SIGTERM:
 			t.terminated.Store(true)
 			t.cancel(ErrTerminated)
 		default:
