@@ -94,6 +94,21 @@ func (m *Manager) Segment() *shm.Segment {
 	return m.seg
 }
 
+// String describes m as `Manager "jobs" (3 objects, 2.1 MiB of 64.0 MiB
+// used)`, or `Manager (anonymous segment, …)`.
+func (m *Manager) String() string {
+	if m == nil || m.seg == nil {
+		return "Manager(nil)"
+	}
+	in := m.seg.Info()
+	where := "(anonymous segment, "
+	if in.Name != "" {
+		where = fmt.Sprintf("%q (", in.Name)
+	}
+	return fmt.Sprintf("Manager %s%d objects, %s of %s used)", where, max(in.Objects-1, 0), // not its marker
+		shm.FormatBytes(uint64(in.Used)), shm.FormatBytes(uint64(in.Size)))
+}
+
 // Close unmaps the segment if this process created or opened it (every
 // proxy from it becomes invalid); on a Manager decoded in a child it does
 // nothing. It is idempotent.

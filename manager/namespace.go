@@ -62,6 +62,17 @@ func (n *Namespace) Delete(ctx context.Context, field string) (bool, error) {
 // Fields yields the names of the fields set (weakly consistent, see Dict).
 func (n *Namespace) Fields(ctx context.Context) iter.Seq[string] { return n.d.Keys(ctx) }
 
+// String describes n as `Namespace "settings" (2 fields)`, read without a
+// lock; it never prints the fields' values.
+func (n *Namespace) String() string {
+	k, _ := n.d.Len(context.Background()) // lock-free: the stripes' counts
+	f := "fields"
+	if k == 1 {
+		f = "field"
+	}
+	return fmt.Sprintf("Namespace %q (%d %s)", n.d.Name(), k, f)
+}
+
 // Dict returns the table underneath, with the gob-encoded values.
 func (n *Namespace) Dict() *LocalDict { return n.d }
 

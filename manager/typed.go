@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"iter"
+	"reflect"
 
 	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/shm"
@@ -27,6 +28,12 @@ func Typed[V any](d Dict, c codec.Codec[V]) *TypedDict[V] {
 		c = codec.Gob[V]{}
 	}
 	return &TypedDict[V]{d: d, c: c}
+}
+
+// String describes t as `TypedDict[int]: Dict "squares" (3 keys)`: the
+// value type and the dict underneath's own String (never the contents).
+func (t *TypedDict[V]) String() string {
+	return fmt.Sprintf("TypedDict[%s]: %v", reflect.TypeFor[V](), t.d)
 }
 
 // Dict returns the untyped dict underneath.

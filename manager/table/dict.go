@@ -114,9 +114,30 @@ func allocTable(seg *shm.Segment, name string, kind shm.Kind, opts *Options) (*t
 	}
 	o, err := seg.AllocObject(name, kind, tableVersion, int(l.size), shm.CacheLinePad, l.writeHeader)
 	if err != nil {
-		return nil, fmt.Errorf("allocating %s %q: %w", kind, name, err)
+		return nil, fmt.Errorf("allocating %s %q: %s%w", kind, name, noRoomHint(seg, kind, l), err)
 	}
 	return newTable(o)
+}
+
+// noRoomHint says, when seg has no room for a table of layout l, what the
+// table needs and the two ways out: shm's own message ("size 1064320:
+// must be 1..1056768") names neither.
+func noRoomHint(seg *shm.Segment, kind shm.Kind, l layout) string {
+	free := uint64(max(seg.Size()-seg.Info().Used, 0))
+	if l.size+shm.CacheLinePad <= free {
+		return "" // room enough: the error is another (a full directory, a name taken)
+	}
+	opts := "DictOptions Entries, Bytes or MaxValue"
+	if kind == shm.KindList {
+		opts = "ListOptions Len, Bytes or MaxValue"
+	}
+	// KiB rounded up for the need and down for the room, so that the two
+	// never print alike ("1.0 MiB" of each).
+	return fmt.Sprintf("it needs %d KiB of shared memory (%d entries, a %s arena, values up to %s) "+
+		"and the segment has %d KiB free: make the segment bigger (manager.Options.Size) "+
+		"or the table smaller (%s): ",
+		(l.size+1023)/1024, l.entries, shm.FormatBytes(l.arenaSize), shm.FormatBytes(l.maxValue),
+		free/1024, opts)
 }
 
 func lookupTable(seg *shm.Segment, name string, kind shm.Kind) (*table, error) {

@@ -35,26 +35,43 @@ type ListOptions struct {
 // NewList allocates an empty List called name in seg; os.ErrExist if seg
 // has an object of that name.
 func NewList(seg *shm.Segment, name string, opts *ListOptions) (*List, error) {
-	var o ListOptions
-	if opts != nil {
-		o = *opts
+	to, err := opts.table()
+	if err != nil {
+		return nil, err
 	}
-	if o.Len < 0 || o.Bytes < 0 || o.MaxValue < 0 {
-		return nil, fmt.Errorf("negative list option %+v: %w", o, os.ErrInvalid)
-	}
-	if o.Len == 0 {
-		o.Len = defaultEntries
-	}
-	if o.MaxValue == 0 {
-		o.MaxValue = defaultMaxValue // not max(0, 8): the length record's 8 bytes are no default
-	}
-	t, err := allocTable(seg, name, shm.KindList, &Options{
-		Entries: o.Len + 1, Bytes: o.Bytes, MaxKey: 8, MaxValue: max(o.MaxValue, 8), Stripes: 1,
-	})
+	t, err := allocTable(seg, name, shm.KindList, to)
 	if err != nil {
 		return nil, err
 	}
 	return &List{t}, nil
+}
+
+// table returns the options of the table behind a List.
+func (o *ListOptions) table() (*Options, error) {
+	var v ListOptions
+	if o != nil {
+		v = *o
+	}
+	if v.Len < 0 || v.Bytes < 0 || v.MaxValue < 0 {
+		return nil, fmt.Errorf("negative list option %+v: %w", v, os.ErrInvalid)
+	}
+	if v.Len == 0 {
+		v.Len = defaultEntries
+	}
+	if v.MaxValue == 0 {
+		v.MaxValue = defaultMaxValue // not max(0, 8): the length record's 8 bytes are no default
+	}
+	return &Options{Entries: v.Len + 1, Bytes: v.Bytes, MaxKey: 8, MaxValue: max(v.MaxValue, 8), Stripes: 1}, nil
+}
+
+// SharedBytes returns the bytes of shared memory a List made with these
+// options takes in its segment (nil: the defaults, about 1 MiB).
+func (o *ListOptions) SharedBytes() (int, error) {
+	to, err := o.table()
+	if err != nil {
+		return 0, err
+	}
+	return to.SharedBytes()
 }
 
 // OpenList finds the List called name in seg.
@@ -243,6 +260,12 @@ func (l *List) Clear(ctx context.Context) error {
 	l.t.clearLocked()
 	return nil
 }
+
+// Name returns the list's object name.
+func (l *List) Name() string { return l.t.obj.Name() }
+
+// Handle returns the shm handle of the list's object.
+func (l *List) Handle() shm.Handle { return l.t.obj.Handle() }
 
 // MarshalBinary encodes the list's handle (gob uses it).
 func (l *List) MarshalBinary() ([]byte, error) { return l.t.obj.Handle().MarshalBinary() }

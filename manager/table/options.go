@@ -69,6 +69,18 @@ func (o *Options) params() (params, error) {
 	return p, nil
 }
 
+// SharedBytes returns the bytes of shared memory a table made with these
+// options takes in its segment (nil: the defaults, about 1 MiB), so that
+// a segment can be sized before the table is made.
+func (o *Options) SharedBytes() (int, error) {
+	p, err := o.params()
+	if err != nil {
+		return 0, err
+	}
+	l, err := computeLayout(p)
+	return int(l.size), err
+}
+
 func pow2(n uint64) uint64 {
 	if n <= 1 {
 		return 1

@@ -80,3 +80,18 @@ func (t *table) contains(ctx context.Context, key []byte) (bool, error) {
 	sl, err := t.locate(s, h, key)
 	return sl.found, err
 }
+
+// peek is getAppend's lock-free part alone, for callers that must not
+// wait (String): consistent is false when every try met a writer.
+func (t *table) peek(key, dst []byte) (val []byte, found, consistent bool) {
+	h := t.hash(key)
+	s := t.stripe(t.stripeOf(h))
+	for range readTries {
+		seq := atomic.LoadUint32(&s.Seq)
+		out, ok, err := t.copyValue(s, h, key, dst)
+		if atomic.LoadUint32(&s.Seq) == seq {
+			return out, ok, err == nil
+		}
+	}
+	return dst, false, false
+}
