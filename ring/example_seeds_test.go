@@ -218,14 +218,14 @@ func ExampleQueue_Empty() {
 //	q.put_nowait("Message 4")     # raises Full
 //	for _ in range(q.qsize()): print(q.get_nowait())
 //
-// A queue's capacity is rounded up to a power of two, so this one holds 4.
+// The queue holds exactly 3, as Python's does.
 func ExampleQueue_TryPut() {
 	seg, err := shm.Anonymous(1<<20, nil)
 	if err != nil {
 		panic(err)
 	}
 	defer seg.Close()
-	q, err := ring.NewQueue[string](seg, "q", &ring.Options{Capacity: 4})
+	q, err := ring.NewQueue[string](seg, "q", &ring.Options{Capacity: 3})
 	if err != nil {
 		panic(err)
 	}
@@ -236,11 +236,11 @@ func ExampleQueue_TryPut() {
 	}
 	// Blocking put with a timeout.
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	err = q.Put(tctx, "Message 5")
+	err = q.Put(tctx, "Message 4")
 	cancel()
 	fmt.Println("timed out:", errors.Is(err, context.DeadlineExceeded), "size:", q.Len())
 	// Non-blocking put.
-	err = q.TryPut("Message 5")
+	err = q.TryPut("Message 4")
 	fmt.Println("full:", errors.Is(err, ring.ErrFull), "size:", q.Len())
 	for !q.Empty() {
 		v, _ := q.TryGet()
@@ -249,14 +249,12 @@ func ExampleQueue_TryPut() {
 	// Output:
 	// false
 	// false
-	// false
 	// true
-	// timed out: true size: 4
-	// full: true size: 4
+	// timed out: true size: 3
+	// full: true size: 3
 	// Message 1
 	// Message 2
 	// Message 3
-	// Message 4
 }
 
 // Two children talk over a pipe, one sending, one receiving:

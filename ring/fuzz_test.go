@@ -80,7 +80,7 @@ func validQueue(tb testing.TB) []byte {
 	const slots, slotSize, parts = 4, 64, 2
 	b := make([]byte, queueHdrSize+parts*partSize+slots*slotSize)
 	h := asQueueHdr(b)
-	h.magic, h.version, h.slots, h.slotSize, h.parts = queueMagic, queueVersion, slots, slotSize, parts
+	h.magic, h.version, h.slots, h.slotSize, h.parts, h.limit = queueMagic, queueVersion, slots, slotSize, parts, slots
 	q, err := mpmcBytes(b)
 	if err != nil {
 		tb.Fatal(err)

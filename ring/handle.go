@@ -54,6 +54,6 @@ func (q *MPMC) AttachHandle(h shm.Handle) error {
 
 func (q *MPMC) adopt(nq *MPMC) {
 	q.obj, q.h, q.parts, q.area = nq.obj, nq.h, nq.parts, nq.area
-	q.nslots, q.mask, q.slotSize, q.payload = nq.nslots, nq.mask, nq.slotSize, nq.payload
+	q.nslots, q.mask, q.limit, q.slotSize, q.payload = nq.nslots, nq.mask, nq.limit, nq.slotSize, nq.payload
 	q.nparts, q.mode, q.local = nq.nparts, nq.mode, nq.local
 }

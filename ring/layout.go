@@ -15,7 +15,7 @@ const lineSize = shm.CacheLinePad
 // Changing a layout bumps its version.
 const (
 	ringVersion  = 3 // 3: each side's line holds its owner ID
-	queueVersion = 2 // 2: participant entries hold one owner ID word
+	queueVersion = 3 // 3: the header holds the capacity asked for (limit)
 	pipeVersion  = 2 // 2: its rings are version 3
 )
 

@@ -30,6 +30,7 @@ func TestLayout(t *testing.T) {
 		{"queueHdr.unfinished", unsafe.Offsetof(queueHdr{}.unfinished), 640},
 		{"queueHdr.joinWait", unsafe.Offsetof(queueHdr{}.joinWait), 768},
 		{"queueHdr.closed", unsafe.Offsetof(queueHdr{}.closed), 36},
+		{"queueHdr.limit", unsafe.Offsetof(queueHdr{}.limit), 40},
 		{"partEntry", unsafe.Sizeof(partEntry{}), 128},
 		{"partEntry.pPos", unsafe.Offsetof(partEntry{}.pPos), 16},
 		{"partEntry.cPos", unsafe.Offsetof(partEntry{}.cPos), 32},

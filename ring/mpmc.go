@@ -40,6 +40,7 @@ type MPMC struct {
 	area     []byte // slots
 	nslots   uint64
 	mask     uint64
+	limit    uint64 // slots a Put may fill (Options.Capacity), <= nslots
 	slotSize uint64
 	payload  uint64 // slotSize - slotHdr
 	nparts   int
@@ -57,7 +58,14 @@ func NewMPMC(seg *shm.Segment, name string, opts *Options) (*MPMC, error) {
 
 func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32) (*MPMC, error) {
 	o := opts.orDefault()
-	nslots, err := pow2("queue capacity", o.Capacity, defaultSlots, 2, maxSlots)
+	limit := o.Capacity
+	if limit == 0 {
+		limit = defaultSlots
+	}
+	// The slots are a power of two (positions index them with a mask);
+	// limit bounds how many a Put may fill, so a queue holds what was
+	// asked for, as Python's Queue(maxsize) does.
+	nslots, err := pow2("queue capacity", limit, defaultSlots, 2, maxSlots)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +87,7 @@ func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32) (*MPMC,
 	obj, err := seg.AllocObject(name, shm.KindQueue, queueVersion, size, lineSize, func(b []byte) {
 		h := layoutAt[queueHdr](b, 0)
 		h.magic, h.version = queueMagic, queueVersion
-		h.slots, h.slotSize, h.parts = uint64(nslots), uint64(slotSize), uint32(nparts)
+		h.slots, h.slotSize, h.parts, h.limit = uint64(nslots), uint64(slotSize), uint32(nparts), uint64(limit)
 		h.mode, h.flags = uint32(o.Mode), flags
 		area := b[queueHdrSize+nparts*partSize:]
 		for i := range nslots {
@@ -134,12 +142,12 @@ func mpmcBytes(b []byte) (*MPMC, error) {
 		return nil, corrupt("queue of %d bytes", len(b))
 	}
 	h := layoutAt[queueHdr](b, 0)
-	nslots, slotSize, nparts := h.slots, h.slotSize, uint64(h.parts)
+	nslots, slotSize, nparts, limit := h.slots, h.slotSize, uint64(h.parts), h.limit
 	if h.magic != queueMagic || h.version != queueVersion {
 		return nil, corrupt("queue header magic %#x version %d", h.magic, h.version)
 	}
 	if nslots < 2 || nslots > maxSlots || nslots&(nslots-1) != 0 || slotSize < slotHdr+8 || slotSize%8 != 0 ||
-		slotSize > 1<<20 || nparts < 1 || nparts > maxParticipants ||
+		slotSize > 1<<20 || nparts < 1 || nparts > maxParticipants || limit < 1 || limit > nslots ||
 		uint64(queueHdrSize)+nparts*uint64(partSize)+nslots*slotSize > uint64(len(b)) {
 		return nil, corrupt("queue geometry %d slots of %d bytes, %d participants in %d bytes", nslots, slotSize, nparts, len(b))
 	}
@@ -147,7 +155,7 @@ func mpmcBytes(b []byte) (*MPMC, error) {
 	q := &MPMC{
 		h: h, parts: b[queueHdrSize:pEnd:pEnd],
 		area:   b[pEnd : pEnd+int(nslots*slotSize) : pEnd+int(nslots*slotSize)],
-		nslots: nslots, mask: nslots - 1, slotSize: slotSize, payload: slotSize - slotHdr,
+		nslots: nslots, mask: nslots - 1, limit: limit, slotSize: slotSize, payload: slotSize - slotHdr,
 		nparts: int(nparts), mode: Mode(h.mode & 1),
 	}
 	return q, nil
@@ -177,11 +185,12 @@ func (q *MPMC) span(n int) uint64 {
 	return (uint64(n) + q.payload - 1) / q.payload
 }
 
-// Cap returns the number of slots.
-func (q *MPMC) Cap() int { return int(q.nslots) }
+// Cap returns the queue's capacity in slots: Options.Capacity, as asked.
+func (q *MPMC) Cap() int { return int(q.limit) }
 
-// MaxMessage returns the largest message the queue can hold (all slots).
-func (q *MPMC) MaxMessage() int { return int(q.nslots * q.payload) }
+// MaxMessage returns the largest message the queue can hold (all Cap
+// slots).
+func (q *MPMC) MaxMessage() int { return int(q.limit * q.payload) }
 
 // SlotPayload returns the largest message that takes a single slot.
 func (q *MPMC) SlotPayload() int { return int(q.payload) }
@@ -233,8 +242,8 @@ func (q *MPMC) used() uint64 {
 // Empty reports whether no message is waiting (a snapshot).
 func (q *MPMC) Empty() bool { return q.Len() == 0 }
 
-// Full reports whether every slot is claimed (a snapshot).
-func (q *MPMC) Full() bool { return q.used() >= q.nslots }
+// Full reports whether all Cap slots are claimed (a snapshot).
+func (q *MPMC) Full() bool { return q.used() >= q.limit }
 
 // Stats returns the queue's counters summed over its participants.
 func (q *MPMC) Stats() Stats {
@@ -251,6 +260,6 @@ func (q *MPMC) Stats() Stats {
 		s.Wakes += e.wakes.Load()
 		s.DeadSkipped += e.skipped.Load()
 	}
-	s.Len, s.Cap, s.Closed = int(min(q.used(), q.nslots)), int(q.nslots), q.Closed()
+	s.Len, s.Cap, s.Closed = int(min(q.used(), q.limit)), int(q.limit), q.Closed()
 	return s
 }

@@ -10,7 +10,8 @@ import (
 // (parts × 128 bytes) follows it, then the slots (slots × slotSize bytes).
 //
 //	offset  line        written by
-//	0       config      creator once; Close once
+//	0       config      creator once; Close once (limit: the capacity
+//	                    asked for, at most slots; slots is a power of two)
 //	128     enq         producers (CAS)
 //	256     deq         consumers (CAS)
 //	384     dataWait    consumers sleep, producers wake
@@ -27,7 +28,8 @@ type queueHdr struct {
 	mode       uint32
 	flags      uint32 // flagJoinable
 	closed     atomic.Uint32
-	_          [lineSize - 40]byte
+	limit      uint64 // slots a Put may fill: Options.Capacity, <= slots
+	_          [lineSize - 48]byte
 	enq        atomic.Uint64
 	_          [lineSize - 8]byte
 	deq        atomic.Uint64

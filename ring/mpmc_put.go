@@ -16,14 +16,16 @@ import (
 //
 //	pos := enq ; every slot pos..pos+k-1 free for its position (seq == pos+i),
 //	  else full (seq behind: the slot still holds the previous lap) or
-//	  stale pos (seq ahead: retry)
+//	  stale pos (seq ahead: retry) ;
+//	  when the capacity is below the slot count: pos+k-deq <= capacity,
+//	  else full (wait for deq to move)
 //	intent := (pos, k) ; CAS enq pos → pos+k  (the claim)
 //	write payload and header ; seq of slots 2..k := committed ;
 //	seq of slot 1 := pos+1  (the commit store: consumers look only there)
 //	intent := none
 func (q *MPMC) tryPut(e *partEntry, p []byte) (ok bool, x, s uint64, err error) {
 	k := q.span(len(p))
-	if k > q.nslots {
+	if k > q.limit {
 		return false, 0, 0, fmt.Errorf("message of %d bytes, queue holds %d: %w", len(p), q.MaxMessage(), ErrTooLarge)
 	}
 	if q.h.closed.Load() != 0 {
@@ -47,6 +49,15 @@ claim:
 				return false, 0, 0, corrupt("queue slot %d: seq %d at enqueue position %d", (pos+i)&q.mask, sv, pos)
 			}
 			continue claim // enq moved on
+		}
+		if q.limit < q.nslots {
+			// The capacity asked for is below the power of two of
+			// slots: count what is claimed and not yet taken. deq only
+			// grows, so a stale load errs on the full side, and what it
+			// allows stays allowed until the CAS below.
+			if d := q.h.deq.Load(); pos+k-d > q.limit && int64(pos-d) >= 0 {
+				return false, noPos, d, nil
+			}
 		}
 		publish(&e.pSpan, k)
 		publish(&e.pPos, pos) // the intent precedes the claim
@@ -89,7 +100,8 @@ func (q *MPMC) fill(pos, k uint64, p []byte) {
 	}
 }
 
-// putWait waits for the slot at x to change from s, or for Close.
+// putWait waits for the slot at x to change from s, or for Close; when x
+// is noPos (the queue holds its capacity), for deq to move on from s.
 type putWait struct {
 	q    *MPMC
 	e    *partEntry
@@ -97,13 +109,20 @@ type putWait struct {
 }
 
 func (w *putWait) ready() (bool, error) {
-	return w.q.h.closed.Load() != 0 || w.q.seq(w.x).Load() != w.s, nil
+	if w.q.h.closed.Load() != 0 {
+		return true, nil
+	}
+	if w.x == noPos {
+		return w.q.h.deq.Load() != w.s, nil // pairs with the consumer's CAS in tryGet (free wakes after it)
+	}
+	return w.q.seq(w.x).Load() != w.s, nil
 }
 
 // stuck: the slot still holds the message of position s-1 of the previous
-// lap; if a consumer took it and died, free it.
+// lap; if a consumer took it and died, free it. (A wait for deq needs no
+// rescue: a dead consumer's take has moved deq already.)
 func (w *putWait) stuck() error {
-	if w.s&rescueBit == 0 && w.s >= 1 && w.s-1+w.q.nslots == w.x {
+	if w.x != noPos && w.s&rescueBit == 0 && w.s >= 1 && w.s-1+w.q.nslots == w.x {
 		w.q.rescueConsumerAt(w.s-1, w.e)
 	}
 	return nil

@@ -10,11 +10,16 @@ import (
 type Options struct {
 	// Capacity: for a Ring or Pipe, the data area in bytes (rounded up to a
 	// power of two; default 1 MiB, at least 64 bytes); the largest record is
-	// Capacity-16 bytes. For a queue, the number of slots (rounded up to a
-	// power of two; default 1024). For large records, room for about two
-	// is fastest: the data then cycles through memory the caches hold
-	// (1 MiB records moved 25 GB/s through a 4 MiB ring, 21 GB/s through
-	// an 8 MiB one, on the project's 2-core machine).
+	// Capacity-16 bytes. For large records, room for about two is fastest:
+	// the data then cycles through memory the caches hold (1 MiB records
+	// moved 25 GB/s through a 4 MiB ring, 21 GB/s through an 8 MiB one, on
+	// the project's 2-core machine).
+	//
+	// For a queue, the number of slots, as asked (default 1024): a queue of
+	// values that fit one slot each holds exactly Capacity of them, as
+	// Python's Queue(maxsize) does; a longer value takes several slots
+	// (see SlotSize). A capacity that is not a power of two costs each Put
+	// one more load (of the consumers' position).
 	Capacity int
 	// SlotSize is a queue's slot size in bytes including its 16-byte header
 	// (a multiple of 8; default 128). A message of up to SlotSize-16 bytes
