@@ -27,7 +27,7 @@ func (c *Conn) Send(ctx context.Context, v any) error {
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
-		return fmt.Errorf("pipe send: %w", err)
+		return c.p.errs.errorf("encoding %T: %w", v, err)
 	}
 	return c.send.Write(ctx, buf.Bytes())
 }
@@ -48,7 +48,7 @@ func (c *Conn) Recv(ctx context.Context, v any) error {
 	err = gob.NewDecoder(bytes.NewReader(rec)).Decode(v)
 	c.recv.Release()
 	if err != nil {
-		return fmt.Errorf("pipe recv: %w", err)
+		return c.p.errs.errorf("decoding into %T: %w", v, err)
 	}
 	return nil
 }
@@ -151,7 +151,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	rec, err := c.recv.Peek(ctx)
 	if err != nil {
 		if errors.Is(err, ErrPeerDead) {
-			err = fmt.Errorf("pipe read: %w: %w", io.ErrUnexpectedEOF, err)
+			err = c.p.errs.errorf("read: %w: %w", io.ErrUnexpectedEOF, err)
 		}
 		return 0, err
 	}

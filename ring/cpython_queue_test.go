@@ -3,7 +3,9 @@ package ring_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
+	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
 )
 
@@ -157,5 +160,146 @@ func TestQueueMaxsize(t *testing.T) {
 	}
 	if q3.Len() != 3 || !q3.Full() {
 		t.Fatalf("len %d", q3.Len())
+	}
+}
+
+var (
+	// putPointersTask puts nil, a point and nil again.
+	putPointersTask = process.Register("ring.putpointers", func(ctx context.Context, q *ring.Queue[*point]) (struct{}, error) {
+		for _, v := range []*point{nil, {X: 1, Y: 2}, nil} {
+			if err := q.Put(ctx, v); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	// attachIntsTask attaches the queue h names as a queue of int and
+	// says how that went.
+	attachIntsTask = process.Register("ring.attachints", func(ctx context.Context, h shm.Handle) (string, error) {
+		_, err := shm.AttachAs[ring.Queue[int]](h)
+		switch {
+		case err == nil:
+			return "attached", nil
+		case errors.Is(err, shm.ErrWrongKind):
+			return "wrong kind: " + err.Error(), nil
+		}
+		return "", err
+	})
+)
+
+// TestQueueNilPointers: a queue of pointers round-trips nil, from another
+// process (it came back as a pointer to a zero value); so does a queue of
+// interfaces.
+func TestQueueNilPointers(t *testing.T) {
+	ctx := testutil.Context(t)
+	seg := segtest.NewSize(t, 1<<20)
+	q, err := ring.NewQueue[*point](seg, "q", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := process.Run(ctx, putPointersTask, q); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []*point{nil, {X: 1, Y: 2}, nil} {
+		v, err := q.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (v == nil) != (want == nil) || v != nil && *v != *want {
+			t.Fatalf("value %d: %v, want %v", i, v, want)
+		}
+	}
+	qa, err := ring.NewQueue[any](seg, "any", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{nil, 7, nil} {
+		if err := qa.Put(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []any{nil, 7, nil} {
+		if v, err := qa.Get(ctx); err != nil || v != want {
+			t.Fatalf("value %d: %v, %v; want %v", i, v, err, want)
+		}
+	}
+}
+
+// TestQueueWrongType: a typed open of a queue made for another element
+// type fails with shm.ErrWrongKind, by name and by handle in another
+// process; the same type, or an untyped queue, opens.
+func TestQueueWrongType(t *testing.T) {
+	ctx := testutil.Context(t)
+	seg := segtest.NewSize(t, 1<<20)
+	qs, err := ring.NewQueue[string](seg, "strings", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ring.OpenQueue[int](seg, "strings"); !errors.Is(err, shm.ErrWrongKind) {
+		t.Fatalf("OpenQueue[int] of a queue of strings: %v", err)
+	}
+	if _, err := ring.OpenQueue[string](seg, "strings"); err != nil {
+		t.Fatalf("OpenQueue[string]: %v", err)
+	}
+	if _, err := shm.AttachAs[ring.Queue[[]string]](qs.Handle()); !errors.Is(err, shm.ErrWrongKind) {
+		t.Fatalf("AttachAs[Queue[[]string]]: %v", err)
+	}
+	got, err := process.Run(ctx, attachIntsTask, qs.Handle())
+	if err != nil || !strings.HasPrefix(got, "wrong kind") || !strings.Contains(got, `queue "strings"`) {
+		t.Fatalf("a child attaching a queue of strings as ints: %q %v", got, err)
+	}
+	qi, _ := ring.NewQueue[int](seg, "ints", nil)
+	if got, err := process.Run(ctx, attachIntsTask, qi.Handle()); err != nil || got != "attached" {
+		t.Fatalf("a child attaching a queue of ints: %q %v", got, err)
+	}
+	// Structs of another shape, pointers to them, joinable queues.
+	type other struct{ X, Y int64 }
+	qp, _ := ring.NewQueue[*point](seg, "points", nil)
+	if _, err := ring.OpenQueue[*other](seg, "points"); !errors.Is(err, shm.ErrWrongKind) {
+		t.Fatalf("OpenQueue[*other] of a queue of *point: %v", err)
+	}
+	if _, err := shm.AttachAs[ring.Queue[*point]](qp.Handle()); err != nil {
+		t.Fatal(err)
+	}
+	ring.NewJoinableQueue[string](seg, "joinable", nil)
+	if _, err := ring.OpenJoinableQueue[int](seg, "joinable"); !errors.Is(err, shm.ErrWrongKind) {
+		t.Fatalf("OpenJoinableQueue[int] of one of strings: %v", err)
+	}
+	// An untyped queue opens as any type.
+	ring.NewMPMC(seg, "bytes", nil)
+	if _, err := ring.OpenQueue[int](seg, "bytes"); err != nil {
+		t.Fatalf("OpenQueue[int] of an untyped queue: %v", err)
+	}
+}
+
+// TestQueueErrorsNameTheQueue: errors say which queue and what happened to
+// it, and still answer errors.Is.
+func TestQueueErrorsNameTheQueue(t *testing.T) {
+	seg := segtest.NewSize(t, 1<<20)
+	q, err := ring.NewQueue[int](seg, "jobs", &ring.Options{Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.TryGet(); !errors.Is(err, ring.ErrEmpty) || err.Error() != `queue "jobs" empty` {
+		t.Fatalf("empty: %v", err)
+	}
+	q.TryPut(1)
+	if err := q.TryPut(2); !errors.Is(err, ring.ErrFull) || err.Error() != `queue "jobs" full` {
+		t.Fatalf("full: %v", err)
+	}
+	q.Close()
+	if err := q.TryPut(3); !errors.Is(err, os.ErrClosed) || err.Error() != `queue "jobs" closed` {
+		t.Fatalf("closed: %v", err)
+	}
+	if _, err := ring.NewQueue[int](seg, "jobs", nil); !errors.Is(err, os.ErrExist) || err.Error() != `queue "jobs" already exists` {
+		t.Fatalf("a second queue called jobs: %v", err)
+	}
+	r, _ := ring.NewRing(seg, "r", &ring.Options{Capacity: 64})
+	if _, err := r.TryRead(nil); !errors.Is(err, ring.ErrEmpty) || err.Error() != `ring "r" empty` {
+		t.Fatalf("empty ring: %v", err)
+	}
+	r.Close()
+	if err := r.TryWrite(nil); !errors.Is(err, os.ErrClosed) || err.Error() != `ring "r" closed` {
+		t.Fatalf("closed ring: %v", err)
 	}
 }

@@ -32,7 +32,7 @@ func (r *Ring) AttachHandle(h shm.Handle) error {
 // adopt makes r a copy of the fresh handle nr (whose back-pointers point at
 // nr), fixing the back-pointers.
 func (r *Ring) adopt(nr *Ring) {
-	r.obj, r.h, r.data, r.mask, r.cap, r.mode = nr.obj, nr.h, nr.data, nr.mask, nr.cap, nr.mode
+	r.obj, r.h, r.data, r.mask, r.cap, r.mode, r.errs = nr.obj, nr.h, nr.data, nr.mask, nr.cap, nr.mode, nr.errs
 	r.p, r.c = producer{r: r}, consumer{r: r}
 }
 
@@ -55,5 +55,5 @@ func (q *MPMC) AttachHandle(h shm.Handle) error {
 func (q *MPMC) adopt(nq *MPMC) {
 	q.obj, q.h, q.parts, q.area = nq.obj, nq.h, nq.parts, nq.area
 	q.nslots, q.mask, q.limit, q.slotSize, q.payload = nq.nslots, nq.mask, nq.limit, nq.slotSize, nq.payload
-	q.nparts, q.mode, q.local = nq.nparts, nq.mode, nq.local
+	q.nparts, q.mode, q.local, q.errs = nq.nparts, nq.mode, nq.local, nq.errs
 }

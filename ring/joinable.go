@@ -20,20 +20,21 @@ type JoinableQueue[T any] struct {
 
 // NewJoinableQueue allocates a joinable queue of T called name in seg.
 func NewJoinableQueue[T any](seg *shm.Segment, name string, opts *Options) (*JoinableQueue[T], error) {
-	q, err := newMPMC(seg, name, opts, flagJoinable)
+	q, err := newMPMC(seg, name, opts, flagJoinable, sigOf[T]())
 	if err != nil {
 		return nil, err
 	}
 	return &JoinableQueue[T]{QueueOf[T](q)}, nil
 }
 
-// OpenJoinableQueue finds the joinable queue called name in seg.
+// OpenJoinableQueue finds the joinable queue called name in seg; one made
+// for another element type (or not joinable) is shm.ErrWrongKind.
 func OpenJoinableQueue[T any](seg *shm.Segment, name string) (*JoinableQueue[T], error) {
-	q, err := OpenMPMC(seg, name)
+	q, err := OpenQueue[T](seg, name)
 	if err != nil {
 		return nil, err
 	}
-	return joinable(QueueOf[T](q))
+	return joinable(q)
 }
 
 func joinable[T any](q *Queue[T]) (*JoinableQueue[T], error) {

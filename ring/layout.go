@@ -15,7 +15,7 @@ const lineSize = shm.CacheLinePad
 // Changing a layout bumps its version.
 const (
 	ringVersion  = 3 // 3: each side's line holds its owner ID
-	queueVersion = 3 // 3: the header holds the capacity asked for (limit)
+	queueVersion = 4 // 3: the header holds the capacity asked for (limit); 4: and the element type's signature
 	pipeVersion  = 2 // 2: its rings are version 3
 )
 

@@ -31,6 +31,7 @@ func TestLayout(t *testing.T) {
 		{"queueHdr.joinWait", unsafe.Offsetof(queueHdr{}.joinWait), 768},
 		{"queueHdr.closed", unsafe.Offsetof(queueHdr{}.closed), 36},
 		{"queueHdr.limit", unsafe.Offsetof(queueHdr{}.limit), 40},
+		{"queueHdr.sig", unsafe.Offsetof(queueHdr{}.sig), 48},
 		{"partEntry", unsafe.Sizeof(partEntry{}), 128},
 		{"partEntry.pPos", unsafe.Offsetof(partEntry{}.pPos), 16},
 		{"partEntry.cPos", unsafe.Offsetof(partEntry{}.cPos), 32},

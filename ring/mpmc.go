@@ -49,14 +49,17 @@ type MPMC struct {
 	spinP    spinner
 	spinC    spinner
 	lastFix  atomic.Int64 // unix ns of the last rescue scan by a Try call
+	errs     objErrors
 }
 
 // NewMPMC allocates a queue called name in seg.
 func NewMPMC(seg *shm.Segment, name string, opts *Options) (*MPMC, error) {
-	return newMPMC(seg, name, opts, 0)
+	return newMPMC(seg, name, opts, 0, 0)
 }
 
-func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32) (*MPMC, error) {
+// newMPMC allocates a queue with header flags and an element type
+// signature (0: untyped).
+func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32, sig uint64) (*MPMC, error) {
 	o := opts.orDefault()
 	limit := o.Capacity
 	if limit == 0 {
@@ -88,7 +91,7 @@ func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32) (*MPMC,
 		h := layoutAt[queueHdr](b, 0)
 		h.magic, h.version = queueMagic, queueVersion
 		h.slots, h.slotSize, h.parts, h.limit = uint64(nslots), uint64(slotSize), uint32(nparts), uint64(limit)
-		h.mode, h.flags = uint32(o.Mode), flags
+		h.mode, h.flags, h.sig = uint32(o.Mode), flags, sig
 		area := b[queueHdrSize+nparts*partSize:]
 		for i := range nslots {
 			// Slot i is free for position i.
@@ -101,7 +104,7 @@ func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32) (*MPMC,
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("queue %q: %w", name, err)
+		return nil, allocError("queue", name, err)
 	}
 	return mpmcFrom(obj)
 }
@@ -133,6 +136,7 @@ func mpmcFrom(obj *shm.Object) (*MPMC, error) {
 		return nil, err
 	}
 	q.obj, q.local = obj, localFor(obj)
+	q.errs = newObjErrors(fmt.Sprintf("queue %q", obj.Name()))
 	return q, nil
 }
 
@@ -156,7 +160,7 @@ func mpmcBytes(b []byte) (*MPMC, error) {
 		h: h, parts: b[queueHdrSize:pEnd:pEnd],
 		area:   b[pEnd : pEnd+int(nslots*slotSize) : pEnd+int(nslots*slotSize)],
 		nslots: nslots, mask: nslots - 1, limit: limit, slotSize: slotSize, payload: slotSize - slotHdr,
-		nparts: int(nparts), mode: Mode(h.mode & 1),
+		nparts: int(nparts), mode: Mode(h.mode & 1), errs: newObjErrors("queue"),
 	}
 	return q, nil
 }

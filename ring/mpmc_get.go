@@ -3,7 +3,6 @@ package ring
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 )
 
@@ -53,7 +52,7 @@ func (q *MPMC) tryGet(e *partEntry, buf []byte, fn func([]byte) error) (n int, o
 			return 0, false, false, 0, 0, corrupt("queue slot %d: length %d span %d", pos&q.mask, ln, k)
 		}
 		if !tomb && fn == nil && int(ln) > len(buf) {
-			return 0, false, false, 0, 0, fmt.Errorf("message of %d bytes, buffer of %d: %w", ln, len(buf), io.ErrShortBuffer)
+			return 0, false, false, 0, 0, q.errs.errorf("message of %d bytes, buffer of %d: %w", ln, len(buf), io.ErrShortBuffer)
 		}
 		publish(&e.cSpan, k)
 		publish(&e.cPos, pos) // the intent precedes the take
@@ -155,7 +154,7 @@ func (q *MPMC) get(ctx context.Context, buf []byte, fn func([]byte) error, wait 
 					continue
 				}
 			}
-			return 0, ErrEmpty
+			return 0, q.errs.emp
 		}
 		if err := await(ctx, &q.h.dataWait, q.mode, &q.spinC, &w,
 			waitStats{&e.emptyWts, &e.sleeps}); err != nil {

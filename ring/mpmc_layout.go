@@ -29,7 +29,8 @@ type queueHdr struct {
 	flags      uint32 // flagJoinable
 	closed     atomic.Uint32
 	limit      uint64 // slots a Put may fill: Options.Capacity, <= slots
-	_          [lineSize - 48]byte
+	sig        uint64 // a typed queue's element type signature (typesig.go); 0 untyped
+	_          [lineSize - 56]byte
 	enq        atomic.Uint64
 	_          [lineSize - 8]byte
 	deq        atomic.Uint64

@@ -3,8 +3,6 @@ package ring
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
-	"os"
 	"time"
 )
 
@@ -26,10 +24,10 @@ import (
 func (q *MPMC) tryPut(e *partEntry, p []byte) (ok bool, x, s uint64, err error) {
 	k := q.span(len(p))
 	if k > q.limit {
-		return false, 0, 0, fmt.Errorf("message of %d bytes, queue holds %d: %w", len(p), q.MaxMessage(), ErrTooLarge)
+		return false, 0, 0, q.errs.errorf("message of %d bytes, queue holds %d: %w", len(p), q.MaxMessage(), ErrTooLarge)
 	}
 	if q.h.closed.Load() != 0 {
-		return false, 0, 0, fmt.Errorf("queue: %w", os.ErrClosed)
+		return false, 0, 0, q.errs.closed
 	}
 	var pos uint64
 claim:
@@ -166,7 +164,7 @@ func (q *MPMC) TryPut(p []byte) error {
 			w := putWait{q, e, x, s}
 			w.stuck()
 		}
-		return ErrFull
+		return q.errs.full
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package ring
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -94,7 +93,7 @@ func (q *MPMC) claimEntry() (int, error) {
 		e.cPos.Store(noPos)
 		return i, nil
 	}
-	return 0, fmt.Errorf("queue of %d participant entries: %w", q.nparts, ErrTooManyParticipants)
+	return 0, q.errs.errorf("%d participant entries: %w", q.nparts, ErrTooManyParticipants)
 }
 
 // alive reports whether the entry's owner runs (this process counts).

@@ -29,6 +29,7 @@ const pipeHdrSize = int(unsafe.Sizeof(pipeHdr{}))
 type pipe struct {
 	obj  *shm.Object
 	a, b *Ring
+	errs objErrors
 }
 
 // NewPipe allocates a pipe called name in seg and returns its two ends,
@@ -59,7 +60,7 @@ func NewPipe(seg *shm.Segment, name string, duplex bool, opts *Options) (c1, c2 
 		}
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("pipe %q: %w", name, err)
+		return nil, nil, allocError("pipe", name, err)
 	}
 	p, err := pipeFrom(obj)
 	if err != nil {
@@ -75,6 +76,7 @@ func pipeFrom(obj *shm.Object) (*pipe, error) {
 		return nil, err
 	}
 	p.obj = obj
+	p.setErrs(fmt.Sprintf("pipe %q", obj.Name()))
 	return p, nil
 }
 
@@ -106,7 +108,18 @@ func pipeBytes(b []byte) (*pipe, error) {
 			return nil, err
 		}
 	}
+	p.setErrs("pipe")
 	return p, nil
+}
+
+// setErrs names the pipe in its rings' errors (`pipe "p" closed`).
+func (p *pipe) setErrs(what string) {
+	p.errs = newObjErrors(what)
+	for _, r := range []*Ring{p.a, p.b} {
+		if r != nil {
+			r.errs = p.errs
+		}
+	}
 }
 
 // end returns end 0 or 1 of the pipe.

@@ -3,6 +3,7 @@ package ring
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/shmkit/shmkit/codec"
@@ -12,34 +13,69 @@ import (
 // Queue is a typed MPMC queue across processes: Python's
 // multiprocessing.Queue. Values travel through a Codec (codec.Default[T]
 // unless WithCodec). Safe for any number of goroutines and processes.
+//
+// The queue records T's signature (its shape: see typesig.go): opening it
+// as a queue of another type is shm.ErrWrongKind. A nil pointer or nil
+// interface T travels as an empty message the codec never sees, and comes
+// back nil (a codec for such a T must not encode a value to zero bytes).
 type Queue[T any] struct {
 	q       *MPMC
 	codec   codec.Codec[T]
+	nilable bool      // T is a pointer or an interface: nil travels as an empty message
 	scratch sync.Pool // *[]byte
 }
 
 // NewQueue allocates a queue of T called name in seg. Options.Capacity is
-// the number of slots; a value whose encoding exceeds Options.SlotSize-16
-// bytes takes several.
+// the number of slots, as asked; a value whose encoding exceeds
+// Options.SlotSize-16 bytes takes several.
 func NewQueue[T any](seg *shm.Segment, name string, opts *Options) (*Queue[T], error) {
-	q, err := NewMPMC(seg, name, opts)
+	q, err := newMPMC(seg, name, opts, 0, sigOf[T]())
 	if err != nil {
 		return nil, err
 	}
 	return QueueOf[T](q), nil
 }
 
-// OpenQueue finds the queue called name in seg.
+// OpenQueue finds the queue called name in seg. A queue made for another
+// element type is shm.ErrWrongKind; an untyped one (NewMPMC) opens as a
+// queue of T.
 func OpenQueue[T any](seg *shm.Segment, name string) (*Queue[T], error) {
 	q, err := OpenMPMC(seg, name)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSig[T](q); err != nil {
+		return nil, err
+	}
 	return QueueOf[T](q), nil
 }
 
-// QueueOf views an MPMC queue as a queue of T, with codec.Default[T].
-func QueueOf[T any](q *MPMC) *Queue[T] { return &Queue[T]{q: q, codec: codec.Default[T]()} }
+// checkSig refuses a queue made for another element type than T.
+func checkSig[T any](q *MPMC) error {
+	if s := q.h.sig; s != 0 && s != sigOf[T]() {
+		return newObjError(fmt.Sprintf("queue %q was made for another element type than %s (signature %016x, want %016x)",
+			q.obj.Name(), reflect.TypeFor[T](), s, sigOf[T]()), shm.ErrWrongKind)
+	}
+	return nil
+}
+
+// QueueOf views an MPMC queue as a queue of T, with codec.Default[T]. It
+// does not look at the type the queue was made for (OpenQueue does).
+func QueueOf[T any](q *MPMC) *Queue[T] {
+	k := reflect.TypeFor[T]().Kind()
+	return &Queue[T]{q: q, codec: codec.Default[T](), nilable: k == reflect.Pointer || k == reflect.Interface}
+}
+
+// isNil reports whether v, a pointer or an interface, is nil. (Boxing a
+// pointer in an interface does not allocate.)
+func isNil[T any](v T) bool {
+	x := any(v)
+	if x == nil {
+		return true // a nil interface T
+	}
+	rv := reflect.ValueOf(x)
+	return reflect.TypeFor[T]().Kind() == reflect.Pointer && rv.IsNil()
+}
 
 // WithCodec sets the codec (every process must use the same) and returns q.
 // A Queue decoded from a handle in a child has codec.Default: set it again.
@@ -54,10 +90,16 @@ func (q *Queue[T]) encode(v T) ([]byte, *[]byte, error) {
 		b := make([]byte, 0, 256) // room for raw values and small gob messages
 		sp = &b
 	}
+	if q.nilable && isNil(v) {
+		return (*sp)[:0], sp, nil
+	}
 	b, err := q.codec.Encode(*sp, v)
+	if err == nil && q.nilable && len(b) == 0 {
+		err = fmt.Errorf("the codec encoded a non-nil %T as zero bytes, which is how nil travels", v)
+	}
 	if err != nil {
 		q.scratch.Put(sp)
-		return nil, nil, fmt.Errorf("queue encode: %w", err)
+		return nil, nil, q.q.errs.errorf("encoding %T: %w", v, err)
 	}
 	return b, sp, nil
 }
@@ -91,13 +133,27 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	var v T
 	var derr error
 	err := q.q.GetFunc(ctx, func(b []byte) error {
-		v, derr = q.codec.Decode(b)
+		v, derr = q.decode(b)
 		return nil
 	})
 	if err == nil && derr != nil {
-		err = fmt.Errorf("queue decode: %w", derr)
+		err = derr
 	}
 	return v, err
+}
+
+// decode decodes a message: an empty one is nil for a pointer or
+// interface T.
+func (q *Queue[T]) decode(b []byte) (T, error) {
+	if q.nilable && len(b) == 0 {
+		var zero T
+		return zero, nil
+	}
+	v, err := q.codec.Decode(b)
+	if err != nil {
+		return v, q.q.errs.errorf("decoding %s: %w", reflect.TypeFor[T](), err)
+	}
+	return v, nil
 }
 
 // TryGet is Get that never waits: ErrEmpty when nothing is there.
@@ -105,11 +161,11 @@ func (q *Queue[T]) TryGet() (T, error) {
 	var v T
 	var derr error
 	err := q.q.TryGetFunc(func(b []byte) error {
-		v, derr = q.codec.Decode(b)
+		v, derr = q.decode(b)
 		return nil
 	})
 	if err == nil && derr != nil {
-		err = fmt.Errorf("queue decode: %w", derr)
+		err = derr
 	}
 	return v, err
 }
@@ -147,12 +203,17 @@ func (q *Queue[T]) MarshalBinary() ([]byte, error) { return q.q.MarshalBinary() 
 func (q *Queue[T]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, q) }
 
 // AttachHandle attaches q to the queue h names (see shm.AttachAs), with
-// codec.Default[T].
+// codec.Default[T]. A queue made for another element type is
+// shm.ErrWrongKind.
 func (q *Queue[T]) AttachHandle(h shm.Handle) error {
 	m, err := attachMPMC(h)
 	if err != nil {
 		return err
 	}
-	q.q, q.codec = m, codec.Default[T]()
+	if err := checkSig[T](m); err != nil {
+		return err
+	}
+	nq := QueueOf[T](m)
+	q.q, q.codec, q.nilable = nq.q, nq.codec, nq.nilable
 	return nil
 }

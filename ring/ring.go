@@ -43,6 +43,7 @@ type Ring struct {
 	mode Mode
 	p    producer
 	c    consumer
+	errs objErrors // named `ring "r"`, or after the pipe a ring is in
 }
 
 // producer is the writing side's private state.
@@ -85,7 +86,7 @@ func NewRing(seg *shm.Segment, name string, opts *Options) (*Ring, error) {
 		initRing(b, capacity, o.Mode)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ring %q: %w", name, err)
+		return nil, allocError("ring", name, err)
 	}
 	return ringFrom(obj, obj.Bytes())
 }
@@ -134,6 +135,11 @@ func ringFrom(obj *shm.Object, b []byte) (*Ring, error) {
 	r := &Ring{obj: obj, h: h, data: b[ringHdrSize : ringHdrSize+int(capacity) : ringHdrSize+int(capacity)],
 		mask: capacity - 1, cap: capacity, mode: Mode(h.mode & 1)}
 	r.p.r, r.c.r = r, r
+	what := "ring"
+	if obj != nil {
+		what = fmt.Sprintf("ring %q", obj.Name())
+	}
+	r.errs = newObjErrors(what)
 	return r, nil
 }
 

@@ -2,7 +2,6 @@ package ring
 
 import (
 	"context"
-	"fmt"
 	"io"
 )
 
@@ -106,7 +105,7 @@ func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64
 			if c.recs == 0 {
 				c.release() // padding skipped: give its room back
 			}
-			return nil, 0, ErrEmpty
+			return nil, 0, c.r.errs.emp
 		}
 		// Free what was peeked, else a producer waiting for room and this
 		// consumer waiting for data would wait for each other.
@@ -169,7 +168,7 @@ func (r *Ring) read(ctx context.Context, buf []byte, wait bool) (int, error) {
 		return 0, err
 	}
 	if len(rec) > len(buf) {
-		return 0, fmt.Errorf("record of %d bytes, buffer of %d: %w", len(rec), len(buf), io.ErrShortBuffer)
+		return 0, r.errs.errorf("record of %d bytes, buffer of %d: %w", len(rec), len(buf), io.ErrShortBuffer)
 	}
 	n := copyChunked(buf, rec)
 	r.c.take(rec, next)

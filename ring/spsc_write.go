@@ -3,8 +3,6 @@ package ring
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
-	"os"
 	"sync/atomic"
 )
 
@@ -90,13 +88,13 @@ func (p *producer) tryReserve(n int) ([]byte, bool, error) {
 		}
 	}
 	if n < 0 {
-		return nil, false, fmt.Errorf("record of %d bytes: %w", n, errInvalid)
+		return nil, false, p.r.errs.errorf("record of %d bytes: %w", n, errInvalid)
 	}
 	if uint64(n) > p.r.cap-2*recHdr {
-		return nil, false, fmt.Errorf("record of %d bytes, ring holds %d: %w", n, p.r.cap-2*recHdr, ErrTooLarge)
+		return nil, false, p.r.errs.errorf("record of %d bytes, ring holds %d: %w", n, p.r.cap-2*recHdr, ErrTooLarge)
 	}
 	if p.r.h.closed.Load() != 0 {
-		return nil, false, fmt.Errorf("ring: %w", os.ErrClosed)
+		return nil, false, p.r.errs.closed
 	}
 	pad, need := p.room(uint64(n))
 	if !p.fits(pad + need) {
@@ -210,7 +208,7 @@ func (r *Ring) TryReserve(n int) ([]byte, error) {
 	b, ok, err := r.p.tryReserve(n)
 	if err == nil && !ok {
 		r.p.commit() // as a Reserve that has to wait: publish padding and what came before
-		err = ErrFull
+		err = r.errs.full
 	}
 	return b, err
 }
@@ -259,7 +257,7 @@ func (r *Ring) TryWrite(p []byte) error {
 	}
 	if !ok {
 		r.p.commit() // publish padding, if tryReserve wrote some
-		return ErrFull
+		return r.errs.full
 	}
 	copyChunked(b, p)
 	r.p.commit()
