@@ -182,6 +182,9 @@ func TestPoolTimeoutPerTask(t *testing.T) {
 	var got []string
 	for r, err := range pool.Imap(ctx, p, waitTask, slices.Values(in), pool.Timeout(200*time.Millisecond), pool.Chunksize(4)) {
 		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("%v is not context.DeadlineExceeded", err)
+			}
 			got = append(got, err.Error())
 			continue
 		}

@@ -38,7 +38,10 @@
 // Join ever waits for a task longer than the grace period.
 //
 // What a failure costs: a task's error or panic comes back as a
-// *TaskError and the worker lives on. A worker that exits while running a
+// *TaskError, which unwraps to the task's error rebuilt in the parent
+// (errors.Is and errors.As work for sentinels and types registered with
+// process.RegisterError and process.RegisterErrorType; a panic names its
+// frame, its stack is in TaskError.Stack), and the worker lives on. A worker that exits while running a
 // task, for any reason (a signal, any status, 0 included), fails that one
 // input with an error wrapping ErrWorkerDied that names the status or
 // signal, and is replaced; the local pool never runs a task twice, and the

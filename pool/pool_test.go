@@ -208,7 +208,8 @@ func TestPoolTaskErrorsAndPanics(t *testing.T) {
 	pids := p.Pids()
 	_, err := pool.Apply(ctx, p, mayDie, -2)
 	var te *pool.TaskError
-	if !errors.As(err, &te) || !te.Panic || !strings.Contains(te.Message, "negative two") || !strings.Contains(te.Message, "goroutine") {
+	if !errors.As(err, &te) || !te.Panic || te.Message != "negative two" || !strings.Contains(te.Stack, "goroutine") ||
+		!strings.Contains(te.Frame, "pool_test.go:") || strings.Contains(err.Error(), "goroutine") {
 		t.Fatalf("panic: %v", err)
 	}
 	_, err = pool.Apply(ctx, p, mayDie, -3)

@@ -10,25 +10,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 )
-
-// TaskError is how a task's own failure reaches the caller: the error it
-// returned or the panic it raised (Message then holds the panic value and
-// the worker's stack). The worker lives on.
-type TaskError struct {
-	Task    string
-	Message string
-	Panic   bool
-}
-
-func (e *TaskError) Error() string {
-	if e.Panic {
-		return fmt.Sprintf("task %s panicked: %s", e.Task, e.Message)
-	}
-	return fmt.Sprintf("task %s: %s", e.Task, e.Message)
-}
 
 // inflightDepth is how many chunks a worker may have queued: one running
 // and one waiting, so it never idles between chunks.
@@ -289,7 +274,12 @@ func (s *slot) deliver(rec []byte) bool {
 	if status == statusOK {
 		res = append([]byte(nil), payload...)
 	} else {
-		rerr = &TaskError{Task: c.task, Message: string(payload), Panic: status == statusPanic}
+		f, err := wire.ParseFailure(payload)
+		if err != nil {
+			s.results.Release()
+			return false
+		}
+		rerr = newTaskError(c.task, s.proc.Name(), f)
 	}
 	s.stuck = s.stuck || status == statusStuck
 	s.results.Release()

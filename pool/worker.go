@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,9 +54,8 @@ func runInit(ctx context.Context, name string, arg []byte) error {
 	if !ok {
 		return fmt.Errorf("initializer %q: %w", name, process.ErrUnknownTask)
 	}
-	_, status, msg := runItem(ctx, run, arg)
-	if status != statusOK {
-		return fmt.Errorf("initializer %q: %s", name, msg)
+	if _, f := runItem(ctx, run, arg); f != nil {
+		return fmt.Errorf("initializer %q: %w", name, f.Err)
 	}
 	return nil
 }
@@ -135,26 +133,22 @@ func (w *worker) runChunk(ctx context.Context, h chunkHead, args [][]byte) error
 		it := &itemRef{chunk: h.id, index: i}
 		w.running.Store(it) // before looking at cctx: see running
 		var res []byte
-		var status byte
-		var msg string
+		var fail *wire.Failure
 		switch {
 		case cctx.Err() != nil: // the job ended: answer without running
-			status, msg = statusErr, context.Cause(cctx).Error()
+			fail = &wire.Failure{Err: context.Cause(cctx)}
 		case !known:
-			status, msg = statusErr, fmt.Sprintf("task %q: %v", h.task, process.ErrUnknownTask)
+			fail = &wire.Failure{Err: fmt.Errorf("task %q: %w", h.task, process.ErrUnknownTask)}
 		default:
-			res, status, msg = w.runOne(cctx, run, arg, it, h.timeout)
+			res, fail = w.runOne(cctx, run, arg, it, h.timeout)
 		}
 		if !w.running.CompareAndSwap(it, nil) {
 			select {} // a watchdog answered this item and ends the process
 		}
-		if status != statusOK {
-			res = []byte(msg)
-		}
-		w.out = appendResult(w.out[:0], h.id, i, status, res)
+		w.out = appendItemResult(w.out[:0], h.id, i, res, fail)
 		if len(w.out) > w.results.MaxMessage() {
-			msg := fmt.Sprintf("result of %d bytes does not fit the pool's result ring (%d bytes): raise pool.Options.RingSize", len(res), w.results.MaxMessage())
-			w.out = appendResult(w.out[:0], h.id, i, statusErr, []byte(msg))
+			err := fmt.Errorf("result of %d bytes does not fit the pool's result ring (%d bytes): raise pool.Options.RingSize", len(w.out), w.results.MaxMessage())
+			w.out = appendItemResult(w.out[:0], h.id, i, nil, &wire.Failure{Err: err})
 		}
 		// Only a chunk's last result wakes the parent (as Python's
 		// workers send a chunk's results in one message); the others
@@ -173,8 +167,21 @@ func (w *worker) runChunk(ctx context.Context, h chunkHead, args [][]byte) error
 	return nil
 }
 
+// appendItemResult appends the result record of an item: its result, or
+// its failure.
+func appendItemResult(b []byte, id uint64, index int, res []byte, fail *wire.Failure) []byte {
+	switch {
+	case fail == nil:
+		return appendResult(b, id, index, statusOK, res)
+	case fail.Panic:
+		return appendResult(b, id, index, statusPanic, wire.AppendFailure(nil, *fail))
+	default:
+		return appendResult(b, id, index, statusErr, wire.AppendFailure(nil, *fail))
+	}
+}
+
 // runOne runs one item under its timeout, if any.
-func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, it *itemRef, timeout time.Duration) ([]byte, byte, string) {
+func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, it *itemRef, timeout time.Duration) ([]byte, *wire.Failure) {
 	if timeout <= 0 {
 		return runItem(cctx, run, arg)
 	}
@@ -231,10 +238,10 @@ func (w *worker) claim(it *itemRef, cause error) {
 	if !w.running.CompareAndSwap(it, claimed) {
 		return // it returned in time
 	}
-	msg := fmt.Sprintf("%v: the task did not return within the %v grace period after its context ended; its worker was replaced", cause, w.grace)
+	err := fmt.Errorf("%w: the task did not return within the %v grace period after its context ended; its worker was replaced", cause, w.grace)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	w.results.Write(ctx, appendResult(nil, it.chunk, it.index, statusStuck, []byte(msg)))
+	w.results.Write(ctx, appendResult(nil, it.chunk, it.index, statusStuck, wire.AppendFailure(nil, wire.Failure{Err: err})))
 	os.Exit(exitStuck)
 }
 
@@ -260,19 +267,20 @@ func (w *worker) readControl(ctx context.Context) {
 	}
 }
 
-// runItem runs one task call, turning a panic into a status with its
-// message and stack.
-func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, status byte, msg string) {
+// runItem runs one task call: its result, or how it failed (a panic
+// included, with its frame and stack).
+func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, fail *wire.Failure) {
 	defer func() {
 		if r := recover(); r != nil {
-			res, status, msg = nil, statusPanic, fmt.Sprintf("panic: %v\n%s", r, debug.Stack())
+			f := wire.Recovered(r)
+			res, fail = nil, &f
 		}
 	}()
 	res, err := run(ctx, arg)
 	if err != nil {
-		return nil, statusErr, err.Error()
+		return nil, &wire.Failure{Err: err}
 	}
-	return res, statusOK, ""
+	return res, nil
 }
 
 // idSet remembers the last n ids added. A cancel record may arrive before

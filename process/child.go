@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"syscall"
 
@@ -40,14 +39,15 @@ func Current() Info { return current }
 // in order (nil in a process not started by Start). The child owns them.
 func Files() []*os.File { return childFiles }
 
-// resultFrame is what a child writes on its result pipe before it exits.
+// resultFrame is what a child writes on its result pipe before it exits:
+// the encoded result, or how the task failed (a wire.Failure; nil on
+// success).
 type resultFrame struct {
 	Result  []byte
-	Err     string
-	Panic   bool
-	Stack   string
-	Unknown bool
+	Failure []byte
 }
+
+func failed(f wire.Failure) resultFrame { return resultFrame{Failure: wire.AppendFailure(nil, f)} }
 
 // Main must be the first statement of main (and of TestMain): in a child
 // started by Start it runs the requested task and exits the process, never
@@ -85,7 +85,7 @@ func runChild(task string) (int, *taskCtx) {
 	results := os.NewFile(fdResult, "shmkit-result")
 	fail := func(err error) (int, *taskCtx) {
 		fmt.Fprintf(os.Stderr, "shmkit child %s: %v\n", current.Name, err)
-		writeResult(results, resultFrame{Err: err.Error()})
+		writeResult(results, failed(wire.Failure{Err: err}))
 		return exitSetup, nil
 	}
 	if err := inheritDescriptors(); err != nil {
@@ -109,7 +109,7 @@ func runChild(task string) (int, *taskCtx) {
 	}
 	run, ok := wire.Lookup(task)
 	if !ok {
-		writeResult(results, resultFrame{Unknown: true, Err: fmt.Sprintf("task %q", task)})
+		writeResult(results, failed(wire.Failure{Err: fmt.Errorf("task %q: %w", task, ErrUnknownTask)}))
 		return exitSetup, tc
 	}
 	frame, code := call(tc.ctx, run, arg)
@@ -127,13 +127,12 @@ func runChild(task string) (int, *taskCtx) {
 func call(ctx context.Context, run wire.Runner, arg []byte) (frame resultFrame, code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			frame = resultFrame{Panic: true, Err: fmt.Sprint(r), Stack: string(debug.Stack())}
-			code = exitPanic
+			frame, code = failed(wire.Recovered(r)), exitPanic
 		}
 	}()
 	res, err := run(ctx, arg)
 	if err != nil {
-		return resultFrame{Err: err.Error()}, exitErr
+		return failed(wire.Failure{Err: err}), exitErr
 	}
 	return resultFrame{Result: res}, exitOK
 }
@@ -186,7 +185,7 @@ func writeFrame(w io.Writer, b []byte) error {
 func writeResult(w *os.File, f resultFrame) error {
 	b, err := wire.Encode(f)
 	if err != nil {
-		b, _ = wire.Encode(resultFrame{Err: "encoding result: " + err.Error()})
+		b, _ = wire.Encode(failed(wire.Failure{Err: fmt.Errorf("encoding result: %w", err)}))
 	}
 	return errors.Join(writeFrame(w, b), w.Close())
 }

@@ -41,8 +41,15 @@
 // signal (children are forked from one locked thread that never exits,
 // since the signal follows the forking thread) and a liveness pipe whose
 // end of file the child watches both cancel its task's ctx, and the child
-// kills itself a grace period later. A task that returns an error or
-// panics makes Join return an *ExitError carrying its message (and stack).
+// kills itself a grace period later.
+//
+// Errors: a task that returns an error or panics makes Join return an
+// *ExitError that unwraps to the task's error rebuilt in the parent:
+// sentinels registered with RegisterError and types registered with
+// RegisterErrorType arrive as themselves (errors.Is and errors.As work),
+// other errors as their message and wrapped chain. A panic reports its
+// value and the frame where it happened; the whole stack is in
+// ExitError.Stack.
 //
 // This package is the spawning core and nothing more: it knows no kind of
 // shared object (they travel as handles) and no pool. Package pool runs

@@ -22,15 +22,19 @@ var (
 )
 
 // ExitError is what Join returns for a child that failed: its task
-// returned an error or panicked (Message, and Stack for a panic), or the
-// process exited with a non-zero status or was killed by a signal.
+// returned an error or panicked (Err, Message; Panic, Frame and Stack for
+// a panic), or the process exited with a non-zero status or was killed by
+// a signal. It unwraps to the task's error, rebuilt in this process (see
+// RegisterError), so errors.Is and errors.As see through it.
 type ExitError struct {
 	Name    string         // the process name
 	Pid     int            // the child's pid
 	Code    int            // exit status, or -1 when killed by a signal
 	Signal  syscall.Signal // the signal that killed it, or 0
 	Message string         // the task's error or panic message, if it sent one
+	Err     error          // the task's error, or its panic's value; nil if it sent none
 	Panic   bool           // the task panicked
+	Frame   string         // where it panicked: "pkg.Func (file.go:42)"
 	Stack   string         // the child's stack at the panic
 }
 
@@ -38,7 +42,7 @@ func (e *ExitError) Error() string {
 	who := fmt.Sprintf("process %s (pid %d)", e.Name, e.Pid)
 	switch {
 	case e.Panic:
-		return fmt.Sprintf("%s panicked: %s\n%s", who, e.Message, e.Stack)
+		return fmt.Sprintf("%s panicked: %s [%s]", who, e.Message, e.Frame)
 	case e.Message != "":
 		return fmt.Sprintf("%s: %s", who, e.Message)
 	case e.Signal != 0:
@@ -47,3 +51,6 @@ func (e *ExitError) Error() string {
 		return fmt.Sprintf("%s exited with status %d", who, e.Code)
 	}
 }
+
+// Unwrap returns the task's error (or panic value), if it sent one.
+func (e *ExitError) Unwrap() error { return e.Err }

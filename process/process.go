@@ -105,6 +105,11 @@ func startTask[A, R any](ctx context.Context, t *Task[A, R], arg A, deadline tim
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if _, ok := wire.Lookup(t.name); !ok {
+		// The child is this binary: what is not registered here is not
+		// there either.
+		return nil, fmt.Errorf("starting task %q: %w", t.name, ErrUnknownTask)
+	}
 	argBytes, err := t.EncodeArg(arg)
 	if err != nil {
 		return nil, fmt.Errorf("encoding argument of %q: %w", t.name, err)
@@ -251,12 +256,15 @@ func (p *Process) err() error {
 		}
 	}
 	if f := p.frame; f != nil {
-		if f.Err == "" && !f.Panic && ee.Code == exitOK {
+		if f.Failure == nil && ee.Code == exitOK {
 			return nil
 		}
-		ee.Message, ee.Panic, ee.Stack = f.Err, f.Panic, f.Stack
-		if f.Unknown {
-			return fmt.Errorf("%w: %w", ee, ErrUnknownTask)
+		if f.Failure != nil {
+			fail, err := wire.ParseFailure(f.Failure)
+			if err != nil {
+				fail.Err = fmt.Errorf("reading the failure %s sent: %w", p.name, err)
+			}
+			ee.Err, ee.Message, ee.Panic, ee.Frame, ee.Stack = fail.Err, fail.Err.Error(), fail.Panic, fail.Frame, fail.Stack
 		}
 		return ee
 	}

@@ -88,7 +88,11 @@ func Register[A, R any](name string, fn func(ctx context.Context, arg A) (R, err
 		if err != nil {
 			return nil, err
 		}
-		return t.results.Encode(nil, r)
+		b, err := t.results.Encode(nil, r)
+		if err != nil {
+			return nil, fmt.Errorf("encoding result of %q: %w", name, err)
+		}
+		return b, nil
 	}
 	if !wire.Register(name, run) {
 		panic(fmt.Sprintf("process: task %q registered twice", name))

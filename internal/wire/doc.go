@@ -15,4 +15,9 @@
 // pointers, no encoding of their own); gob for the rest. Both ends know
 // the static type, so no type description travels. Decoding checks every
 // length: a malformed message is an error, never a panic.
+//
+// A task's failure crosses as a Failure (failure.go): its error as a tree
+// that mirrors the error's wrapping, with registered sentinels and types
+// rebuilt as themselves and the rest as text (errors.go), and for a panic
+// the frame where it happened and the stack.
 package wire
