@@ -23,7 +23,9 @@
 //   - TypedDict[V] (Typed): the same over a codec.Codec (codec.Gob by default), local
 //     or remote.
 //   - Namespace: named fields of any gob-able type.
-//   - List: Append, Get/Set by index, Pop, Len, Snapshot.
+//   - List: Python's list proxy, the whole MutableSequence (Append,
+//     Extend, Insert, Pop(i), Delete, Remove, Index, Count, Reverse,
+//     Slice, SetSlice…), each operation all or nothing across a kill -9.
 //   - Serve, Dial, RemoteDict: the Dict interface over TCP.
 //   - Queue[T](m, name, opts): package ring's typed MPMC queue, created
 //     or found by name in the manager's segment (Python's

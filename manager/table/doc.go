@@ -21,8 +21,11 @@
 //     Delete, Pop, SetDefault, CompareAndSwap, CompareAndDelete, Update
 //     (atomic read-modify-write), SetMany (all or nothing), Clear,
 //     Snapshot, Keys/Values/Items iterators, Reclaim and Stats.
-//   - List: Append, Get/Set by index, Pop, Len, Snapshot: a one-stripe
-//     table keyed by index.
+//   - List: Python's MutableSequence — Get/Set by index (negative from
+//     the end), Append, Extend, Insert, Pop(i), Delete, Remove, Index,
+//     Count, Contains, Reverse, Slice, SetSlice, DeleteSlice, Update,
+//     Clear, Len, All and Backward: a one-stripe table keyed by index,
+//     whose moves commit through a journal record (list_journal.go).
 //   - NewKind, OpenKind, AttachKind: a Dict under an object kind of its
 //     own (manager's Namespace), so a typed open of the wrong kind fails.
 //
@@ -32,7 +35,8 @@
 // protocol), read.go (optimistic reads), alloc.go (size classes and free
 // lists), reclaim.go (crash repair and Reclaim), iter.go (iteration,
 // Snapshot, SetMany), dict.go and list.go (the two object types),
-// describe.go (shmkit inspect's line).
+// list_seq.go and list_journal.go (the List's moves and their crash
+// protocol), describe.go (shmkit inspect's line), format.go (String).
 //
 // # Capacity
 //
@@ -59,7 +63,10 @@
 // recounts the stripe, marks the lock consistent and goes on (a taker
 // that fails or dies while recounting leaves the recount to the next).
 // The dead process may leak the block it was writing; Reclaim recovers
-// it.
+// it. A List operation is all or nothing even when it moves many
+// elements (Insert, Reverse, SetSlice…): it stages the new values, commits
+// them with one journal record, and the next operation finishes or undoes
+// what a killed writer left (list_journal.go).
 //
 // # Sharp edges
 //

@@ -32,6 +32,31 @@ func validTable(tb testing.TB) []byte {
 	return bytes.Clone(d.t.b)
 }
 
+// validList returns the bytes of a small List midway through a rewrite:
+// values staged and the journal written, not yet applied.
+func validList(tb testing.TB) []byte {
+	seg, err := shm.Anonymous(1<<20, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer seg.Close()
+	l, err := NewList(seg, "l", &ListOptions{Len: 6, Bytes: 2048, MaxValue: 40})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	l.Extend(ctx, []byte("a"), []byte("bb"), []byte("ccc"))
+	l.Insert(ctx, 1, []byte("X"))
+	l.locked(ctx, func(s *stripe, n int) error {
+		for j, v := range []string{"y", "z"} {
+			k := stagedKey(j)
+			l.put(s, k[:], []byte(v))
+		}
+		return l.put(s, journalKey, journal{lo: 1, m: 2, newLen: n, oldLen: n}.encode())
+	})
+	return bytes.Clone(l.t.b)
+}
+
 // FuzzAttach: a table of arbitrary bytes attaches with an error, or
 // supports every operation without a panic or an out-of-bounds access
 // (ErrCorrupt is fine).
@@ -45,6 +70,7 @@ func FuzzAttach(f *testing.F) {
 	binary.LittleEndian.PutUint64(cyc[cursorOff:], 3)
 	f.Add(cyc)
 	f.Add(good[:100])
+	f.Add(validList(f))
 	f.Fuzz(fuzzAttachBody)
 }
 
@@ -84,6 +110,15 @@ func fuzzAttachBody(t *testing.T, b []byte) {
 		d.Len(ctx)
 		d.Stats()
 		shm.Describe(o)
+		if l, err := listOf(tab); err == nil {
+			l.Snapshot(ctx)
+			l.Insert(ctx, 1, []byte("i"))
+			l.Reverse(ctx)
+			l.Pop(ctx, 0)
+			l.Remove(ctx, []byte("i"))
+			l.Append(ctx, []byte("a"))
+			_ = l.String()
+		}
 	}
 }
 

@@ -52,7 +52,7 @@ type stripe struct {
 
 const (
 	tableMagic   = 0x54434453 // "SDCT"
-	tableVersion = 2          // 2: stripe locks are owner.Lock words (inconsistent bit, healing sleepers)
+	tableVersion = 3          // 2: stripe locks are owner.Lock words; 3: a List's journal, staged keys and 2×Len+2 entries
 
 	liveOff           = 128
 	cursorOff         = 256

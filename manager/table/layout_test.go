@@ -80,7 +80,7 @@ func TestList(t *testing.T) {
 	if _, err := l.Get(ctx, 3); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get 3: %v, want ErrNotFound", err)
 	}
-	if v, err := l.Pop(ctx); err != nil || string(v) != "c" {
+	if v, err := l.Pop(ctx, -1); err != nil || string(v) != "c" {
 		t.Fatalf("Pop = %q %v", v, err)
 	}
 	var got []string
@@ -94,7 +94,7 @@ func TestList(t *testing.T) {
 		t.Fatalf("Len = %d", n)
 	}
 	l.Clear(ctx)
-	if _, err := l.Pop(ctx); !errors.Is(err, ErrNotFound) {
+	if _, err := l.Pop(ctx, -1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Pop of an empty list: %v", err)
 	}
 }

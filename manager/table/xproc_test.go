@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -363,4 +365,132 @@ func TestKillWhileOthersWork(t *testing.T) {
 	}
 	t.Logf("%d increments while 10 writers were killed; lock taken over from the dead: %v",
 		r.n, atomic.LoadUint32(u32(d.t.b, dirtyOff)) != 0)
+}
+
+type moverArg struct {
+	L    *List
+	Seed uint64
+}
+
+// mover moves the elements of a List around forever, each operation one
+// rewrite: an element "m" inserted at a random place, the list reversed,
+// rotated by one (Update), "m" removed.
+var mover = process.Register("table.mover", func(ctx context.Context, a moverArg) (struct{}, error) {
+	r := rand.New(rand.NewPCG(a.Seed, 7))
+	rotate := func(vs [][]byte) [][]byte { return append(vs[1:], vs[0]) }
+	for {
+		n, err := a.L.Len(ctx)
+		if err != nil {
+			return struct{}{}, err
+		}
+		for _, err := range []error{
+			a.L.Insert(ctx, r.IntN(n+1), []byte("m")),
+			a.L.Reverse(ctx),
+			a.L.Update(ctx, rotate),
+			a.L.Remove(ctx, []byte("m")),
+		} {
+			if err != nil {
+				return struct{}{}, err
+			}
+		}
+	}
+})
+
+func moverElem(i int) []byte {
+	return fmt.Appendf(nil, "%d:%s", i, bytes.Repeat([]byte{'x'}, i*37%300))
+}
+
+// checkRing checks that vs, without at most one "m", is 0…n-1 turned and
+// maybe reversed: what the mover's operations keep, each atomically.
+func checkRing(t *testing.T, vs [][]byte, n int) {
+	t.Helper()
+	var rest [][]byte
+	for _, v := range vs {
+		if string(v) != "m" {
+			rest = append(rest, v)
+		}
+	}
+	if len(vs)-len(rest) > 1 || len(rest) != n {
+		t.Fatalf("%d elements, %d of them m: want %d and at most one", len(vs), len(vs)-len(rest), n)
+	}
+	start := slices.IndexFunc(rest, func(v []byte) bool { return bytes.Equal(v, moverElem(0)) })
+	if start < 0 {
+		t.Fatalf("element 0 missing from %q", rest)
+	}
+	for _, dir := range []int{1, -1} {
+		ok := true
+		for k := range n {
+			if !bytes.Equal(rest[(start+dir*k+n)%n], moverElem(k)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("not a turn of 0…%d: %q", n-1, rest)
+}
+
+// TestListKillMidRewrite kills a process that moves a List's elements
+// (Insert, Reverse, Update, Remove) at random instants: after each kill
+// the list is whole — every element once, in an order one of the
+// operations makes — the next operation works, and Reclaim recovers any
+// block the dead leaked.
+func TestListKillMidRewrite(t *testing.T) {
+	ctx := testCtx(t)
+	const n = 40
+	l, err := NewList(newSeg(t, 8<<20), "l", &ListOptions{Len: 64, MaxValue: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := l.Append(ctx, moverElem(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var moved, midway int // rounds that found the list moved; with "m" in it
+	last, _ := l.Snapshot(ctx)
+	for round := range testutil.KillLoops(12) {
+		p, err := process.Start(ctx, mover, moverArg{L: l, Seed: uint64(round)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(5+r.IntN(20)) * time.Millisecond)
+		p.Kill()
+		<-p.Done()
+		if code, _ := p.ExitCode(); code != -9 {
+			t.Fatalf("mover exit code %d, want -9 (it failed: %v)", code, p.Join(ctx))
+		}
+		vs, err := l.Snapshot(ctx)
+		if err != nil {
+			t.Fatalf("round %d: Snapshot: %v", round, err)
+		}
+		checkRing(t, vs, n)
+		if !slices.EqualFunc(vs, last, bytes.Equal) {
+			moved++
+		}
+		if len(vs) > n {
+			midway++
+		}
+		if c := loadCount(l.t.stripe(0)); c != uint64(len(vs)+1) {
+			t.Fatalf("round %d: %d records for %d elements after an operation", round, c, len(vs))
+		}
+		if err := l.Remove(ctx, []byte("m")); err != nil && !errors.Is(err, ErrNotFound) {
+			t.Fatalf("round %d: Remove m: %v", round, err)
+		}
+		last, _ = l.Snapshot(ctx)
+	}
+	t.Logf("the list had moved after %d kills, with the inserted element in it after %d", moved, midway)
+	if moved == 0 {
+		t.Fatal("the mover never moved the list before it was killed")
+	}
+	if err := l.t.reclaim(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := l.t.stats()
+	if free := freeBytes(t, l.t); s.CarvedBytes-arenaStart != s.UsedBytes+free {
+		t.Fatalf("after Reclaim %d bytes carved, %d used, %d free: leak not recovered", s.CarvedBytes-arenaStart, s.UsedBytes, free)
+	}
 }
