@@ -51,3 +51,60 @@ func ExampleOpenQueue() {
 	// nil: done
 	// OpenQueue[string]: wrong kind
 }
+
+// Python 3.13's Queue.shutdown: without immediate, consumers take what is
+// left, then get queue.ShutDown; with it, what is left is dropped.
+func ExampleQueue_Shutdown() {
+	ctx := context.Background()
+	seg, err := shm.Anonymous(1<<20, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer seg.Close()
+	q, err := ring.NewJoinableQueue[string](seg, "q", nil)
+	if err != nil {
+		panic(err)
+	}
+	q.Put(ctx, "a")
+	q.Put(ctx, "b")
+	q.Shutdown(false)
+	fmt.Println(q.Put(ctx, "c"))
+	v, err := q.Get(ctx)
+	fmt.Println(v, err)
+	q.Shutdown(true) // drops "b", and counts it done
+	_, err = q.Get(ctx)
+	fmt.Println(errors.Is(err, ring.ErrShutdown), q.Len(), q.Unfinished())
+	// Output:
+	// queue "q" shut down
+	// a <nil>
+	// true 0 1
+}
+
+// A consumer ranges over a queue until it is closed (or shut down).
+func ExampleQueue_All() {
+	ctx := context.Background()
+	seg, err := shm.Anonymous(1<<20, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer seg.Close()
+	q, err := ring.NewQueue[int](seg, "squares", nil)
+	if err != nil {
+		panic(err)
+	}
+	go func() {
+		for i := range 4 {
+			q.Put(ctx, i*i)
+		}
+		q.Close()
+	}()
+	for v, err := range q.All(ctx) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Print(v, " ")
+	}
+	fmt.Println()
+	// Output:
+	// 0 1 4 9
+}

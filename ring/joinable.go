@@ -47,16 +47,29 @@ func joinable[T any](q *Queue[T]) (*JoinableQueue[T], error) {
 // TaskDone marks one value taken by Get as processed. Calling it more
 // often than values were put is ErrTaskDone.
 func (q *JoinableQueue[T]) TaskDone() error {
-	h := q.q.h
-	v := h.unfinished.Add(-1)
-	if v < 0 {
-		h.unfinished.Add(1)
-		return ErrTaskDone
-	}
-	if v == 0 {
-		h.joinWait.wake()
+	if !q.q.taskDone(true) {
+		return q.q.errs.errorf("%w", ErrTaskDone)
 	}
 	return nil
+}
+
+// taskDone takes one from the unfinished count, and wakes Join when it
+// reaches 0. At 0 already it reports false (and changes nothing). wake
+// false: the caller wakes every line itself (Shutdown).
+func (q *MPMC) taskDone(wake bool) bool {
+	h := q.h
+	for {
+		v := h.unfinished.Load()
+		if v <= 0 {
+			return false
+		}
+		if h.unfinished.CompareAndSwap(v, v-1) {
+			if v == 1 && wake {
+				h.joinWait.wake()
+			}
+			return true
+		}
+	}
 }
 
 // Unfinished returns the number of values put and not yet marked done.

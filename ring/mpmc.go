@@ -207,13 +207,69 @@ func (q *MPMC) Handle() shm.Handle { return q.obj.Handle() }
 func (q *MPMC) Populate() error { return q.obj.Populate() }
 
 // Close closes the queue for every process: Put fails with os.ErrClosed,
-// Get drains what was committed, then returns io.EOF. Idempotent.
+// Get drains what was committed, then returns io.EOF (the end of the
+// stream, for a consumer's loop). Idempotent. Shutdown is Python's way of
+// ending a queue.
 func (q *MPMC) Close() error {
-	q.h.closed.Store(1)
+	q.h.closed.Or(closedBit)
+	q.wakeAll()
+	return nil
+}
+
+// Shutdown ends the queue for every process, as Python's
+// Queue.shutdown(immediate) does: Put, waiting or not, fails with an
+// error wrapping ErrShutdown (and os.ErrClosed). Without immediate, Get
+// takes what is left, then fails with ErrShutdown instead of waiting;
+// with immediate, what is left is dropped now (a JoinableQueue counts
+// each dropped value done, so Join returns once the values already taken
+// are marked done) and every Get, waiting or not, fails at once.
+// Idempotent; Shutdown(true) after Shutdown(false) drops what is left.
+func (q *MPMC) Shutdown(immediate bool) error {
+	bits := uint32(closedBit | shutBit)
+	if immediate {
+		bits |= immBit
+	}
+	q.h.closed.Or(bits)
+	if immediate {
+		q.drop()
+	}
+	q.wakeAll()
+	return nil
+}
+
+// drop takes and discards every committed message (Shutdown(true)).
+// A message whose producer is still writing it is left: every Get fails
+// from now on anyway.
+func (q *MPMC) drop() {
+	e, idx, err := q.acquire()
+	if err != nil {
+		return
+	}
+	defer q.releaseEntry(idx)
+	discard := func([]byte) error { return nil }
+	for {
+		_, ok, _, _, _, err := q.tryGet(e, nil, discard)
+		if !ok || err != nil {
+			return
+		}
+		if q.h.flags&flagJoinable != 0 {
+			q.taskDone(false)
+		}
+	}
+}
+
+func (q *MPMC) wakeAll() {
 	q.h.dataWait.wakeAll()
 	q.h.spaceWait.wakeAll()
 	q.h.joinWait.wakeAll()
-	return nil
+}
+
+// closedErr is the error of a Put on a closed or shut down queue.
+func (q *MPMC) closedErr() error {
+	if q.h.closed.Load()&shutBit != 0 {
+		return q.errs.shut
+	}
+	return q.errs.closed
 }
 
 // Closed reports whether the queue was closed (by any process).

@@ -120,8 +120,9 @@ type getWait struct {
 
 func (w *getWait) ready() (bool, error) {
 	q := w.q
+	c := q.h.closed.Load()
 	return q.h.deq.Load() != w.x || q.seq(w.x).Load() != w.s ||
-		q.h.closed.Load() != 0 && q.h.enq.Load() <= w.x, nil
+		c != 0 && q.h.enq.Load() <= w.x || c&immBit != 0, nil
 }
 
 // stuck: a producer claimed x and has not committed it; if it died, write a
@@ -140,11 +141,17 @@ func (q *MPMC) get(ctx context.Context, buf []byte, fn func([]byte) error, wait 
 	}
 	defer q.releaseEntry(idx)
 	for {
+		if q.h.closed.Load()&immBit != 0 {
+			return 0, q.errs.shut
+		}
 		n, ok, eof, x, s, err := q.tryGet(e, buf, fn)
 		if ok || err != nil {
 			return n, err
 		}
 		if eof {
+			if q.h.closed.Load()&shutBit != 0 {
+				return 0, q.errs.shut
+			}
 			return 0, io.EOF
 		}
 		w := getWait{q, e, x, s}
@@ -164,8 +171,9 @@ func (q *MPMC) get(ctx context.Context, buf []byte, fn func([]byte) error, wait 
 }
 
 // Get copies the next message into buf, waiting for one as ctx allows;
-// io.EOF once the queue is closed and drained. A message longer than buf
-// stays queued and the error wraps io.ErrShortBuffer.
+// io.EOF once the queue is closed and drained (ErrShutdown, wrapped, once
+// it is shut down and drained, or at once after Shutdown(true)). A message
+// longer than buf stays queued and the error wraps io.ErrShortBuffer.
 func (q *MPMC) Get(ctx context.Context, buf []byte) (int, error) { return q.get(ctx, buf, nil, true) }
 
 // TryGet is Get that never waits: ErrEmpty when nothing is committed.

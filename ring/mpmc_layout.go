@@ -47,6 +47,14 @@ const (
 	flagJoinable = 1
 )
 
+// Bits of queueHdr.closed, each set once and never cleared: Close sets
+// closedBit; Shutdown sets shutBit too, and immBit when immediate.
+const (
+	closedBit = 1 << iota
+	shutBit
+	immBit
+)
+
 // partEntry is one participant: a process's claim on a run of positions
 // while it puts or gets, and its counters. Only the owner writes it, except
 // to take it over when the owner is dead. The owner is an internal/owner

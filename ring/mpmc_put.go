@@ -27,7 +27,7 @@ func (q *MPMC) tryPut(e *partEntry, p []byte) (ok bool, x, s uint64, err error) 
 		return false, 0, 0, q.errs.errorf("message of %d bytes, queue holds %d: %w", len(p), q.MaxMessage(), ErrTooLarge)
 	}
 	if q.h.closed.Load() != 0 {
-		return false, 0, 0, q.errs.closed
+		return false, 0, 0, q.closedErr()
 	}
 	var pos uint64
 claim:

@@ -2,7 +2,10 @@ package ring
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"iter"
 	"reflect"
 	"sync"
 
@@ -104,8 +107,9 @@ func (q *Queue[T]) encode(v T) ([]byte, *[]byte, error) {
 	return b, sp, nil
 }
 
-// Put sends v, waiting for room as ctx allows. os.ErrClosed after Close;
-// ErrTooLarge when v's encoding exceeds the whole queue.
+// Put sends v, waiting for room as ctx allows. os.ErrClosed after Close,
+// ErrShutdown (and os.ErrClosed) after Shutdown; ErrTooLarge when v's
+// encoding exceeds the whole queue.
 func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	b, sp, err := q.encode(v)
 	if err != nil {
@@ -128,7 +132,8 @@ func (q *Queue[T]) TryPut(v T) error {
 }
 
 // Get receives the next value, waiting as ctx allows; io.EOF once the
-// queue is closed and drained.
+// queue is closed and drained, ErrShutdown (wrapped) once it is shut down
+// and drained (at once after Shutdown(true)).
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	var v T
 	var derr error
@@ -185,6 +190,44 @@ func (q *Queue[T]) Cap() int { return q.q.Cap() }
 // Close closes the queue for every process: Put fails with os.ErrClosed,
 // Get drains, then returns io.EOF.
 func (q *Queue[T]) Close() error { return q.q.Close() }
+
+// Shutdown ends the queue for every process, as Python's
+// Queue.shutdown(immediate) does (see MPMC.Shutdown): puts fail with
+// ErrShutdown; gets drain what is left first unless immediate, which drops
+// it.
+func (q *Queue[T]) Shutdown(immediate bool) error { return q.q.Shutdown(immediate) }
+
+// All returns an iterator over the values the queue delivers to this
+// consumer, for a range-over-func loop:
+//
+//	for v, err := range q.All(ctx) {
+//		if err != nil {
+//			return err
+//		}
+//		use(v)
+//	}
+//
+// Each step is a Get. The loop ends, with no error, when the queue is
+// closed or shut down and has nothing more for this consumer (io.EOF,
+// ErrShutdown); any other error (ctx's end, a value that does not decode)
+// is yielded once and ends it. Several consumers may range over one queue:
+// each value goes to one of them.
+func (q *Queue[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for {
+			v, err := q.Get(ctx)
+			switch {
+			case err == io.EOF || errors.Is(err, ErrShutdown):
+				return
+			case err != nil:
+				yield(v, err)
+				return
+			case !yield(v, nil):
+				return
+			}
+		}
+	}
+}
 
 // Closed reports whether the queue was closed.
 func (q *Queue[T]) Closed() bool { return q.q.Closed() }
