@@ -50,8 +50,9 @@
 //
 // Sharp edges: workers inherit the anonymous segments that exist when
 // they start, so create shared objects before New (or in named segments).
-// An argument chunk or a result must fit a worker's ring
-// (Options.RingSize, 1 MiB by default). Join (or Terminate) must be called:
+// Inputs, results and errors of any size travel (in pieces when they
+// are larger than a worker's ring), up to MaxMessage (1 GiB) each, past
+// which they fail with ErrTooLarge. Join (or Terminate) must be called:
 // it stops the workers and frees the pool's shared memory. OnSuccess and
 // OnError callbacks run on the pool's goroutines and must return quickly.
 package pool

@@ -37,6 +37,8 @@ var failsAs = process.Register("pooltest.failsas", func(ctx context.Context, how
 	case "stdlib":
 		_, err := os.Open("/nonexistent/shmkit")
 		return 0, err
+	case "big":
+		return 0, errors.New(strings.Repeat("x", 1<<20))
 	case "deadline":
 		<-ctx.Done()
 		return 0, ctx.Err()

@@ -64,15 +64,18 @@ func Map[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], input
 	j.left.Store(int64(len(inputs)))
 	submitted := make(chan error, 1)
 	go func() {
-		for base, size := 0, fixed; base < len(args); base += size {
-			if fixed == 0 {
+		for base := 0; base < len(args); {
+			size := fixed
+			if size == 0 {
 				size = guidedChunk(len(args)-base, e.Workers())
 			}
-			c := Chunk{Task: t.Name(), Args: args[base:min(base+size, len(args))], Base: base, Timeout: cfg.timeout, Results: j}
+			size = chunkLen(args[base:], size)
+			c := Chunk{Task: t.Name(), Args: args[base : base+size], Base: base, Timeout: cfg.timeout, Results: j}
 			if err := e.Submit(ctx, c); err != nil {
 				submitted <- err
 				return
 			}
+			base += size
 		}
 		submitted <- nil
 	}()

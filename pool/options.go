@@ -55,3 +55,21 @@ func mapOptions(n int, opts []MapOption) (mapConfig, error) {
 func guidedChunk(left, workers int) int {
 	return max((left+4*workers-1)/(4*workers), 1)
 }
+
+// maxChunkBytes caps a chunk's arguments, whatever its count: big inputs
+// go a few at a time, so that no chunk nears MaxMessage and a worker
+// starts on a chunk while the next is cut.
+const maxChunkBytes = 16 << 20
+
+// chunkLen is how many of args, up to n (at least one), make the next
+// chunk within maxChunkBytes.
+func chunkLen(args [][]byte, n int) int {
+	n = min(n, len(args))
+	total := 0
+	for i, a := range args[:n] {
+		if total += len(a); total > maxChunkBytes && i > 0 {
+			return i
+		}
+	}
+	return n
+}

@@ -45,7 +45,8 @@ type Options struct {
 	// blocks (as the caller's context allows). 4×Workers when 0.
 	QueueSize int
 	// RingSize is the size of each worker's task and result rings in bytes
-	// (default 1 MiB): an argument or result must fit in one.
+	// (default 1 MiB). It tunes throughput only: an input, a result or an
+	// error larger than a ring travels in pieces, up to MaxMessage.
 	RingSize int
 	// Grace is how long a task whose ctx ended (its call's ctx, its
 	// Timeout, Terminate) has to return before its worker is stopped and

@@ -38,6 +38,7 @@ type slot struct {
 	buf      []byte
 	lastDur  time.Duration // send-to-done time of the last chunk
 	stuck    bool          // the worker answered a stuck item: it exits between items
+	asm      assembler     // a result arriving in pieces
 
 	// The control ring carries cancel records to the worker. They are
 	// written by the goroutines that see a job's ctx end (context.AfterFunc),
@@ -131,8 +132,12 @@ func (s *slot) serve(ctx context.Context) ending {
 			if c == nil {
 				break
 			}
-			if !s.send(ctx, c) {
+			sent, alive := s.send(ctx, c)
+			if !alive {
 				return s.onDeath(false)
+			}
+			if !sent {
+				break // it waits in the backlog until the worker is idle
 			}
 		}
 		if len(s.inflight) == 0 {
@@ -141,14 +146,41 @@ func (s *slot) serve(ctx context.Context) ending {
 			}
 			continue
 		}
-		rec, err := s.results.Peek(ctx)
-		if err != nil {
-			return s.onDeath(false)
-		}
-		if !s.deliver(rec) {
+		rec, err := s.nextResult(ctx, true)
+		if errors.Is(err, errBroken) || err == nil && !s.deliver(rec) {
 			s.proc.Kill() // a worker that breaks the protocol is replaced
 			return s.onDeath(true)
 		}
+		if err != nil {
+			return s.onDeath(false)
+		}
+	}
+}
+
+// nextResult returns the next whole result record, put together from its
+// pieces if it came in pieces, waiting for it only if wait; the caller
+// delivers it (deliver releases it).
+func (s *slot) nextResult(ctx context.Context, wait bool) ([]byte, error) {
+	for {
+		var rec []byte
+		var err error
+		if wait {
+			rec, err = s.results.Peek(ctx)
+		} else {
+			rec, err = s.results.TryPeek()
+		}
+		if err != nil {
+			return nil, err
+		}
+		whole, complete, err := s.asm.add(rec)
+		if err != nil {
+			s.results.Release()
+			return nil, err
+		}
+		if complete {
+			return whole, nil
+		}
+		s.results.Release()
 	}
 }
 
@@ -187,15 +219,18 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 	}
 }
 
-// send writes c to the worker's task ring; false if the worker died first
-// (c is then back in the backlog). A chunk whose job's ctx ended is not
-// sent: its inputs fail with that ctx's error. Once it is sent, the end of
-// that ctx sends the worker a cancel record for it.
-func (s *slot) send(ctx context.Context, c *chunk) bool {
+// send writes c to the worker's task ring. sent is false when c did not
+// go (it failed, or waits in the backlog), alive false if the worker died
+// first (c is then back in the backlog). A chunk whose job's ctx ended is
+// not sent: its inputs fail with that ctx's error. Once it is sent, the
+// end of that ctx sends the worker a cancel record for it. A chunk that
+// needs pieces waits until the worker has nothing in flight (see
+// pieces.go).
+func (s *slot) send(ctx context.Context, c *chunk) (sent, alive bool) {
 	jctx := c.job.Context()
 	if err := jctx.Err(); err != nil {
 		s.finish(c, err)
-		return true
+		return false, true
 	}
 	if c.stopCancel == nil {
 		id := c.id
@@ -212,18 +247,20 @@ func (s *slot) send(ctx context.Context, c *chunk) bool {
 		h.deadline = dl.UnixNano()
 	}
 	s.buf = appendChunk(s.buf[:0], h, c.args)
-	if len(s.buf) > s.tasks.MaxMessage() {
-		s.finish(c, fmt.Errorf("task %s: %d bytes of arguments do not fit the pool's task ring (%d bytes): use a smaller chunk size or raise pool.Options.RingSize",
-			c.task, len(s.buf), s.tasks.MaxMessage()))
-		return true
-	}
-	if err := s.tasks.Write(ctx, s.buf); err != nil {
+	if len(s.buf) > s.tasks.MaxMessage() && len(s.inflight) > 0 {
 		s.backlog = append([]*chunk{c}, s.backlog...)
-		return false
+		return false, true
+	}
+	if err := writeRecord(ctx, s.tasks, s.buf, false); err != nil {
+		s.backlog = append([]*chunk{c}, s.backlog...)
+		return false, false
+	}
+	if cap(s.buf) > 1<<20 {
+		s.buf = nil // a big chunk's buffer is not kept for small ones
 	}
 	c.sent = time.Now()
 	s.inflight = append(s.inflight, c)
-	return true
+	return true, true
 }
 
 // finish fails the rest of c with err and counts it done.
@@ -311,11 +348,12 @@ func (s *slot) onDeath(broken bool) ending {
 	<-s.proc.Done()
 	s.pid.Store(0)
 	for len(s.inflight) > 0 {
-		rec, err := s.results.TryPeek()
+		rec, err := s.nextResult(context.Background(), false)
 		if err != nil || !s.deliver(rec) {
 			break
 		}
 	}
+	s.asm.reset() // pieces of a result the dead worker did not finish
 	// The next worker writes results here and reads control records
 	// there: wait for it, not report the dead one again.
 	s.results.ForgetDeadPeers()
@@ -390,8 +428,8 @@ func (s *slot) deathError(broken bool) error {
 }
 
 // resetTasks empties the task ring of a dead worker, so its replacement
-// does not run chunks that were requeued, and returns how many records it
-// found there: chunks the worker never took. A fresh attachment reads from
+// does not run chunks that were requeued, and returns how many chunks'
+// records (or last pieces) it found there: chunks the worker never took. A fresh attachment reads from
 // the shared head, wherever the dead consumer left it. ok is false when the
 // ring could not be read.
 func (s *slot) resetTasks() (left int, ok bool) {
@@ -400,11 +438,14 @@ func (s *slot) resetTasks() (left int, ok bool) {
 		return 0, false
 	}
 	for {
-		if _, err := r.TryPeek(); err != nil {
+		rec, err := r.TryPeek()
+		if err != nil {
 			ok = errors.Is(err, ring.ErrEmpty) || errors.Is(err, io.EOF)
 			break
 		}
-		left++
+		if len(rec) > 0 && rec[0] != recPiece { // a chunk's record, or its last piece
+			left++
+		}
 	}
 	r.Release()
 	return left, ok

@@ -111,9 +111,8 @@ func emit[R any](yield func(R, error) bool, it item, decode func([]byte) (R, err
 // submission that fails, becomes that input's error.
 func feed[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inputs iter.Seq[A], cfg mapConfig, j *streamJob, slots chan struct{}, total chan<- int) {
 	size := cfg.chunk
-	n := 0
+	n, base, bytes := 0, 0, 0
 	var args [][]byte
-	base := 0
 	flush := func() {
 		if len(args) == 0 {
 			return
@@ -122,7 +121,7 @@ func feed[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inpu
 		if err := e.Submit(ctx, c); err != nil {
 			c.fail(err)
 		}
-		args, base = nil, n
+		args, base, bytes = nil, n, 0
 	}
 	for in := range inputs {
 		select {
@@ -141,8 +140,9 @@ func feed[A, R any](ctx context.Context, e Executor, t *process.Task[A, R], inpu
 			continue
 		}
 		args = append(args, b)
+		bytes += len(b)
 		n++
-		if len(args) == size {
+		if len(args) == size || bytes >= maxChunkBytes {
 			flush()
 		}
 	}

@@ -97,6 +97,7 @@ const exitStuck = 124
 
 func (w *worker) serve(ctx context.Context, maxTasks int) error {
 	done := 0
+	var asm assembler
 	for {
 		rec, err := w.tasks.Peek(ctx)
 		if errors.Is(err, io.EOF) {
@@ -105,13 +106,24 @@ func (w *worker) serve(ctx context.Context, maxTasks int) error {
 		if err != nil {
 			return err
 		}
+		whole, complete, err := asm.add(rec)
+		if err != nil {
+			return err
+		}
+		if !complete {
+			w.tasks.Release() // a piece, copied out
+			continue
+		}
 		// Copy the chunk out and free its ring space at once, so the parent
-		// can queue the next chunk while this one runs. Freeing it before
-		// running any item is also how the parent tells, after a death,
-		// that this chunk was taken: its running item fails, never re-runs.
-		rec = append([]byte(nil), rec...)
+		// can queue the next chunk while this one runs. Freeing it (its
+		// last piece) before running any item is also how the parent
+		// tells, after a death, that this chunk was taken: its running
+		// item fails, never re-runs.
+		if len(whole) > 0 && &whole[0] == &rec[0] {
+			whole = append([]byte(nil), whole...)
+		}
 		w.tasks.Release()
-		h, args, err := parseChunk(rec)
+		h, args, err := parseChunk(whole)
 		if err != nil {
 			return err
 		}
@@ -146,8 +158,8 @@ func (w *worker) runChunk(ctx context.Context, h chunkHead, args [][]byte) error
 			select {} // a watchdog answered this item and ends the process
 		}
 		w.out = appendItemResult(w.out[:0], h.id, i, res, fail)
-		if len(w.out) > w.results.MaxMessage() {
-			err := fmt.Errorf("result of %d bytes does not fit the pool's result ring (%d bytes): raise pool.Options.RingSize", len(w.out), w.results.MaxMessage())
+		if len(w.out) > MaxMessage {
+			err := fmt.Errorf("result of task %s: %d bytes: %w", h.task, len(w.out), ErrTooLarge)
 			w.out = appendItemResult(w.out[:0], h.id, i, nil, &wire.Failure{Err: err})
 		}
 		// Only a chunk's last result wakes the parent (as Python's
@@ -156,11 +168,7 @@ func (w *worker) runChunk(ctx context.Context, h chunkHead, args [][]byte) error
 		// still leaves them for the parent to collect. A wake per
 		// result cost the parent a thread switch per task and, on 2
 		// cores, took time from the workers.
-		write := w.results.WriteQuiet
-		if i == len(args)-1 {
-			write = w.results.Write
-		}
-		if err := write(ctx, w.out); err != nil {
+		if err := writeRecord(ctx, w.results, w.out, i < len(args)-1); err != nil {
 			return err
 		}
 	}
@@ -241,7 +249,7 @@ func (w *worker) claim(it *itemRef, cause error) {
 	err := fmt.Errorf("%w: the task did not return within the %v grace period after its context ended; its worker was replaced", cause, w.grace)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	w.results.Write(ctx, appendResult(nil, it.chunk, it.index, statusStuck, wire.AppendFailure(nil, wire.Failure{Err: err})))
+	writeRecord(ctx, w.results, appendResult(nil, it.chunk, it.index, statusStuck, wire.AppendFailure(nil, wire.Failure{Err: err})), false)
 	os.Exit(exitStuck)
 }
 

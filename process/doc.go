@@ -18,10 +18,11 @@
 //	}
 //
 // Tasks are registered by name at package initialisation, so parent and
-// child agree on them. Arguments and results of plain types (numbers,
-// bools, and fixed-size arrays and structs of them, with no encoding of
-// their own) travel as their bytes, unexported fields included; the rest
-// travel gob-encoded. Shared objects (locks, queues, values) encode as shm
+// child agree on them. Arguments and results travel in the task's codecs:
+// by default plain types (numbers, bools, and fixed-size arrays and
+// structs of them, with no encoding of their own) as their bytes,
+// unexported fields included, and the rest gob-encoded; Task.WithCodecs
+// chooses others. Each may be up to 1 GiB (it crosses a pipe). Shared objects (locks, queues, values) encode as shm
 // handles and are attached in the child, and every anonymous segment of
 // the parent is inherited by the child as a descriptor. Extra files travel
 // with WithFiles.
