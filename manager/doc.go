@@ -17,12 +17,14 @@
 // What to reach for:
 //
 //   - LocalDict (Manager.Dict, NewDict): []byte values under string keys;
-//     Get, Set, Delete, Pop, SetDefault, CompareAndSwap, CompareAndDelete,
+//     Get, Set, Delete, Pop, PopItem, SetDefault, CompareAndSwap, CompareAndDelete,
 //     Update (atomic read-modify-write), SetMany (all or nothing), Clear,
 //     Snapshot, and Keys/Values/Items iterators.
 //   - TypedDict[V] (Typed): the same over a codec.Codec (codec.Gob by default), local
 //     or remote.
 //   - Namespace: named fields of any gob-able type.
+//   - Set (Manager.Set): a set of strings, Python's MutableSet: Add,
+//     Discard, Remove, Contains (lock-free), Pop, Update, Clear, All.
 //   - List: Python's list proxy, the whole MutableSequence (Append,
 //     Extend, Insert, Pop(i), Delete, Remove, Index, Count, Reverse,
 //     Slice, SetSlice…), each operation all or nothing across a kill -9.
@@ -41,8 +43,9 @@
 //
 //   - package table (manager/table) is the table in shared memory: its
 //     layout, allocator, crash repair, Reclaim and locks. LocalDict is
-//     table.Dict, List is table.List, DictOptions, ListOptions and Stats
-//     are table's Options, ListOptions and Stats; its doc says what a
+//     table.Dict, List is table.List, Set is table.Set, DictOptions,
+//     ListOptions, SetOptions and Stats are table's Options, ListOptions,
+//     SetOptions and Stats; its doc says what a
 //     table holds (Capacity) and what a kill -9 costs (Crashes).
 //   - package remote (manager/remote) is the protocol: Server, Client,
 //     RemoteDict (remote.Dict), the HMAC handshake and the frames; its doc

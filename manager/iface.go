@@ -28,6 +28,10 @@ type Dict interface {
 	Contains(ctx context.Context, key string) (bool, error)
 	Len(ctx context.Context) (int, error)
 	Pop(ctx context.Context, key string) (val []byte, ok bool, err error)
+	// PopItem removes and returns some key and its value (Python's
+	// popitem); ok false when the dict is empty. Which key is not
+	// specified.
+	PopItem(ctx context.Context) (key string, val []byte, ok bool, err error)
 	SetDefault(ctx context.Context, key string, val []byte) (actual []byte, loaded bool, err error)
 	CompareAndSwap(ctx context.Context, key string, old, new []byte) (swapped bool, err error)
 	CompareAndDelete(ctx context.Context, key string, old []byte) (deleted bool, err error)

@@ -20,6 +20,10 @@ type (
 	List = table.List
 	// ListOptions size a List: see table.ListOptions.
 	ListOptions = table.ListOptions
+	// Set is a shared set of strings: see table.Set.
+	Set = table.Set
+	// SetOptions size a Set: see table.SetOptions.
+	SetOptions = table.SetOptions
 )
 
 var _ Dict = (*LocalDict)(nil)

@@ -156,6 +156,14 @@ func (m *Manager) List(name string, opts *ListOptions) (*List, error) {
 		func() (*List, error) { return table.OpenList(m.seg, name) })
 }
 
+// Set returns the Set called name, creating it with opts if needed
+// (Python's SyncManager has no set; its MutableSet is the model).
+func (m *Manager) Set(name string, opts *SetOptions) (*Set, error) {
+	return createOrOpen(
+		func() (*Set, error) { return table.NewSet(m.seg, name, opts) },
+		func() (*Set, error) { return table.OpenSet(m.seg, name) })
+}
+
 // createOrOpen creates a named object, or opens it when one of that name
 // exists already (the create fails with os.ErrExist): two processes that
 // ask for the same name at once both get the one object.

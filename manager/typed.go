@@ -122,6 +122,19 @@ func (t *TypedDict[V]) Pop(ctx context.Context, key string) (V, bool, error) {
 	return v, true, err
 }
 
+// PopItem removes and returns some key and its decoded value (Python's
+// popitem); ok false when the dict is empty. A value that does not decode
+// is still removed, and the error names its key.
+func (t *TypedDict[V]) PopItem(ctx context.Context) (string, V, bool, error) {
+	var zero V
+	k, b, ok, err := t.d.PopItem(ctx)
+	if err != nil || !ok {
+		return k, zero, ok, err
+	}
+	v, err := t.decode(k, b)
+	return k, v, true, err
+}
+
 // Update replaces key's value atomically by fn's result (see Dict.Update).
 // A present value that does not decode fails the Update and is left as is.
 func (t *TypedDict[V]) Update(ctx context.Context, key string, fn func(old V, ok bool) (V, bool)) error {

@@ -356,6 +356,22 @@ func (d *Dict) CompareAndDelete(ctx context.Context, key string, old []byte) (bo
 	return ok, err
 }
 
+func (d *Dict) PopItem(ctx context.Context) (string, []byte, bool, error) {
+	var k, v []byte
+	var ok bool
+	err := d.c.call(ctx, opPopItem, func(f frame) error {
+		if ok = f.op == statusOK; !ok {
+			return nil
+		}
+		if len(f.fields) != 2 {
+			return fmt.Errorf("PopItem reply of %d fields: %w", len(f.fields), ErrProtocol)
+		}
+		k, v = f.fields[0], append([]byte{}, f.fields[1]...)
+		return nil
+	}, d.name)
+	return string(k), v, ok, err
+}
+
 // Update is a compare-and-swap loop over Get, CompareAndSwap,
 // CompareAndDelete and SetDefault: fn may run several times, and gets each
 // time the value then current.

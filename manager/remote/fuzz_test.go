@@ -44,6 +44,7 @@ func FuzzServe(f *testing.F) {
 	f.Add(appendFrame(nil, opCAS, []byte("d"), []byte("key"), []byte("v"), []byte("w"))[4:])
 	f.Add(appendFrame(nil, opSetMany, []byte("d"), []byte("a"), []byte("1"))[4:])
 	f.Add(appendFrame(nil, opSnapshot, []byte("d"))[4:])
+	f.Add(appendFrame(nil, opPopItem, []byte("d"))[4:])
 	f.Add(appendFrame(nil, opOpen, []byte("e"), encodeOptions(&table.Options{Entries: 1 << 50}))[4:])
 	m := newSource(f, 8<<20)
 	if _, err := table.NewDict(m.seg, "d", &table.Options{Entries: 64, Bytes: 64 << 10, MaxValue: 1024, Stripes: 2}); err != nil {

@@ -54,7 +54,8 @@ const (
 	opSetMany     = 11 // name, key, value, key, value… → ok
 	opClear       = 12 // name → ok
 	opSnapshot    = 13 // name → ok key, value, key, value…
-	opCount       = 14
+	opPopItem     = 14 // name → ok key value | no
+	opCount       = 15
 	statusOK      = 0
 	statusNo      = 1
 	statusErr     = 2

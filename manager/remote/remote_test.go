@@ -132,6 +132,13 @@ func TestRemoteSameAsLocal(t *testing.T) {
 	if n, _ := d.Len(ctx); n != 0 {
 		t.Fatalf("Len after Clear = %d", n)
 	}
+	if _, _, ok, err := d.PopItem(ctx); ok || err != nil {
+		t.Fatalf("PopItem of an empty dict = %v %v", ok, err)
+	}
+	d.Set(ctx, "last", []byte("one"))
+	if k, v, ok, err := d.PopItem(ctx); !ok || err != nil || k != "last" || string(v) != "one" {
+		t.Fatalf("PopItem = %q %q %v %v", k, v, ok, err)
+	}
 	c, _ := Dial(ctx, addr, testKey)
 	defer c.Close()
 	if _, err := c.Dict(ctx, "missing", nil); !errors.Is(err, os.ErrNotExist) {

@@ -266,7 +266,7 @@ func (s *Server) dict(name []byte, opts *table.Options) (*table.Dict, error) {
 // wantFields is the number of fields each op takes (-1: variable).
 var wantFields = [opCount]int{
 	opOpen: 2, opGet: 2, opSet: 3, opDelete: 2, opContains: 2, opLen: 1, opPop: 2,
-	opSetDefault: 3, opCAS: 4, opCAD: 3, opSetMany: -1, opClear: 1, opSnapshot: 1,
+	opSetDefault: 3, opCAS: 4, opCAD: 3, opSetMany: -1, opClear: 1, opSnapshot: 1, opPopItem: 1,
 }
 
 // serve runs one request and appends its reply to dst.
@@ -361,6 +361,12 @@ func (s *Server) do(ctx context.Context, d *table.Dict, f frame, dst []byte) ([]
 			m[string(a[i])] = a[i+1]
 		}
 		return appendFrame(dst, statusOK), d.SetMany(ctx, m)
+	case opPopItem:
+		k, v, ok, err := d.PopItem(ctx)
+		if !ok {
+			return appendFrame(dst, statusNo), err
+		}
+		return appendFrame(dst, statusOK, []byte(k), v), err
 	case opSnapshot:
 		m, err := d.Snapshot(ctx)
 		if err != nil {

@@ -11,6 +11,7 @@ func init() {
 	shm.RegisterKind(shm.KindDict, "dict", describeTable)
 	shm.RegisterKind(shm.KindNamespace, "namespace", describeTable)
 	shm.RegisterKind(shm.KindList, "list", describeTable)
+	shm.RegisterKind(KindSet, "set", describeTable)
 }
 
 // describeTable is the one-line state for shmkit inspect: "42 entries

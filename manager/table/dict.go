@@ -346,3 +346,12 @@ type Stats struct {
 
 // Stats returns the table's current use, read without locks.
 func (d *Dict) Stats() Stats { return d.t.stats() }
+
+// PopItem removes and returns some key and its value, Python's popitem:
+// ok false when the dict is empty. Which key is not specified (Python's is
+// the last inserted; a hash table has no such order): each call starts at
+// the stripe after the one this handle last popped from, so processes
+// popping at once mostly take different locks.
+func (d *Dict) PopItem(ctx context.Context) (key string, val []byte, ok bool, err error) {
+	return d.t.popAny(ctx)
+}

@@ -19,13 +19,15 @@
 //
 //   - Dict: []byte values under string keys; Get (lock-free), Set,
 //     Delete, Pop, SetDefault, CompareAndSwap, CompareAndDelete, Update
-//     (atomic read-modify-write), SetMany (all or nothing), Clear,
-//     Snapshot, Keys/Values/Items iterators, Reclaim and Stats.
+//     (atomic read-modify-write), SetMany (all or nothing), PopItem,
+//     Clear, Snapshot, Keys/Values/Items iterators, Reclaim and Stats.
 //   - List: Python's MutableSequence — Get/Set by index (negative from
 //     the end), Append, Extend, Insert, Pop(i), Delete, Remove, Index,
 //     Count, Contains, Reverse, Slice, SetSlice, DeleteSlice, Update,
 //     Clear, Len, All and Backward: a one-stripe table keyed by index,
 //     whose moves commit through a journal record (list_journal.go).
+//   - Set: a Dict of members with empty values under a kind of its own
+//     (KindSet): Add, Discard, Remove, Contains, Pop, Update, Clear, All.
 //   - NewKind, OpenKind, AttachKind: a Dict under an object kind of its
 //     own (manager's Namespace), so a typed open of the wrong kind fails.
 //
@@ -36,7 +38,8 @@
 // lists), reclaim.go (crash repair and Reclaim), iter.go (iteration,
 // Snapshot, SetMany), dict.go and list.go (the two object types),
 // list_seq.go and list_journal.go (the List's moves and their crash
-// protocol), describe.go (shmkit inspect's line), format.go (String).
+// protocol), set.go (the Set), pop.go (PopItem and Set.Pop),
+// describe.go (shmkit inspect's line), format.go (String).
 //
 // # Capacity
 //

@@ -46,6 +46,8 @@ type table struct {
 	// its next allocation of the same class in that stripe (alloc.go).
 	// Only the holder of the stripe's lock touches its entry.
 	cache []cached
+	// popNext is where this handle's next PopItem starts (pop.go).
+	popNext atomic.Uint64
 }
 
 // block is a checked view of an entry's header.
