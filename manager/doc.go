@@ -20,8 +20,11 @@
 //     Get, Set, Delete, Pop, PopItem, SetDefault, CompareAndSwap, CompareAndDelete,
 //     Update (atomic read-modify-write), SetMany (all or nothing), Clear,
 //     Snapshot, and Keys/Values/Items iterators.
-//   - TypedDict[V] (Typed): the same over a codec.Codec (codec.Gob by default), local
-//     or remote.
+//   - TypedDict[V] (Typed) and TypedList[V] (TypedListOf): the same over
+//     a codec.Codec (codec.Default unless given), local or remote; for a
+//     pointer to a shared object (*List, *LocalDict, *ring.Queue[E]…)
+//     ProxyCodec's, so that a container holds live proxies: a dict of
+//     lists, a list of dicts, a dict of queues.
 //   - Namespace: named fields of any gob-able type.
 //   - Set (Manager.Set): a set of strings, Python's MutableSet: Add,
 //     Discard, Remove, Contains (lock-free), Pop, Update, Clear, All.

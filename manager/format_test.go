@@ -84,3 +84,33 @@ func TestDictNoRoom(t *testing.T) {
 		t.Fatalf("ListOptions.SharedBytes = %d %v", n, err)
 	}
 }
+
+// TestProxyCodec: a nil proxy is refused, and a handle attaches only as
+// its own kind.
+func TestProxyCodec(t *testing.T) {
+	m := newManager(t)
+	c := ProxyCodec[List]()
+	if _, err := c.Encode(nil, nil); !errors.Is(err, errNilProxy) {
+		t.Fatalf("Encode(nil) = %v, want errNilProxy", err)
+	}
+	d, _ := m.Dict("d", nil)
+	b, err := ProxyCodec[LocalDict]().Encode(nil, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Decode(b); !errors.Is(err, shm.ErrWrongKind) {
+		t.Fatalf("a dict's handle decoded as a List: %v, want shm.ErrWrongKind", err)
+	}
+	if _, err := c.Decode([]byte("junk")); err == nil {
+		t.Fatal("junk decoded as a List")
+	}
+	if got, err := ProxyCodec[LocalDict]().Decode(b); err != nil || got.Name() != "d" {
+		t.Fatalf("Decode = %v %v", got, err)
+	}
+	if _, ok := defaultCodec[*List]().(proxyCodec[*List]); !ok {
+		t.Fatal("the default codec of *List is not the proxy codec")
+	}
+	if _, ok := defaultCodec[*int]().(proxyCodec[*int]); ok {
+		t.Fatal("the default codec of *int is the proxy codec")
+	}
+}

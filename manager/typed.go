@@ -20,12 +20,15 @@ type TypedDict[V any] struct {
 	c codec.Codec[V]
 }
 
-// Typed returns a TypedDict over d with codec c (codec.Gob when nil: a
-// value of any type gob carries; codec.JSON or a hand-written codec.Codec
-// is smaller for small values).
+// Typed returns a TypedDict over d with codec c. When c is nil: for a
+// pointer to a shared object (*List, *LocalDict, *Set, *ring.Queue[E]…)
+// ProxyCodec's, so that the dict holds live proxies (a dict of lists);
+// codec.Default otherwise (String, Bytes, Raw for plain types such as int
+// or a struct of numbers, Gob for anything else gob carries), the codec
+// ring's Queue uses too.
 func Typed[V any](d Dict, c codec.Codec[V]) *TypedDict[V] {
 	if c == nil {
-		c = codec.Gob[V]{}
+		c = defaultCodec[V]()
 	}
 	return &TypedDict[V]{d: d, c: c}
 }
@@ -41,7 +44,7 @@ func (t *TypedDict[V]) Dict() Dict { return t.d }
 
 // MarshalBinary encodes the underlying dict (a LocalDict's handle), so a
 // TypedDict travels to a child; the codec does not travel: the child's
-// decoded TypedDict uses codec.Gob unless it had one set.
+// decoded TypedDict uses Typed's default unless it had one set.
 func (t *TypedDict[V]) MarshalBinary() ([]byte, error) {
 	ld, ok := t.d.(*LocalDict)
 	if !ok {
@@ -54,7 +57,7 @@ func (t *TypedDict[V]) MarshalBinary() ([]byte, error) {
 func (t *TypedDict[V]) UnmarshalBinary(b []byte) error { return shm.UnmarshalHandle(b, t) }
 
 // AttachHandle attaches t to the LocalDict h names (see shm.AttachAs),
-// with codec.Gob unless t had a codec set.
+// with Typed's default codec unless t had a codec set.
 func (t *TypedDict[V]) AttachHandle(h shm.Handle) error {
 	var ld LocalDict
 	if err := ld.AttachHandle(h); err != nil {
@@ -62,7 +65,7 @@ func (t *TypedDict[V]) AttachHandle(h shm.Handle) error {
 	}
 	t.d = &ld
 	if t.c == nil {
-		t.c = codec.Gob[V]{}
+		t.c = defaultCodec[V]()
 	}
 	return nil
 }
