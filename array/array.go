@@ -28,9 +28,10 @@ import (
 // fixed and known locally, so a bad index is a bug in the caller, not a
 // condition to handle.
 type Array[T any] struct {
-	obj  *shm.Object
-	mu   *sync.Mutex
-	data []T
+	obj   *shm.Object
+	mu    *sync.Mutex
+	data  []T
+	dtype string // as checked against the header when opened
 }
 
 // MaxLen bounds an array's length.
@@ -60,6 +61,7 @@ func create[T any](seg *shm.Segment, name string, n int, init []T) (*Array[T], e
 		h := hdr(b)
 		h.Len, h.ElemSize, h.Align = uint64(n), uint32(t.Size()), uint32(t.Align())
 		h.Sig, h.Kind = value.Signature(t), uint8(t.Kind())
+		h.DType.Set(value.DType(t))
 		copy(elems[T](b, n), init)
 	})
 	if err != nil {
@@ -89,9 +91,10 @@ func arrayOf[T any](o *shm.Object) (*Array[T], error) {
 		return nil, fmt.Errorf("%s: too small or misaligned for an array: %w", o, shm.ErrCorrupt)
 	}
 	h := *hdr(b) // one copy: checked and used from private memory
-	if h.ElemSize != uint32(t.Size()) || h.Align != uint32(t.Align()) || h.Sig != value.Signature(t) || h.Kind != uint8(t.Kind()) {
-		return nil, fmt.Errorf("%s holds %d-byte %s elements (signature %08x), want %s: %w",
-			o, h.ElemSize, reflect.Kind(h.Kind), h.Sig, t, shm.ErrWrongKind)
+	dtype := value.DType(t)
+	if h.ElemSize != uint32(t.Size()) || h.Align != uint32(t.Align()) || h.Sig != value.Signature(t) || h.Kind != uint8(t.Kind()) || h.DType.String() != dtype {
+		return nil, fmt.Errorf("%s holds %d-byte %s elements (signature %08x, dtype %q), want %s: %w",
+			o, h.ElemSize, reflect.Kind(h.Kind), h.Sig, h.DType.String(), t, shm.ErrWrongKind)
 	}
 	if h.Len > uint64(len(b)-HeaderSize)/uint64(t.Size()) {
 		return nil, fmt.Errorf("%s: %d elements of %d bytes do not fit in %d bytes: %w", o, h.Len, t.Size(), len(b), shm.ErrCorrupt)
@@ -103,7 +106,7 @@ func arrayOf[T any](o *shm.Object) (*Array[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Array[T]{obj: o, mu: mu, data: elems[T](b, int(h.Len))}, nil
+	return &Array[T]{obj: o, mu: mu, data: elems[T](b, int(h.Len)), dtype: dtype}, nil
 }
 
 // Len returns the number of elements.
@@ -147,6 +150,11 @@ func (a *Array[T]) Mutex() *sync.Mutex { return a.mu }
 // segment: numpy's offset= for a named segment's buffer. shmkit inspect
 // prints it too.
 func (a *Array[T]) DataOffset() int { return a.obj.Offset() + HeaderSize }
+
+// DType returns the numpy type string the array records for its T
+// ("<f8", "(3,)<f4"; "" for a struct): see value.DType. Python's
+// shmkit.open(name).array(arrayName) views the elements with it.
+func (a *Array[T]) DType() string { return a.dtype }
 
 // Object returns the array's object.
 func (a *Array[T]) Object() *shm.Object { return a.obj }

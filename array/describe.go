@@ -11,8 +11,9 @@ import (
 func init() { shm.RegisterKind(shm.KindArray, "array", describe) }
 
 // describe is the array's state for shmkit inspect: length, element type
-// and size, the segment offset of element 0 (numpy's offset=), and the
-// lock. It checks the header against the object before believing it.
+// and size, the segment offset of element 0 (numpy's offset=), its
+// numpy type where it has one, and the lock. It checks the header against
+// the object before believing it.
 func describe(o *shm.Object) string {
 	if o.Version() != layoutVersion {
 		return fmt.Sprintf("layout version %d (this build reads %d)", o.Version(), layoutVersion)
@@ -28,6 +29,9 @@ func describe(o *shm.Object) string {
 	lock := "lock ?"
 	if mu, err := sync.EmbedMutex(o, 0); err == nil {
 		lock = "lock " + mu.State()
+	}
+	if dt := h.DType.String(); dt != "" {
+		lock = "numpy " + dt + "; " + lock // the type Python's shmkit.py sees
 	}
 	return fmt.Sprintf("%d × %d-byte %s, data at segment offset %d; %s",
 		h.Len, h.ElemSize, reflect.Kind(h.Kind), o.Offset()+HeaderSize, lock)

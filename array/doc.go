@@ -4,14 +4,15 @@
 //
 // An Array[T] holds Len() elements of any fixed-size T without pointers
 // (checked with value.Check at creation and on every open), contiguous and
-// little-endian at DataOffset() from the start of its segment. In a named
-// segment (shm.Create), Python sees the same elements with
+// little-endian at DataOffset() from the start of its segment. Its header
+// records numpy's name for T (DType: "<f8", "(3,)<f4"), so in a named
+// segment (shm.Create) Python finds the array by its name with the repo's
+// python/shmkit.py and gets a numpy view of the same elements:
 //
-//	buf = multiprocessing.shared_memory.SharedMemory(name).buf
-//	numpy.ndarray((n,), dtype='<i8', buffer=buf, offset=DataOffset)
+//	seg = shmkit.open("segment-name")
+//	a = seg.array("array-name")  # numpy.ndarray of Len() float64s
 //
-// (shmkit inspect prints that offset). Int[T] adds atomic element
-// operations for 32- and 64-bit integers.
+// Int[T] adds atomic element operations for 32- and 64-bit integers.
 //
 // Three tiers of access, from safe to fast:
 //

@@ -6,9 +6,10 @@ import (
 
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
+	"github.com/shmkit/shmkit/value"
 )
 
-// Layout of an array object (shm.KindArray, layout version 1),
+// Layout of an array object (shm.KindArray, layout version 2),
 // little-endian:
 //
 //	offset  size  field
@@ -18,13 +19,19 @@ import (
 //	28      4     element alignment
 //	32      4     layout signature of T (value.Signature)
 //	36      1     reflect.Kind of T
+//	40      16    numpy type string of T (value.DType), NUL-padded ASCII;
+//	              empty when T has none (a struct)
 //	128     …     the elements, contiguous, element i at 128 + i*size
 //
 // The header is written once, before the object is published; the length
 // and sizes are read once when a process opens the array, checked against
-// the object's size, and kept in private memory.
+// the object's size, and kept in private memory. python/shmkit.py reads
+// the same header to hand out a numpy view of the elements by the array's
+// name.
+//
+// Version 2 added the numpy type string in bytes that were padding.
 const (
-	layoutVersion = 1
+	layoutVersion = 2
 	// HeaderSize is the offset of element 0 inside the object. Add the
 	// object's offset in the segment for numpy's offset= (DataOffset).
 	HeaderSize = shm.CacheLinePad
@@ -38,7 +45,9 @@ type header struct {
 	Align    uint32
 	Sig      uint32
 	Kind     uint8
-	_        [HeaderSize - sync.LockSize - 21]byte
+	_        [3]byte
+	DType    value.DTypeField
+	_        [HeaderSize - sync.LockSize - 40]byte
 }
 
 func hdr(b []byte) *header { return (*header)(unsafe.Pointer(&b[0])) }

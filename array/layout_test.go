@@ -15,6 +15,8 @@ func TestLayout(t *testing.T) {
 		{"Align", unsafe.Offsetof(header{}.Align), 28},
 		{"Sig", unsafe.Offsetof(header{}.Sig), 32},
 		{"Kind", unsafe.Offsetof(header{}.Kind), 36},
+		{"DType", unsafe.Offsetof(header{}.DType), 40},
+		{"DType size", unsafe.Sizeof(header{}.DType), 16},
 		{"HeaderSize", HeaderSize, 128},
 	}.Check(t)
 }

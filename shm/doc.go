@@ -7,17 +7,21 @@
 // values side by side; another process finds each by name (Lookup) or by a
 // Handle passed to it.
 //
-// Two kinds of segment:
+// Two kinds of segment, and other programs' shared memory:
 //
 //   - Named (Create, Open): a file in /dev/shm, mode 0600 unless asked,
-//     openable by unrelated processes, Python's
-//     multiprocessing.shared_memory.SharedMemory(name=...) included. An
-//     object's bytes start at Object.Offset() from the start of the file,
-//     so numpy.ndarray(shape, dtype, buffer=shm.buf, offset=off) sees them.
-//     A named segment outlives its processes until Unlink (or shmkit gc).
+//     openable by unrelated processes, Python included: the repo's
+//     python/shmkit.py opens it by name and finds each object by its own
+//     (numpy views of arrays, the cells of values). An object's bytes
+//     start at Object.Offset() from the start of the file (its header
+//     first: an array's elements follow at array.HeaderSize). A named
+//     segment outlives its processes until Unlink (or shmkit gc).
 //   - Anonymous (Anonymous): a sealed memfd with no name, handed to children
 //     started by package process as an inherited descriptor; the kernel
 //     frees it when the last process lets go, even after kill -9.
+//   - Not a segment (OpenRaw): a file of /dev/shm that another program made,
+//     Python's multiprocessing.shared_memory.SharedMemory(create=True)
+//     among them, mapped as plain bytes and never read as a segment.
 //
 // Sharp edges: Close unmaps, and every slice and object from the segment
 // becomes invalid (touching one faults), so close last. Objects are never

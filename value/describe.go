@@ -14,7 +14,8 @@ import (
 func init() { shm.RegisterKind(shm.KindValue, "value", describe) }
 
 // describe is the value's state for shmkit inspect: "int64 = 42", or
-// "Value of 24-byte struct, 7 updates", and the lock's state. It checks the
+// "Value of 24-byte struct, 7 updates", its numpy type where it has one,
+// and the lock's state. It checks the
 // recorded size against the object before reading the data.
 func describe(o *shm.Object) string {
 	if o.Version() != layoutVersion {
@@ -33,6 +34,9 @@ func describe(o *shm.Object) string {
 	lock := "lock ?"
 	if mu, err := sync.EmbedMutex(o, 0); err == nil {
 		lock = "lock " + mu.State()
+	}
+	if dt := h.DType.String(); dt != "" {
+		lock = "numpy " + dt + "; " + lock // the type Python's shmkit.py sees
 	}
 	word := atomic.LoadUint64(wordAt(b, DataOffset))
 	switch h.Flavor {

@@ -8,7 +8,9 @@
 //     CompareAndSwap, single atomic instructions on the number, which sits
 //     little-endian at Object().Offset() + DataOffset (Float's Add is a
 //     compare-and-swap loop). This is the shared counter: c.Add(1) from
-//     any number of processes.
+//     any number of processes. Python finds it by name with the repo's
+//     python/shmkit.py: shmkit.open(segment).value(name).value reads and
+//     writes it (numpy's name for T is in the header: DType).
 //   - Value[T] for any fixed-size T without pointers (a struct of numbers
 //     and arrays): Load never blocks and never returns a torn value (a
 //     sequence lock over two copies), Store and Update write under the

@@ -8,7 +8,7 @@ import (
 	"github.com/shmkit/shmkit/sync"
 )
 
-// Layout of a value object (shm.KindValue, layout version 1),
+// Layout of a value object (shm.KindValue, layout version 2),
 // little-endian:
 //
 //	offset  size  field
@@ -18,6 +18,8 @@ import (
 //	20      4     size of T
 //	24      4     alignment of T
 //	28      4     layout signature of T (Signature)
+//	40      16    numpy type string of T (DType), NUL-padded ASCII;
+//	              empty when T has none (a struct)
 //	128     8     sequence number (Value only; its own cache lines)
 //	256     …     data: T at DataOffset. A Value has two copies, at
 //	              DataOffset and DataOffset + stride (size rounded up to 8);
@@ -25,9 +27,12 @@ import (
 //
 // For Int and Float the value itself is the little-endian number at
 // DataOffset, updated with atomic instructions: another program mapping a
-// named segment reads it at Object.Offset() + DataOffset.
+// named segment reads it at Object.Offset() + DataOffset (python/shmkit.py
+// finds it by the value's name, and its type by the recorded string).
+//
+// Version 2 added the numpy type string in bytes that were padding.
 const (
-	layoutVersion = 1
+	layoutVersion = 2
 	// DataOffset is where the data starts inside the object.
 	DataOffset = 2 * shm.CacheLinePad
 	seqOffset  = shm.CacheLinePad
@@ -48,7 +53,9 @@ type header struct {
 	Size   uint32
 	Align  uint32
 	Sig    uint32
-	_      [shm.CacheLinePad - sync.LockSize - 16]byte
+	_      [8]byte
+	DType  DTypeField
+	_      [shm.CacheLinePad - sync.LockSize - 40]byte
 	Seq    uint64
 	_      [shm.CacheLinePad - 8]byte
 }

@@ -18,6 +18,8 @@ func TestLayout(t *testing.T) {
 		{"Size", unsafe.Offsetof(header{}.Size), 20},
 		{"Align", unsafe.Offsetof(header{}.Align), 24},
 		{"Sig", unsafe.Offsetof(header{}.Sig), 28},
+		{"DType", unsafe.Offsetof(header{}.DType), 40},
+		{"DType size", unsafe.Sizeof(header{}.DType), 16},
 		{"Seq", unsafe.Offsetof(header{}.Seq), seqOffset},
 		{"DataOffset", DataOffset, 256},
 	}.Check(t)

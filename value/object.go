@@ -17,6 +17,7 @@ type typeInfo struct {
 	size   int
 	align  int
 	sig    uint32
+	dtype  string // numpy's name for T, "" if it has none
 }
 
 func infoOf[T any](flavor uint8) (typeInfo, error) {
@@ -24,7 +25,7 @@ func infoOf[T any](flavor uint8) (typeInfo, error) {
 	if err := Check(t); err != nil {
 		return typeInfo{}, err
 	}
-	return typeInfo{flavor: flavor, kind: t.Kind(), size: int(t.Size()), align: t.Align(), sig: Signature(t)}, nil
+	return typeInfo{flavor: flavor, kind: t.Kind(), size: int(t.Size()), align: t.Align(), sig: Signature(t), dtype: DType(t)}, nil
 }
 
 func (ti typeInfo) objectSize() int {
@@ -38,6 +39,7 @@ func (ti typeInfo) write(b []byte) {
 	h := hdr(b)
 	h.Flavor, h.Kind = ti.flavor, uint8(ti.kind)
 	h.Size, h.Align, h.Sig = uint32(ti.size), uint32(ti.align), ti.sig
+	h.DType.Set(ti.dtype)
 }
 
 // check compares what o records with ti, and o's size and alignment with
@@ -48,10 +50,10 @@ func (ti typeInfo) check(o *shm.Object) error {
 		return fmt.Errorf("%s: too small or misaligned for a value: %w", o, shm.ErrCorrupt)
 	}
 	h := hdr(o.Bytes())
-	got := typeInfo{flavor: h.Flavor, kind: reflect.Kind(h.Kind), size: int(h.Size), align: int(h.Align), sig: h.Sig}
+	got := typeInfo{flavor: h.Flavor, kind: reflect.Kind(h.Kind), size: int(h.Size), align: int(h.Align), sig: h.Sig, dtype: h.DType.String()}
 	if got != ti {
-		return fmt.Errorf("%s holds %s of %d bytes (flavor %d, signature %08x), want %s of %d bytes (flavor %d, signature %08x): %w",
-			o, got.kind, got.size, got.flavor, got.sig, ti.kind, ti.size, ti.flavor, ti.sig, shm.ErrWrongKind)
+		return fmt.Errorf("%s holds %s of %d bytes (flavor %d, signature %08x, dtype %q), want %s of %d bytes (flavor %d, signature %08x, dtype %q): %w",
+			o, got.kind, got.size, got.flavor, got.sig, got.dtype, ti.kind, ti.size, ti.flavor, ti.sig, ti.dtype, shm.ErrWrongKind)
 	}
 	if o.Size() < ti.objectSize() {
 		return fmt.Errorf("%s: %d bytes, layout needs %d: %w", o, o.Size(), ti.objectSize(), shm.ErrCorrupt)
@@ -61,10 +63,11 @@ func (ti typeInfo) check(o *shm.Object) error {
 
 // base is what every flavor shares: the object, its lock, its data words.
 type base struct {
-	obj  *shm.Object
-	mu   *sync.Mutex
-	data []uint64 // the data copies, as 64-bit words
-	size int
+	obj   *shm.Object
+	mu    *sync.Mutex
+	data  []uint64 // the data copies, as 64-bit words
+	size  int
+	dtype string // as checked against the header when opened
 }
 
 func newBase(o *shm.Object, ti typeInfo) (base, error) {
@@ -73,7 +76,7 @@ func newBase(o *shm.Object, ti typeInfo) (base, error) {
 		return base{}, err
 	}
 	b := o.Bytes()[DataOffset:ti.objectSize()]
-	return base{obj: o, mu: mu, data: wordsOf(b), size: ti.size}, nil
+	return base{obj: o, mu: mu, data: wordsOf(b), size: ti.size, dtype: ti.dtype}, nil
 }
 
 // create allocates the object and writes the header and the initial value
@@ -118,6 +121,10 @@ func (b *base) Handle() shm.Handle { return b.obj.Handle() }
 // Object returns the value's object (its Offset() plus DataOffset is where
 // the data lives in the segment).
 func (b *base) Object() *shm.Object { return b.obj }
+
+// DType returns the numpy type string the value records for its T ("<i8",
+// "<f4"; "" for a struct): see the package function DType.
+func (b *base) DType() string { return b.dtype }
 
 // Mutex returns the value's own robust lock: Python's get_lock(). A
 // Value's Store and Update hold it. No operation of Int or Float takes it

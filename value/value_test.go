@@ -151,7 +151,7 @@ func TestIntOps(t *testing.T) {
 	if i64.Load() != 40008 || f.Load() != 40008 {
 		t.Fatalf("concurrent adds: %d %g", i64.Load(), f.Load())
 	}
-	if s := shm.Describe(i32.Object()); s != "int32 = 2147483647; lock unlocked" {
+	if s := shm.Describe(i32.Object()); s != "int32 = 2147483647; numpy <i4; lock unlocked" {
 		t.Fatalf("describe = %q", s)
 	}
 }
