@@ -55,6 +55,12 @@ var mayImport = map[string][]string{
 	"examples/quickstart": {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"cmd/shmkit":          {"bench", "manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"cmd/shmkit-plot":     {"bench"}, // the charts: out of the binary that bench re-executes for its peers
+	// Past one machine: the same Pool, Dict and Queue on NATS JetStream,
+	// above the core (which never imports them); natsserver embeds a
+	// server for tests, bench and examples, apart so that a client links
+	// none.
+	"cluster/natsserver":  {},
+	"cluster/natscluster": {"pool", "process", "manager", "ring", "codec", "shm"},
 }
 
 // core are the packages that must never import a cluster backend, NATS or

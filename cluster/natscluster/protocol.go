@@ -1,0 +1,179 @@
+package natscluster
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The messages between executors and workers, little-endian:
+//
+//	chunk   'C' 1 id:u64 deadline:i64 timeout:i64 clientLen:u8 client nameLen:u16 name count:u32 (len:u32 arg)×count
+//	results 'R' 1 id:u64 (index:u32 status:u8 len:u32 payload)…
+//	cancel  'X' 1 clientLen:u8 client (id:u64)…
+//
+// A chunk is one message on the pool's work-queue stream (subject
+// shmkit.pool.<name>.tasks); its id is unique within its client (the
+// executor that sent it, a NUID), its deadline (Unix nanoseconds, 0 for
+// none) is its job's ctx's, its timeout (0 for none) bounds each input.
+// Results go to shmkit.pool.<name>.results.<client>, on the results
+// stream, several inputs' to a message; a worker may send the same
+// input's result more than once (a chunk runs again after a redelivery):
+// the executor keeps the first. Cancel records are plain NATS messages on
+// shmkit.pool.<name>.cancel, to every worker: best effort, as the
+// executor has already answered the cancelled inputs itself.
+const (
+	recChunk   = 'C'
+	recResults = 'R'
+	recCancel  = 'X'
+	version    = 1
+
+	statusOK        = 0
+	statusErr       = 1
+	statusPanic     = 2
+	statusStuck     = 3 // the task ignored its ctx past the grace period
+	statusExhausted = 4 // the chunk came once more than MaxDeliver allows
+
+	chunkFixed  = 2 + 8 + 8 + 8 + 1 + 2 + 4
+	resultFixed = 4 + 1 + 4
+	resultsHead = 2 + 8
+)
+
+var errMalformed = errors.New("malformed message")
+
+type chunkHead struct {
+	id       uint64
+	deadline int64 // Unix nanoseconds; 0: none
+	timeout  time.Duration
+	client   string
+	task     string
+}
+
+// chunkSize is the encoded size of a chunk of h with args.
+func chunkSize(h chunkHead, args [][]byte) int {
+	n := chunkFixed + len(h.client) + len(h.task)
+	for _, a := range args {
+		n += 4 + len(a)
+	}
+	return n
+}
+
+func appendChunk(b []byte, h chunkHead, args [][]byte) []byte {
+	le := binary.LittleEndian
+	b = append(b, recChunk, version)
+	b = le.AppendUint64(b, h.id)
+	b = le.AppendUint64(b, uint64(h.deadline))
+	b = le.AppendUint64(b, uint64(h.timeout))
+	b = append(b, byte(len(h.client)))
+	b = append(b, h.client...)
+	b = le.AppendUint16(b, uint16(len(h.task)))
+	b = append(b, h.task...)
+	b = le.AppendUint32(b, uint32(len(args)))
+	for _, a := range args {
+		b = le.AppendUint32(b, uint32(len(a)))
+		b = append(b, a...)
+	}
+	return b
+}
+
+// parseChunk decodes a chunk; the args alias b.
+func parseChunk(b []byte) (h chunkHead, args [][]byte, err error) {
+	bad := fmt.Errorf("chunk of %d bytes: %w", len(b), errMalformed)
+	le := binary.LittleEndian
+	if len(b) < chunkFixed || b[0] != recChunk || b[1] != version {
+		return h, nil, bad
+	}
+	h.id, h.deadline, h.timeout = le.Uint64(b[2:]), int64(le.Uint64(b[10:])), time.Duration(le.Uint64(b[18:]))
+	rest := b[26:]
+	cl := int(rest[0])
+	if len(rest) < 1+cl+2 || h.timeout < 0 {
+		return h, nil, bad
+	}
+	h.client, rest = string(rest[1:1+cl]), rest[1+cl:]
+	nl := int(le.Uint16(rest))
+	if len(rest) < 2+nl+4 {
+		return h, nil, bad
+	}
+	h.task, rest = string(rest[2:2+nl]), rest[2+nl:]
+	n := le.Uint32(rest)
+	rest = rest[4:]
+	if uint64(n) > uint64(len(rest)/4) {
+		return h, nil, bad
+	}
+	args = make([][]byte, 0, n)
+	for range n {
+		if len(rest) < 4 {
+			return h, nil, bad
+		}
+		l := le.Uint32(rest)
+		if uint64(l) > uint64(len(rest)-4) {
+			return h, nil, bad
+		}
+		args, rest = append(args, rest[4:4+l]), rest[4+l:]
+	}
+	if len(rest) != 0 {
+		return h, nil, bad
+	}
+	return h, args, nil
+}
+
+func appendResultsHead(b []byte, id uint64) []byte {
+	return binary.LittleEndian.AppendUint64(append(b, recResults, version), id)
+}
+
+func appendResult(b []byte, index int, status byte, payload []byte) []byte {
+	le := binary.LittleEndian
+	b = le.AppendUint32(b, uint32(index))
+	b = append(b, status)
+	b = le.AppendUint32(b, uint32(len(payload)))
+	return append(b, payload...)
+}
+
+type result struct {
+	index   int
+	status  byte
+	payload []byte // aliases the message
+}
+
+// parseResults decodes a results message; the payloads alias b.
+func parseResults(b []byte) (id uint64, rs []result, err error) {
+	bad := fmt.Errorf("results of %d bytes: %w", len(b), errMalformed)
+	le := binary.LittleEndian
+	if len(b) < resultsHead || b[0] != recResults || b[1] != version {
+		return 0, nil, bad
+	}
+	id, b = le.Uint64(b[2:]), b[resultsHead:]
+	for len(b) > 0 {
+		if len(b) < resultFixed {
+			return 0, nil, bad
+		}
+		l := le.Uint32(b[5:])
+		if uint64(l) > uint64(len(b)-resultFixed) {
+			return 0, nil, bad
+		}
+		rs = append(rs, result{index: int(le.Uint32(b)), status: b[4], payload: b[resultFixed : resultFixed+int(l)]})
+		b = b[resultFixed+int(l):]
+	}
+	return id, rs, nil
+}
+
+func appendCancel(b []byte, client string, ids []uint64) []byte {
+	b = append(b, recCancel, version, byte(len(client)))
+	b = append(b, client...)
+	for _, id := range ids {
+		b = binary.LittleEndian.AppendUint64(b, id)
+	}
+	return b
+}
+
+func parseCancel(b []byte) (client string, ids []uint64, err error) {
+	if len(b) < 3 || b[0] != recCancel || b[1] != version || len(b) < 3+int(b[2]) || (len(b)-3-int(b[2]))%8 != 0 {
+		return "", nil, fmt.Errorf("cancel of %d bytes: %w", len(b), errMalformed)
+	}
+	client, b = string(b[3:3+int(b[2])]), b[3+int(b[2]):]
+	for ; len(b) > 0; b = b[8:] {
+		ids = append(ids, binary.LittleEndian.Uint64(b))
+	}
+	return client, ids, nil
+}

@@ -1,0 +1,379 @@
+package natscluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/shmkit/shmkit/internal/wire"
+	"github.com/shmkit/shmkit/process"
+)
+
+// Serve runs the pool's chunks in this process until ctx ends, then
+// returns nil: call it from every machine's copy of the binary (in main
+// after process.Main, or as a registered task), with the Options the
+// executors use. It pulls up to Options.Concurrency chunks at a time, one
+// per goroutine, each only when that goroutine is free, and runs each
+// chunk's inputs in order through the tasks process.Register registered,
+// as a local pool's worker does.
+//
+// While a chunk runs, Serve acknowledges progress every AckWait/4, sends
+// the results every few milliseconds (or when the chunk ends), and
+// acknowledges the chunk after its last result is stored. When ctx ends,
+// the running tasks' ctx ends with it and their chunks go back to the
+// stream for another worker (the results already sent stand). A chunk
+// whose job ended (cancelled, or past its deadline) is dropped: its
+// executor answered it.
+//
+// Serve returns an error when it cannot start (the server, the streams),
+// or when the connection closes for good.
+func Serve(ctx context.Context, js jetstream.JetStream, opts Options) error {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	n := poolNames(o.Name)
+	_, cons, err := ensurePool(ctx, js, o, n)
+	if err != nil {
+		return err
+	}
+	w := &worker{js: js, nc: js.Conn(), o: o, n: n, cons: cons, running: map[chunkKey]context.CancelCauseFunc{}, cancelled: newKeySet(4096)}
+	sub, err := w.nc.Subscribe(n.cancelSubj, w.onCancel)
+	if err != nil {
+		return fmt.Errorf("subscribing to %s: %w", n.cancelSubj, err)
+	}
+	defer sub.Unsubscribe()
+	var wg sync.WaitGroup
+	errs := make(chan error, o.Concurrency)
+	for range o.Concurrency {
+		wg.Go(func() {
+			if err := w.loop(ctx); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// pullWait bounds one pull request: how long an idle worker waits before
+// asking again (a request the server lost in a restart costs this much).
+const pullWait = time.Second
+
+// flushEvery: results wait at most this long in a worker before they are
+// sent, unless the chunk ends first.
+const flushEvery = 5 * time.Millisecond
+
+type chunkKey struct {
+	client string
+	id     uint64
+}
+
+type worker struct {
+	js   jetstream.JetStream
+	nc   *nats.Conn
+	o    Options
+	n    names
+	cons jetstream.Consumer
+
+	mu        sync.Mutex
+	running   map[chunkKey]context.CancelCauseFunc
+	cancelled *keySet // chunks whose job ended, recent ones
+}
+
+// loop pulls and runs chunks, one at a time, until ctx ends.
+func (w *worker) loop(ctx context.Context) error {
+	backoff := 10 * time.Millisecond
+	for ctx.Err() == nil {
+		msg, err := w.cons.Next(jetstream.FetchMaxWait(pullWait))
+		switch {
+		case err == nil:
+			backoff = 10 * time.Millisecond
+		case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
+			continue
+		case errors.Is(err, nats.ErrConnectionClosed):
+			return fmt.Errorf("serving pool %s: %w", w.o.Name, err)
+		default:
+			// A server restarting, a leader election, a stream deleted
+			// (memory storage after a restart): make the stream again and
+			// retry, slower and slower.
+			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+				if _, c, err := ensurePool(ctx, w.js, w.o, w.n); err == nil {
+					w.cons = c
+				}
+			}
+			if !sleep(ctx, backoff) {
+				return nil
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		if ctx.Err() != nil {
+			msg.Nak() // for another worker, at once
+			return nil
+		}
+		w.handle(ctx, msg)
+	}
+	return nil
+}
+
+// handle runs one chunk message and answers it.
+func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
+	h, args, err := parseChunk(msg.Data())
+	if err != nil {
+		msg.Term() // not an executor's: there is nobody to answer
+		return
+	}
+	out := w.newResults(h)
+	if meta, err := msg.Metadata(); err == nil && int(meta.NumDelivered) > w.o.MaxDeliver {
+		text := fmt.Sprintf("task %s, %d deliveries (MaxDeliver %d)", h.task, meta.NumDelivered-1, w.o.MaxDeliver)
+		for i := range args {
+			out.add(i, statusExhausted, []byte(text))
+		}
+		if out.flush() {
+			msg.Ack()
+		}
+		return
+	}
+	key := chunkKey{h.client, h.id}
+	cctx, end, live := w.chunkContext(ctx, key, h)
+	defer end()
+	if !live {
+		msg.Ack() // its job ended: the executor answered it
+		return
+	}
+	stopProgress := w.progress(msg)
+	defer stopProgress()
+	run, known := wire.Lookup(h.task)
+	for i, arg := range args {
+		if cctx.Err() != nil {
+			break
+		}
+		var res []byte
+		status, text := byte(statusErr), ""
+		if known {
+			res, status, text = w.runOne(cctx, run, arg, h.timeout)
+		} else {
+			text = fmt.Sprintf("task %q: %v", h.task, process.ErrUnknownTask)
+		}
+		if ctx.Err() != nil {
+			break // Serve is stopping: this input's answer is its ctx's end, not the task's
+		}
+		if status != statusOK {
+			res = []byte(text)
+		}
+		out.add(i, status, res)
+		if (i == len(args)-1 || time.Since(out.since) >= flushEvery) && !out.flush() {
+			msg.Nak()
+			return
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		// Serve is stopping: what ran is sent, the rest runs elsewhere.
+		if out.flush() {
+			msg.Nak()
+		}
+	case cctx.Err() != nil:
+		msg.Ack() // the job ended: its executor answered the rest
+	default:
+		msg.Ack()
+	}
+}
+
+// chunkContext is the ctx of a chunk's inputs: Serve's, ended at the
+// job's deadline and by a cancel record for the chunk. live is false when
+// the chunk's job ended already.
+func (w *worker) chunkContext(ctx context.Context, key chunkKey, h chunkHead) (cctx context.Context, end func(), live bool) {
+	cctx, cancel := context.WithCancelCause(ctx)
+	stopDeadline := func() {}
+	if h.deadline != 0 {
+		cctx, stopDeadline = context.WithDeadline(cctx, time.Unix(0, h.deadline))
+	}
+	w.mu.Lock()
+	w.running[key] = cancel
+	live = !w.cancelled.has(key)
+	w.mu.Unlock()
+	return cctx, func() {
+		w.mu.Lock()
+		delete(w.running, key)
+		w.mu.Unlock()
+		stopDeadline()
+		cancel(nil)
+	}, live && cctx.Err() == nil
+}
+
+// progress tells the server every AckWait/4 that the chunk is being
+// worked on, so that it is not handed to another worker while it runs.
+func (w *worker) progress(msg jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(w.o.AckWait / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				msg.InProgress()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// runOne runs one input under its timeout, if any, on its own goroutine:
+// a task that does not return within the grace period after its ctx
+// ended is answered for, and left running.
+func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, timeout time.Duration) ([]byte, byte, string) {
+	ictx := cctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ictx, cancel = context.WithTimeout(cctx, timeout)
+		defer cancel()
+	}
+	type outcome struct {
+		res    []byte
+		status byte
+		text   string
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, status, text := runItem(ictx, run, arg)
+		done <- outcome{res, status, text}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.status, o.text
+	case <-ictx.Done():
+	}
+	t := time.NewTimer(w.o.Grace)
+	defer t.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.status, o.text
+	case <-t.C:
+		return nil, statusStuck, fmt.Sprintf("%v: the task did not return within the %v grace period after its context ended; its goroutine was left running in its worker",
+			context.Cause(ictx), w.o.Grace)
+	}
+}
+
+// runItem runs one task call, turning a panic into a status with its
+// message and stack.
+func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, status byte, text string) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, status, text = nil, statusPanic, fmt.Sprintf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	res, err := run(ctx, arg)
+	if err != nil {
+		return nil, statusErr, err.Error()
+	}
+	return res, statusOK, ""
+}
+
+// onCancel applies an executor's cancel record: the chunks it names stop
+// (their inputs' ctx ends) or, not started yet, are dropped when pulled.
+func (w *worker) onCancel(m *nats.Msg) {
+	client, ids, err := parseCancel(m.Data)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, id := range ids {
+		k := chunkKey{client, id}
+		w.cancelled.add(k)
+		if cancel := w.running[k]; cancel != nil {
+			cancel(context.Canceled)
+		}
+	}
+}
+
+// results gathers a chunk's answers into results messages.
+type results struct {
+	w     *worker
+	subj  string
+	id    uint64
+	buf   []byte
+	n     int       // answers in buf
+	since time.Time // when buf was last sent
+	limit int       // largest message
+}
+
+func (w *worker) newResults(h chunkHead) *results {
+	r := &results{w: w, subj: w.n.resultPrefix + h.client, id: h.id, since: time.Now(), limit: int(w.nc.MaxPayload()) - 256}
+	r.buf = appendResultsHead(r.buf, h.id)
+	return r
+}
+
+// add appends an answer, sending what is buffered first when it would not
+// fit; a result that alone exceeds the server's max_payload is answered
+// with an error saying so.
+func (r *results) add(i int, status byte, payload []byte) {
+	if resultsHead+resultFixed+len(payload) > r.limit {
+		status, payload = statusErr, fmt.Appendf(nil, "result of %d bytes is over the server's max_payload of %d bytes: %v", len(payload), r.w.nc.MaxPayload(), nats.ErrMaxPayload)
+	}
+	if len(r.buf)+resultFixed+len(payload) > r.limit {
+		r.flush()
+	}
+	r.buf = appendResult(r.buf, i, status, payload)
+	r.n++
+}
+
+// flush stores the buffered answers on the results stream, retrying for
+// up to AckWait (past that the chunk is someone else's anyway); false
+// when they could not be stored.
+func (r *results) flush() bool {
+	r.since = time.Now()
+	if r.n == 0 {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.w.o.AckWait)
+	defer cancel()
+	m := &nats.Msg{Subject: r.subj, Data: r.buf}
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		_, err := r.w.js.PublishMsg(ctx, m)
+		if err == nil {
+			break
+		}
+		if !retryable(err) || !sleep(ctx, wait) {
+			return false
+		}
+	}
+	r.buf, r.n = appendResultsHead(r.buf[:0], r.id), 0
+	return true
+}
+
+// keySet remembers the last n keys added. A cancel record may come
+// before its chunk is pulled; a few thousand recent ones cover that race.
+type keySet struct {
+	m    map[chunkKey]struct{}
+	ring []chunkKey
+	next int
+}
+
+func newKeySet(n int) *keySet { return &keySet{m: map[chunkKey]struct{}{}, ring: make([]chunkKey, n)} }
+
+func (s *keySet) has(k chunkKey) bool { _, ok := s.m[k]; return ok }
+
+func (s *keySet) add(k chunkKey) {
+	if s.has(k) {
+		return
+	}
+	delete(s.m, s.ring[s.next])
+	s.ring[s.next] = k
+	s.m[k] = struct{}{}
+	s.next = (s.next + 1) % len(s.ring)
+}
