@@ -13,8 +13,8 @@
 //		squares, err := pool.Map(ctx, p, square, []int{1, 2, 3})
 //	}
 //
-// Map, Imap, ImapUnordered, Apply and ApplyAsync take an Executor, not a
-// *Pool: the Pool (New) is the local executor, whose workers are children
+// Map, Imap, ImapUnordered, Apply, ApplyAsync and MapAsync take an
+// Executor, not a *Pool: the Pool (New) is the local executor, whose workers are children
 // started by package process and fed chunks of inputs through two
 // shared-memory rings each; another backend (a cluster over NATS) will
 // implement the same four methods, and code written against Map runs on
@@ -53,6 +53,8 @@
 // Inputs, results and errors of any size travel (in pieces when they
 // are larger than a worker's ring), up to MaxMessage (1 GiB) each, past
 // which they fail with ErrTooLarge. Join (or Terminate) must be called:
-// it stops the workers and frees the pool's shared memory. OnSuccess and
-// OnError callbacks run on the pool's goroutines and must return quickly.
+// it stops the workers and frees the pool's shared memory. A Future's
+// OnSuccess and OnError callbacks run on the pool's goroutines and must
+// return quickly. A task knows which worker runs it:
+// process.Current().Name is "PoolWorker-N" (a replacement keeps N).
 package pool

@@ -2,6 +2,7 @@ package pool_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -29,6 +30,10 @@ var (
 	})
 	background = process.Register("example.background", func(ctx context.Context, _ struct{}) (string, error) {
 		return "completed", nil
+	})
+	// whoRuns returns the name of the worker that runs it.
+	whoRuns = process.Register("example.whoruns", func(ctx context.Context, _ int) (string, error) {
+		return process.Current().Name, nil
 	})
 	// A task of several arguments takes a struct: Python's starmap.
 	power = process.Register("example.power", func(ctx context.Context, a powArgs) (float64, error) {
@@ -124,19 +129,66 @@ func ExampleApplyAsync() {
 
 // Python: apply_async(func=background_task, callback=callback): the
 // callback runs in the parent.
-func ExampleOnSuccess() {
+func ExampleFuture_OnSuccess() {
 	ctx := context.Background()
 	p, err := pool.New(ctx, pool.Options{Workers: 3})
 	if err != nil {
 		panic(err)
 	}
 	defer p.Join(ctx)
-	f := pool.ApplyAsync(ctx, p, background, struct{}{}, pool.OnSuccess(func(r string) {
+	f := pool.ApplyAsync(ctx, p, background, struct{}{}).OnSuccess(func(r string) {
 		fmt.Println("callback in the parent:", process.Current().Name, "result:", r)
-	}))
+	})
 	<-f.Done()
 	fmt.Println("main process done")
 	// Output:
 	// callback in the parent: MainProcess result: completed
 	// main process done
+}
+
+// Python: pool.map_async(fib, [20, 21, 22], callback=print,
+// error_callback=print).get(). One Future for the whole map.
+func ExampleMapAsync() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.Options{Workers: 2})
+	if err != nil {
+		panic(err)
+	}
+	defer p.Join(ctx)
+	f := pool.MapAsync(ctx, p, fib, []int{20, 21, 22}).
+		OnSuccess(func(r []int) { fmt.Println("callback:", r) }).
+		OnError(func(err error) { fmt.Println("error callback:", err) })
+	results, err := f.Get(ctx)
+	fmt.Println(results, err)
+	// Output:
+	// callback: [6765 10946 17711]
+	// [6765 10946 17711] <nil>
+}
+
+// Python's error_callback: called with the error in the parent.
+func ExampleFuture_OnError() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.Options{Workers: 1})
+	if err != nil {
+		panic(err)
+	}
+	defer p.Join(ctx)
+	f := pool.ApplyAsync(ctx, p, napCtx, 5000, pool.Timeout(10*time.Millisecond)).
+		OnError(func(err error) { fmt.Println("error callback:", errors.Is(err, context.DeadlineExceeded)) })
+	<-f.Done()
+	// Output: error callback: true
+}
+
+// Python: current_process().name in a pool worker ("ForkPoolWorker-1");
+// in shmkit, "PoolWorker-N", the same N for a worker's replacement.
+func Example_workerName() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.Options{Workers: 1})
+	if err != nil {
+		panic(err)
+	}
+	defer p.Join(ctx)
+	name, err := pool.Apply(ctx, p, whoRuns, 0)
+	fmt.Println(name, err)
+	// Output: PoolWorker-1 <nil>
 }

@@ -197,7 +197,9 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 		// would otherwise dominate) and only when no other worker is idle:
 		// a long task must not wait behind another while a worker could
 		// take it, as Python's workers take a task only when free.
-		if s.lastDur > prefetchBelow || s.pool.idle.Load() > 0 {
+		if s.lastDur == 0 || s.lastDur > prefetchBelow || s.pool.idle.Load() > 0 {
+			// (lastDur 0: no chunk done yet, so nothing known of the
+			// tasks; another worker may be about to go idle.)
 			return nil, false
 		}
 		select {

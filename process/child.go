@@ -100,6 +100,7 @@ func runChild(task string) (int, *taskCtx) {
 		return fail(fmt.Errorf("reading argument: %w", err))
 	}
 	tc := newTaskCtx(args, grace, deadline)
+	parent = &ParentProcess{pid: ppid, name: os.Getenv(envParentName), gone: tc.parentGone}
 	if ppid > 0 {
 		// Belt and braces with the pdeathsig set at fork: also fails if the
 		// parent is already gone.

@@ -38,7 +38,12 @@
 // KeyboardInterrupt.
 //
 // Lifetimes: a child is always reaped, joined or not, so no zombie stays
-// behind. A child dies when its parent dies: the kernel's parent-death
+// behind; ActiveChildren lists those still running, and Close releases
+// one that has exited. Children are daemonic by default: Go cannot hook
+// its exit to wait for children, so a program with children it must wait
+// for starts them WithDaemon(false) and defers Shutdown in main, which
+// waits for those and terminates the rest (CPython's exit handler). In a
+// child, Parent is a handle on the process that started it. A child dies when its parent dies: the kernel's parent-death
 // signal (children are forked from one locked thread that never exits,
 // since the signal follows the forking thread) and a liveness pipe whose
 // end of file the child watches both cancel its task's ctx, and the child

@@ -48,6 +48,9 @@ func (p *Process) stop(sig syscall.Signal) error {
 }
 
 func (p *Process) signal(sig os.Signal) error {
+	if p.closed.Load() {
+		return fmt.Errorf("signalling %s: %w", p.name, os.ErrClosed)
+	}
 	if !p.IsAlive() {
 		return nil
 	}
@@ -83,4 +86,23 @@ func (p *Process) disarm() {
 	if p.killTimer != nil {
 		p.killTimer.Stop()
 	}
+}
+
+// Close releases what the Process holds of a child that has exited (its
+// result and the failure it sent), CPython's Process.close(): an error
+// wrapping ErrRunning while the child runs. Afterwards Join, Wait,
+// Terminate, Interrupt, Kill and Signal fail with os.ErrClosed, IsAlive is
+// false and ExitCode reports nothing; Pid, Name and Done still answer.
+// Closing twice is not an error.
+func (p *Process) Close() error {
+	if p.IsAlive() {
+		return fmt.Errorf("closing %s (pid %d): %w", p.name, p.pid, ErrRunning)
+	}
+	if p.closed.Swap(true) {
+		return nil
+	}
+	p.mu.Lock()
+	p.frame, p.results = nil, nil
+	p.mu.Unlock()
+	return nil
 }

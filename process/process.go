@@ -29,12 +29,16 @@ type Process struct {
 	cmd  *exec.Cmd
 	args *os.File // our end of the argument pipe, held open as the liveness signal
 
-	grace   time.Duration
-	done    chan struct{} // closed once reaped
-	frame   *resultFrame  // what the child sent, nil if nothing
-	results any           // the task's codec.Codec[R], for Wait
-	state   *os.ProcessState
-	waitEr  error
+	grace     time.Duration
+	nonDaemon bool
+	done      chan struct{} // closed once reaped
+	state     *os.ProcessState
+	waitEr    error
+
+	mu      sync.Mutex   // guards frame and results, which Close drops
+	frame   *resultFrame // what the child sent, nil if nothing
+	results any          // the task's codec.Codec[R], for Wait
+	closed  atomic.Bool
 
 	killMu    sync.Mutex
 	killTimer *time.Timer // armed by a cancellation: SIGKILL once the grace period is over
@@ -44,13 +48,14 @@ type Process struct {
 type Option func(*config)
 
 type config struct {
-	name     string
-	files    []*os.File
-	env      []string
-	stdout   io.Writer
-	stderr   io.Writer
-	grace    time.Duration
-	deadline time.Time // Run's ctx's, passed on to the task's ctx
+	name      string
+	files     []*os.File
+	env       []string
+	stdout    io.Writer
+	stderr    io.Writer
+	grace     time.Duration
+	deadline  time.Time // Run's ctx's, passed on to the task's ctx
+	nonDaemon bool
 }
 
 // DefaultGrace is how long a task whose ctx ended has to return before
@@ -179,7 +184,8 @@ func start(ctx context.Context, task string, arg []byte, c *config) (*Process, e
 		closeAll(argW, resR)
 		return nil, fmt.Errorf("starting %s: %w", c.name, err)
 	}
-	p := &Process{name: c.name, pid: cmd.Process.Pid, cmd: cmd, args: argW, grace: c.grace, done: make(chan struct{})}
+	p := &Process{name: c.name, pid: cmd.Process.Pid, cmd: cmd, args: argW, grace: c.grace, nonDaemon: c.nonDaemon, done: make(chan struct{})}
+	addChild(p)
 	go p.wait(resR)
 	if dl, ok := ctx.Deadline(); ok {
 		argW.SetWriteDeadline(dl)
@@ -204,7 +210,9 @@ func (p *Process) wait(res *os.File) {
 	if b, err := readFrame(res); err == nil {
 		var f resultFrame
 		if wire.Decode(b, &f) == nil {
+			p.mu.Lock()
 			p.frame = &f
+			p.mu.Unlock()
 		}
 	}
 	io.Copy(io.Discard, res) // until the child (and any grandchild) lets go
@@ -212,6 +220,7 @@ func (p *Process) wait(res *os.File) {
 	p.waitEr = p.cmd.Wait()
 	p.state = p.cmd.ProcessState
 	p.args.Close()
+	removeChild(p)
 	close(p.done)
 	p.disarm()
 }
@@ -222,8 +231,12 @@ func (p *Process) Pid() int { return p.pid }
 // Name returns the child's name.
 func (p *Process) Name() string { return p.name }
 
-// IsAlive reports whether the child has not yet exited (and been reaped).
+// IsAlive reports whether the child has not yet exited (and been reaped);
+// false after Close.
 func (p *Process) IsAlive() bool {
+	if p.closed.Load() {
+		return false
+	}
 	select {
 	case <-p.done:
 		return false
@@ -237,8 +250,12 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 
 // Join waits for the child to exit. It returns nil when the task returned
 // no error, an *ExitError when it failed, panicked, or the process died,
-// and ctx's error if ctx ends first (the child keeps running).
+// and ctx's error if ctx ends first (the child keeps running); after
+// Close, an error wrapping os.ErrClosed.
 func (p *Process) Join(ctx context.Context) error {
+	if p.closed.Load() {
+		return fmt.Errorf("joining %s: %w", p.name, os.ErrClosed)
+	}
 	select {
 	case <-p.done:
 		return p.err()
@@ -255,7 +272,10 @@ func (p *Process) err() error {
 			ee.Signal = ws.Signal()
 		}
 	}
-	if f := p.frame; f != nil {
+	p.mu.Lock()
+	f := p.frame
+	p.mu.Unlock()
+	if f != nil {
 		if f.Failure == nil && ee.Code == exitOK {
 			return nil
 		}
@@ -280,8 +300,11 @@ func (p *Process) err() error {
 // ExitCode returns the child's exit status once it has exited (ok true):
 // 0 for success, the status it exited with, or minus the signal number
 // that killed it (Python's convention: -9 after SIGKILL). ok is false while
-// the child runs.
+// the child runs, and after Close.
 func (p *Process) ExitCode() (code int, ok bool) {
+	if p.closed.Load() {
+		return 0, false
+	}
 	select {
 	case <-p.done:
 	default:

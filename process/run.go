@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/shmkit/shmkit/codec"
 	"github.com/shmkit/shmkit/internal/wire"
@@ -48,11 +49,17 @@ func Wait[R any](ctx context.Context, p *Process) (R, error) {
 	if err := p.Join(ctx); err != nil {
 		return r, err
 	}
+	p.mu.Lock()
+	f, results := p.frame, p.results
+	p.mu.Unlock()
+	if f == nil { // closed meanwhile
+		return r, fmt.Errorf("decoding result of %s: %w", p.name, os.ErrClosed)
+	}
 	var err error
-	if c, ok := p.results.(codec.Codec[R]); ok {
-		r, err = c.Decode(p.frame.Result)
+	if c, ok := results.(codec.Codec[R]); ok {
+		r, err = c.Decode(f.Result)
 	} else {
-		err = wire.Decode(p.frame.Result, &r)
+		err = wire.Decode(f.Result, &r)
 	}
 	if err != nil {
 		return r, fmt.Errorf("decoding result of %s: %w", p.name, err)
