@@ -55,12 +55,10 @@ var mayImport = map[string][]string{
 	"examples/quickstart": {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"cmd/shmkit":          {"bench", "manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"cmd/shmkit-plot":     {"bench"}, // the charts: out of the binary that bench re-executes for its peers
-	// Past one machine: the same Pool, Dict and Queue on NATS JetStream,
-	// above the core (which never imports them); natsserver embeds a
-	// server for tests, bench and examples, apart so that a client links
-	// none.
-	"cluster/natsserver":  {},
-	"cluster/natscluster": {"pool", "process", "manager", "ring", "codec", "shm"},
+	// Metrics at the core's edge: Stats to expvar (metrics, stdlib only)
+	// and to Prometheus (metrics/prom, the one importer of its client).
+	"metrics":      {"manager", "pool", "ring"},
+	"metrics/prom": {"metrics"},
 }
 
 // core are the packages that must never import a cluster backend, NATS or
@@ -204,6 +202,7 @@ func TestTableKeepsTheRules(t *testing.T) {
 		{"manager", []string{"process", "pool"}, "manager never imports process or pool"},
 		{"manager/table", []string{"manager", "manager/remote", "ring", "process", "pool"}, "the table is below manager and remote, and knows no other kind"},
 		{"manager/remote", []string{"manager", "process", "pool"}, "remote serves tables: it is below manager"},
+		{"metrics", []string{"metrics/prom", "bench"}, "metrics (expvar) never links the Prometheus client"},
 	} {
 		ok := allowed(rule.pkg)
 		for _, above := range rule.notAbove {
