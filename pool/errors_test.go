@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/internal/testutil"
+	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/pool"
 	"github.com/shmkit/shmkit/process"
+	"github.com/shmkit/shmkit/shm"
 )
 
 // ErrSayWhen is CPython's SayWhenError, registered so that it arrives as
@@ -80,5 +82,37 @@ func TestPoolErrorsKeepIdentity(t *testing.T) {
 	_, err := pool.Apply(ctx, p, failsAs, "deadline", pool.Timeout(50*time.Millisecond))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Apply past its Timeout: %v", err)
+	}
+}
+
+var attachBytes = process.Register("pooltest.attachbytes", func(ctx context.Context, h shm.Handle) (int, error) {
+	o, err := shm.Attach(h, shm.KindBytes, 0)
+	if err != nil {
+		return 0, err
+	}
+	return len(o.Bytes()), nil
+})
+
+// An object in an anonymous segment made after pool.New cannot reach the
+// workers: the error says why, and the fix.
+func TestPoolSegmentAfterNewSaysTheFix(t *testing.T) {
+	ctx := testutil.Context(t)
+	before := segtest.New(t)
+	in, err := before.Alloc("in", 64, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(t, pool.Options{Workers: 1})
+	if n, err := pool.Apply(ctx, p, attachBytes, in.Handle()); err != nil || n != 64 {
+		t.Fatalf("a segment made before New: %d, %v", n, err)
+	}
+	after := segtest.New(t)
+	out, err := after.Alloc("out", 64, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pool.Apply(ctx, p, attachBytes, out.Handle())
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "before pool.New") {
+		t.Fatalf("a segment made after New: %v", err)
 	}
 }

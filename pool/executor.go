@@ -23,7 +23,8 @@ type Executor interface {
 	// ctx allows. When it returns nil, the executor owes c.Results exactly
 	// one Deliver for each of c's inputs, whatever happens to its workers
 	// (an input that cannot run gets an error); when it returns an error
-	// (ctx's, ErrClosed, ErrTerminated, a failure to start), it owes none.
+	// (ctx's, ErrClosed, ErrTerminated, process.ErrUnknownTask, a failure
+	// to start), it owes none.
 	Submit(ctx context.Context, c Chunk) error
 	// Close stops the executor from taking new work; submitted work still
 	// runs.

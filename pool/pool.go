@@ -65,8 +65,9 @@ type Options struct {
 //
 // Workers inherit the anonymous segments that exist when they start: an
 // object in an anonymous segment made after New reaches a worker only
-// once a replacement starts. Create shared objects before the pool, or in
-// named segments.
+// once a replacement starts (a task that cannot attach one fails with an
+// error wrapping os.ErrNotExist that says so). Create shared objects
+// before the pool, or in named segments.
 type Pool struct {
 	opts    Options
 	seg     *shm.Segment
@@ -86,6 +87,8 @@ type Pool struct {
 
 	errMu sync.Mutex
 	err   error // a fatal error (the initializer fails): fails all work
+
+	inherited map[uint64]bool // the anonymous segments the first workers inherit
 }
 
 // New starts the workers and waits until each is ready (its initializer
@@ -128,6 +131,10 @@ func New(ctx context.Context, opts Options) (*Pool, error) {
 		return nil, err
 	}
 	p.seg = seg
+	if p.inherited, err = exportedIDs(); err != nil {
+		seg.Close()
+		return nil, err
+	}
 	p.ctx, p.terminate = context.WithCancel(context.Background())
 	ready := make(chan error, opts.Workers)
 	for i := range opts.Workers {
@@ -196,6 +203,11 @@ func (p *Pool) Submit(ctx context.Context, ch Chunk) error {
 	}
 	if ch.Timeout < 0 {
 		return fmt.Errorf("timeout %v: %w", ch.Timeout, errInvalid)
+	}
+	if _, ok := wire.Lookup(ch.Task); !ok {
+		// The workers are this binary: what is not registered here is
+		// not there either.
+		return fmt.Errorf("task %q: %w", ch.Task, process.ErrUnknownTask)
 	}
 	c := &chunk{id: p.nextID.Add(1), task: ch.Task, args: ch.Args, base: ch.Base, timeout: ch.Timeout, job: ch.Results}
 	p.work.Add(1)
@@ -317,3 +329,38 @@ func newSlot(p *Pool, i int) (*slot, error) {
 const controlRingSize = 4096
 
 func attachRing(h shm.Handle) (*ring.Ring, error) { return shm.AttachAs[ring.Ring](h) }
+
+// exportedIDs returns the ids of the anonymous segments a child started
+// now would inherit.
+func exportedIDs() (map[uint64]bool, error) {
+	exports, err := shm.Exports()
+	if err != nil {
+		return nil, err
+	}
+	ids := map[uint64]bool{}
+	for _, e := range exports {
+		ids[e.ID] = true
+		e.File.Close()
+	}
+	return ids, nil
+}
+
+// withSegmentHint adds the fix to a task's failure to find something
+// (os.ErrNotExist) when anonymous segments were made after New: a handle
+// to an object in one cannot be attached by a worker that was already
+// running, and the error the worker got cannot say why.
+func (p *Pool) withSegmentHint(err error) error {
+	if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	now, xerr := exportedIDs()
+	if xerr != nil {
+		return err
+	}
+	for id := range now {
+		if !p.inherited[id] {
+			return fmt.Errorf("%w (the pool's workers inherit only the anonymous segments that existed when they started, and one was made after pool.New: create shared objects before pool.New, or in a named segment)", err)
+		}
+	}
+	return err
+}

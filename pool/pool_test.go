@@ -288,7 +288,7 @@ func TestPoolBadInput(t *testing.T) {
 	}
 	p := newPool(t, pool.Options{Workers: 1, RingSize: 64 << 10})
 	_, err := pool.Apply(ctx, p, new(process.Task[int, int]), 1)
-	if !errors.As(err, new(*pool.TaskError)) || !strings.Contains(err.Error(), "not registered") {
+	if !errors.Is(err, process.ErrUnknownTask) || strings.Count(err.Error(), "not registered") != 1 {
 		t.Fatalf("unregistered task: %v", err)
 	}
 	if _, err := pool.Apply(ctx, p, unencodable, badArg{C: make(chan int)}); err == nil || !strings.Contains(err.Error(), "encoding") {

@@ -318,7 +318,7 @@ func (s *slot) deliver(rec []byte) bool {
 			s.results.Release()
 			return false
 		}
-		rerr = newTaskError(c.task, s.proc.Name(), f)
+		rerr = s.pool.withSegmentHint(newTaskError(c.task, s.proc.Name(), f))
 	}
 	s.stuck = s.stuck || status == statusStuck
 	s.results.Release()

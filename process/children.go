@@ -60,7 +60,8 @@ func (p *Process) Daemon() bool { return !p.nonDaemon }
 //
 // When ctx ends first, Shutdown terminates the children left and returns
 // ctx's error once they are gone (a grace period later at most). It
-// returns nil when every child is gone, whatever their exit.
+// returns nil when every child is gone, whatever their exit. A pool's
+// workers are daemonic children: Join the pool first.
 func Shutdown(ctx context.Context) error {
 	kids := ActiveChildren()
 	for _, p := range kids {

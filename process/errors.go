@@ -10,7 +10,9 @@ var (
 	// ErrNoMain: a re-executed child did not run its task because the
 	// binary does not call process.Main first in main (or TestMain).
 	ErrNoMain = errors.New("child did not run its task: call process.Main() first in main and TestMain")
-	// ErrUnknownTask: the child binary has no task of that name.
+	// ErrUnknownTask: no task of that name is registered. Start and the
+	// pool's calls check before they start anything (a child is this
+	// binary: what is not registered here is not there either).
 	ErrUnknownTask = errors.New("task not registered in the child")
 
 	// Causes of a task's cancellation in a child, as context.Cause reports
