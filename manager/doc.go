@@ -34,7 +34,11 @@
 //   - Serve, Dial, RemoteDict: the Dict interface over TCP.
 //   - Queue[T](m, name, opts): package ring's typed MPMC queue, created
 //     or found by name in the manager's segment (Python's
-//     Manager().Queue()). There is no remote Queue.
+//     Manager().Queue()); OpenRemoteQueue[T] reaches the same queue over
+//     TCP (RemoteQueue).
+//   - Server.Register and Client.Create: CPython's
+//     BaseManager.register(typeid, callable, exposed=…), a user's type
+//     served with the methods it lists (package remote).
 //
 // # Where things live
 //
@@ -55,7 +59,7 @@
 //     says what a hostile or stalled client can and cannot do.
 //
 // The sentinel errors (ErrFull, ErrTooLarge, ErrCorrupt, ErrNotFound,
-// ErrAuth, ErrProtocol) are those packages' values, so errors.Is works
+// ErrAuth, ErrProtocol, ErrMethod) are those packages' values, so errors.Is works
 // with either name, on either side of the wire.
 //
 // # Sharp edges

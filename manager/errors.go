@@ -26,6 +26,11 @@ var (
 	ErrAuth = remote.ErrAuth
 	// ErrProtocol: a malformed frame or an unknown request.
 	ErrProtocol = remote.ErrProtocol
-	// ErrNotFound: Pop or a List index found nothing.
+	// ErrNotFound: a List index out of range, a value not in a List or
+	// Set, a Pop from an empty List or Set (Python's IndexError, ValueError
+	// and KeyError).
 	ErrNotFound = table.ErrNotFound
+	// ErrMethod: a registered type's method returned an error (see
+	// Server.Register).
+	ErrMethod = remote.ErrMethod
 )

@@ -18,7 +18,21 @@ type (
 	Client = remote.Client
 	// RemoteDict is a Dict served by a Server: see remote.Dict.
 	RemoteDict = remote.Dict
+	// RemoteQueueOptions size a queue a client creates on a Server: see
+	// remote.QueueOptions.
+	RemoteQueueOptions = remote.QueueOptions
 )
+
+// RemoteQueue is a typed queue served by a Server, the same MPMC queue
+// Queue[T] finds in place on the server's machine: see remote.Queue.
+type RemoteQueue[T any] = remote.Queue[T]
+
+// OpenRemoteQueue returns a proxy for the queue called name on c's server,
+// creating it there with opts if it does not exist (opts nil: it must
+// exist): remote.OpenQueue.
+func OpenRemoteQueue[T any](ctx context.Context, c *Client, name string, opts *RemoteQueueOptions) (*RemoteQueue[T], error) {
+	return remote.OpenQueue[T](ctx, c, name, opts)
+}
 
 const (
 	// DefaultMaxFrame bounds a frame (request or reply) by default.

@@ -47,8 +47,8 @@ var mayImport = map[string][]string{
 	// manager: the user-facing API over its two halves; never process or
 	// pool (children get its objects as handles).
 	"manager":        {"manager/remote", "manager/table", "ring", "array", "value", "sync", "shm", "codec"},
-	"manager/remote": {"manager/table", "shm"}, // Serve, Dial, the frames and the handshake
-	"manager/table":  {"shm"},                  // the Dict, List and Namespace table in shared memory
+	"manager/remote": {"manager/table", "ring", "codec", "shm"}, // Serve, Dial, the frames and the handshake; remote queues are ring's
+	"manager/table":  {"shm"},                                   // the Dict, List and Namespace table in shared memory
 
 	// Above the core: anything of it.
 	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},

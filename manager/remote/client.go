@@ -35,6 +35,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	cn      *clientConn
+	idle    []idleConn // connections for calls that wait (queue.go)
 	closed  bool
 	writers atomic.Int32 // calls waiting to write: the last one flushes
 }
@@ -73,8 +74,8 @@ func Dial(ctx context.Context, addr string, authKey []byte) (*Client, error) {
 	return c, nil
 }
 
-// connect dials and authenticates; c.mu is held.
-func (c *Client) connect(ctx context.Context) error {
+// dial opens an authenticated connection.
+func (c *Client) dial(ctx context.Context) (net.Conn, error) {
 	var d net.Dialer
 	network, addr := "tcp", c.addr
 	if path, ok := strings.CutPrefix(c.addr, "unix:"); ok {
@@ -82,7 +83,7 @@ func (c *Client) connect(ctx context.Context) error {
 	}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
-		return fmt.Errorf("dialing manager %s: %w", c.addr, err)
+		return nil, fmt.Errorf("dialing manager %s: %w", c.addr, err)
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -90,10 +91,19 @@ func (c *Client) connect(ctx context.Context) error {
 	}
 	if err := clientHandshake(conn, c.key, deadline); err != nil {
 		conn.Close()
-		return fmt.Errorf("manager %s: %w", c.addr, err)
+		return nil, fmt.Errorf("manager %s: %w", c.addr, err)
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
+	}
+	return conn, nil
+}
+
+// connect dials the shared connection; c.mu is held.
+func (c *Client) connect(ctx context.Context) error {
+	conn, err := c.dial(ctx)
+	if err != nil {
+		return err
 	}
 	cn := &clientConn{conn: conn, w: bufio.NewWriterSize(conn, 64<<10), pending: make(chan *call, maxPending), gone: make(chan struct{})}
 	c.cn = cn
@@ -146,13 +156,17 @@ func (c *Client) kill(cn *clientConn) {
 	cn.conn.Close()
 }
 
-// Close closes the connection; calls in flight fail, later calls return
+// Close closes the connections; calls in flight fail, later calls return
 // os.ErrClosed.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
-	cn := c.cn
+	cn, idle := c.cn, c.idle
+	c.idle = nil
 	c.mu.Unlock()
+	for _, ic := range idle {
+		ic.conn.Close()
+	}
 	if cn == nil {
 		return nil
 	}
@@ -452,7 +466,7 @@ func (d *Dict) String() string                              { return fmt.Sprintf
 // readOnly reports whether op changes nothing, so that sending it twice is
 // harmless.
 func readOnly(op byte) bool {
-	return op == opGet || op == opContains || op == opLen || op == opSnapshot
+	return op == opGet || op == opContains || op == opLen || op == opSnapshot || op == opQLen
 }
 
 func keysOf(s iter.Seq2[string, []byte]) iter.Seq[string] {

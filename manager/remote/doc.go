@@ -1,7 +1,7 @@
-// Package remote serves package table's dicts over TCP (or a Unix
-// socket) to processes that share an authentication key, and is the
-// client that reaches them: Python's remote Manager, one dict call a
-// frame.
+// Package remote serves package table's dicts, package ring's queues and
+// users' registered types over TCP (or a Unix socket) to processes that
+// share an authentication key, and is the client that reaches them:
+// Python's remote Manager, one call a frame.
 //
 // Most code reaches it through package manager: Manager.Serve starts a
 // Server on a Manager, manager.Dial is Dial, and manager.Server, Client
@@ -16,6 +16,20 @@
 //	d, _ := c.Dict(ctx, "config", nil) // must exist; opts create it
 //	v, ok, _ := d.Get(ctx, "mode")
 //
+// What is served:
+//
+//   - Dicts (Client.Dict): the Dict interface of package manager.
+//   - Queues (OpenQueue[T]): package ring's MPMC queue in the served
+//     segment, by name, the one processes on the server's machine use in
+//     place; Put and Get wait as their context allows, on a connection of
+//     their own (queue.go), TryPut and TryGet never wait for room or a
+//     value. A waiting client that hangs up (cancelled, killed) ends the
+//     server's wait, so no value goes to a client that is gone.
+//   - Registered types (Server.Register, Client.Create, Object.Call,
+//     Call[A, R]): CPython's BaseManager.register(typeid, callable,
+//     exposed=…). Only the methods listed reach an object, each by name
+//     with codec-encoded bytes in and out (object_server.go).
+//
 // # The protocol
 //
 // Before any request, both sides prove they hold the shared key with an
@@ -26,7 +40,8 @@
 // limit; a malformed request gets an error reply and the connection goes
 // on, an oversized or stalled frame closes that connection, and every
 // connection has an idle timeout: one bad client never disturbs the
-// others. A frame's memory grows with the bytes that actually arrive (a
+// others. A registered method that panics is an error reply; a client
+// holds at most MaxObjects objects of registered types between them. A frame's memory grows with the bytes that actually arrive (a
 // declared 16 MiB frame that stalls costs 64 KiB), on the server and the
 // client. A temporary Accept error (EMFILE, ENFILE, ECONNABORTED…) is
 // logged and retried after a backoff of 5 ms doubling to 1 s; only a
@@ -35,7 +50,9 @@
 // Errors cross the wire as codes, so errors.Is(err, table.ErrFull) (the
 // same value as manager.ErrFull) works on the client. A Client pipelines
 // (client.go): goroutines sharing it keep many requests in flight on one
-// connection, and a lost connection is dialed again by the next call.
+// connection, and a lost connection is dialed again by the next call. A
+// queue call that must wait takes a connection of its own from a small
+// pool, so it holds up nothing behind it.
 //
 // # Sharp edges
 //
@@ -44,6 +61,10 @@
 // function may run several times. A read-only request that meets a broken
 // connection is sent once more on a new one; a write is not, and its
 // error leaves open whether it happened. Closing a Dict closes its
-// Client, and with it every Dict made from that Client. There is no remote
-// List, Namespace or Queue.
+// Client, and with it every Dict made from that Client. A registered
+// method that blocks holds up the calls behind it on the Client's shared
+// connection (until RequestTimeout): wait for values with a Queue. A Get
+// whose value the server took in the instant its client hung up loses
+// that value (as CPython's does). There is no remote List, Set or
+// Namespace.
 package remote

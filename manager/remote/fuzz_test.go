@@ -45,6 +45,13 @@ func FuzzServe(f *testing.F) {
 	f.Add(appendFrame(nil, opSetMany, []byte("d"), []byte("a"), []byte("1"))[4:])
 	f.Add(appendFrame(nil, opSnapshot, []byte("d"))[4:])
 	f.Add(appendFrame(nil, opPopItem, []byte("d"))[4:])
+	f.Add(appendFrame(nil, opQOpen, []byte("q"), u64s(4, 64))[4:])
+	f.Add(appendFrame(nil, opQPut, []byte("q"), u64s(0), []byte("v"))[4:])
+	f.Add(appendFrame(nil, opQGet, []byte("q"), u64s(0))[4:])
+	f.Add(appendFrame(nil, opQLen, []byte("q"))[4:])
+	f.Add(appendFrame(nil, opCreate, []byte("Foo"))[4:])
+	f.Add(appendFrame(nil, opCall, u64s(1), []byte("f"), nil)[4:])
+	f.Add(appendFrame(nil, opRelease, u64s(1))[4:])
 	f.Add(appendFrame(nil, opOpen, []byte("e"), encodeOptions(&table.Options{Entries: 1 << 50}))[4:])
 	m := newSource(f, 8<<20)
 	if _, err := table.NewDict(m.seg, "d", &table.Options{Entries: 64, Bytes: 64 << 10, MaxValue: 1024, Stripes: 2}); err != nil {
@@ -52,6 +59,7 @@ func FuzzServe(f *testing.F) {
 	}
 	s := &Server{Manager: m, AuthKey: testKey}
 	s.defaults()
+	myManager(f, s)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fr, err := parseFrame(b)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/shmkit/shmkit/manager/table"
+	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -41,21 +42,33 @@ const (
 
 // Ops.
 const (
-	opOpen        = 1  // name, options (5×8 bytes) → ok
-	opGet         = 2  // name, key → ok value | no
-	opSet         = 3  // name, key, value → ok
-	opDelete      = 4  // name, key → ok | no
-	opContains    = 5  // name, key → ok | no
-	opLen         = 6  // name → ok, 8-byte count
-	opPop         = 7  // name, key → ok value | no
-	opSetDefault  = 8  // name, key, value → ok value (was there) | no value (set)
-	opCAS         = 9  // name, key, old, new → ok | no
-	opCAD         = 10 // name, key, old → ok | no
-	opSetMany     = 11 // name, key, value, key, value… → ok
-	opClear       = 12 // name → ok
-	opSnapshot    = 13 // name → ok key, value, key, value…
-	opPopItem     = 14 // name → ok key value | no
-	opCount       = 15
+	opOpen       = 1  // name, options (5×8 bytes) → ok
+	opGet        = 2  // name, key → ok value | no
+	opSet        = 3  // name, key, value → ok
+	opDelete     = 4  // name, key → ok | no
+	opContains   = 5  // name, key → ok | no
+	opLen        = 6  // name → ok, 8-byte count
+	opPop        = 7  // name, key → ok value | no
+	opSetDefault = 8  // name, key, value → ok value (was there) | no value (set)
+	opCAS        = 9  // name, key, old, new → ok | no
+	opCAD        = 10 // name, key, old → ok | no
+	opSetMany    = 11 // name, key, value, key, value… → ok
+	opClear      = 12 // name → ok
+	opSnapshot   = 13 // name → ok key, value, key, value…
+	opPopItem    = 14 // name → ok key value | no
+	// Queues (queue.go, queue_server.go). wait is 8 bytes of nanoseconds,
+	// 0 for a Try; options are empty (the queue must exist) or capacity
+	// and slot size, 8 bytes each.
+	opQOpen = 15 // name, options → ok capacity, max message (8 bytes each)
+	opQPut  = 16 // name, wait, value → ok | no (no room within the wait)
+	opQGet  = 17 // name, wait → ok value | no (nothing within the wait)
+	opQLen  = 18 // name → ok length, capacity (8 bytes each)
+	// Registered types (object.go, object_server.go).
+	opCreate  = 19 // typeid → ok object id (8 bytes)
+	opCall    = 20 // object id, method, argument → ok result
+	opRelease = 21 // object id → ok | no (no such object)
+	opCount   = 22
+
 	statusOK      = 0
 	statusNo      = 1
 	statusErr     = 2
@@ -73,6 +86,10 @@ const (
 	codeExist    = 6
 	codeWrong    = 7
 	codeInvalid  = 8
+	codeEOF      = 9  // io.EOF: a queue closed and drained, an iterator's end
+	codeClosed   = 10 // os.ErrClosed: a Put to a closed queue
+	codeMsgSize  = 11 // ring.ErrTooLarge: a message no queue slot run holds
+	codeMethod   = 12 // ErrMethod: a registered method's own error
 )
 
 var codeErrs = []struct {
@@ -82,6 +99,7 @@ var codeErrs = []struct {
 	{codeFull, table.ErrFull}, {codeTooLarge, table.ErrTooLarge}, {codeCorrupt, table.ErrCorrupt},
 	{codeProtocol, ErrProtocol}, {codeNotExist, os.ErrNotExist}, {codeExist, os.ErrExist},
 	{codeWrong, shm.ErrWrongKind}, {codeInvalid, os.ErrInvalid},
+	{codeEOF, io.EOF}, {codeClosed, os.ErrClosed}, {codeMsgSize, ring.ErrTooLarge}, {codeMethod, ErrMethod},
 }
 
 func errCode(err error) byte {

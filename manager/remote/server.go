@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shmkit/shmkit/manager/table"
+	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -50,9 +51,14 @@ type Server struct {
 	// ErrorLog, if set, receives one line per refused or failed
 	// connection (never the key or request contents).
 	ErrorLog *log.Logger
+	// MaxObjects bounds the objects of registered types that clients
+	// have created and not released (default 1024).
+	MaxObjects int
 
-	mu    sync.RWMutex
-	dicts map[string]*table.Dict // by name, opened once
+	mu     sync.RWMutex
+	dicts  map[string]*table.Dict // by name, opened once
+	queues map[string]*ring.MPMC  // by name, opened once
+	reg    registry               // registered types and their objects (object_server.go)
 }
 
 func (s *Server) defaults() {
@@ -70,6 +76,9 @@ func (s *Server) defaults() {
 	}
 	if s.MaxConns <= 0 {
 		s.MaxConns = 1024
+	}
+	if s.MaxObjects <= 0 {
+		s.MaxObjects = 1024
 	}
 }
 
@@ -211,6 +220,8 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 				}
 				return
 			}
+		} else if waits(f) {
+			out = s.serveWaiting(ctx, c, r, f, out[:0])
 		} else {
 			out = s.serve(ctx, f, out[:0])
 		}
@@ -233,8 +244,15 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 }
 
 func (s *Server) errReply(dst []byte, err error) []byte {
-	return appendFrame(dst, statusErr, []byte{errCode(err)}, []byte(err.Error()))
+	msg := err.Error()
+	if len(msg) > maxErrMsg { // a method's error is the user's: bound it
+		msg = msg[:maxErrMsg] + "…"
+	}
+	return appendFrame(dst, statusErr, []byte{errCode(err)}, []byte(msg))
 }
+
+// maxErrMsg bounds the message of an error reply.
+const maxErrMsg = 4 << 10
 
 func (s *Server) dict(name []byte, opts *table.Options) (*table.Dict, error) {
 	s.mu.RLock()
@@ -267,6 +285,8 @@ func (s *Server) dict(name []byte, opts *table.Options) (*table.Dict, error) {
 var wantFields = [opCount]int{
 	opOpen: 2, opGet: 2, opSet: 3, opDelete: 2, opContains: 2, opLen: 1, opPop: 2,
 	opSetDefault: 3, opCAS: 4, opCAD: 3, opSetMany: -1, opClear: 1, opSnapshot: 1, opPopItem: 1,
+	opQOpen: 2, opQPut: 3, opQGet: 2, opQLen: 1,
+	opCreate: 1, opCall: 3, opRelease: 1,
 }
 
 // serve runs one request and appends its reply to dst.
@@ -278,20 +298,18 @@ func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
 	if (n >= 0 && len(f.fields) != n) || (n < 0 && (len(f.fields) < 1 || len(f.fields)%2 != 1)) {
 		return s.errReply(dst, fmt.Errorf("op %d with %d fields: %w", f.op, len(f.fields), ErrProtocol))
 	}
-	var opts *table.Options
-	if f.op == opOpen {
-		var err error
-		if opts, err = decodeOptions(f.fields[1]); err != nil {
-			return s.errReply(dst, err)
-		}
-	}
-	d, err := s.dict(f.fields[0], opts)
-	if err != nil {
-		return s.errReply(dst, err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.RequestTimeout)
 	defer cancel()
-	reply, err := s.do(ctx, d, f, dst)
+	var reply []byte
+	var err error
+	switch {
+	case f.op >= opCreate:
+		reply, err = s.serveObject(ctx, f, dst)
+	case f.op >= opQOpen:
+		reply, err = s.serveQueue(ctx, f, dst)
+	default:
+		reply, err = s.serveDict(ctx, f, dst)
+	}
 	if err != nil {
 		return s.errReply(dst, err)
 	}
@@ -299,6 +317,21 @@ func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
 		return s.errReply(dst, fmt.Errorf("reply of %d bytes over the frame limit %d: %w", len(reply)-len(dst), s.MaxFrame, table.ErrTooLarge))
 	}
 	return reply
+}
+
+func (s *Server) serveDict(ctx context.Context, f frame, dst []byte) ([]byte, error) {
+	var opts *table.Options
+	if f.op == opOpen {
+		var err error
+		if opts, err = decodeOptions(f.fields[1]); err != nil {
+			return nil, err
+		}
+	}
+	d, err := s.dict(f.fields[0], opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.do(ctx, d, f, dst)
 }
 
 func yesNo(ok bool) byte {
