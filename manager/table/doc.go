@@ -1,5 +1,5 @@
 // Package table is the hash table in shared memory behind package
-// manager's Dict, List and Namespace: the object layout, its allocator,
+// manager's Dict, List, Set and Namespace: the object layout, its allocator,
 // crash repair and Reclaim, and the striped robust locks. Every process
 // that maps the segment reads and writes the table in place (the way
 // nginx's shared dict serves its workers): no server, no round trip.

@@ -8,15 +8,13 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/shm"
 )
 
 // The shared layouts, pinned: changing one is a new tableVersion.
 func TestLayout(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want uintptr
-	}{
+	testutil.Pins{
 		{"tableHeader", unsafe.Sizeof(tableHeader{}), 128},
 		{"tableHeader.Entries", unsafe.Offsetof(tableHeader{}.Entries), 16},
 		{"tableHeader.ArenaSize", unsafe.Offsetof(tableHeader{}.ArenaSize), 24},
@@ -29,11 +27,11 @@ func TestLayout(t *testing.T) {
 		{"stripe.Bytes", unsafe.Offsetof(stripe{}.Bytes), 24},
 		{"stripe.Frees", unsafe.Offsetof(stripe{}.Frees), 32},
 		{"stripe.Seq", unsafe.Offsetof(stripe{}.Seq), 40},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+		// The List's records (list.go, list_journal.go): with version 3.
+		{"tableVersion", tableVersion, 3},
+		{"journalSize", journalSize, 32},
+		{"listEntries(1)", uintptr(listEntries(1)), 4},
+	}.Check(t)
 	if got := fmt.Sprint(sizeClasses(1040)); got != "[32 48 64 96 128 192 256 384 512 768 1024 1040]" {
 		t.Errorf("sizeClasses(1040) = %v", got)
 	}

@@ -177,12 +177,14 @@ func (l *List) get(s *stripe, key []byte) ([]byte, bool, error) {
 
 // hookListWrite, when set (tests), runs before every write of a List
 // record: a test that panics in it stops an operation where a kill -9
-// could.
-var hookListWrite func()
+// could; one that returns an error fails that write (ErrFull).
+var hookListWrite func(key []byte) error
 
 func (l *List) put(s *stripe, key, v []byte) error {
 	if hookListWrite != nil {
-		hookListWrite()
+		if err := hookListWrite(key); err != nil {
+			return err
+		}
 	}
 	sl, err := l.t.locate(s, l.t.hash(key), key)
 	if err != nil {
@@ -193,7 +195,9 @@ func (l *List) put(s *stripe, key, v []byte) error {
 
 func (l *List) del(s *stripe, key []byte) error {
 	if hookListWrite != nil {
-		hookListWrite()
+		if err := hookListWrite(key); err != nil {
+			return err
+		}
 	}
 	sl, err := l.t.locate(s, l.t.hash(key), key)
 	if err == nil && sl.found {

@@ -255,11 +255,12 @@ func TestListCrashPoints(t *testing.T) {
 				t.Fatal(err)
 			}
 			writes := 0
-			hookListWrite = func() {
+			hookListWrite = func([]byte) error {
 				if writes == stop {
 					panic(crash{})
 				}
 				writes++
+				return nil
 			}
 			crashed := func() (crashed bool) {
 				defer func() {
@@ -358,5 +359,46 @@ func TestListBounds(t *testing.T) {
 		if lo, hi := bounds(c.i, c.j, c.n); lo != c.lo || hi != c.hi {
 			t.Errorf("bounds(%d, %d, %d) = %d, %d, want %d, %d", c.i, c.j, c.n, lo, hi, c.lo, c.hi)
 		}
+	}
+}
+
+// TestListApplyFull: a rewrite whose staging finds no room (even after
+// the Reclaim it runs) did not happen; one that runs out of room after its
+// commit has happened (it returns nil), and the next operation finishes
+// it.
+func TestListApplyFull(t *testing.T) {
+	ctx := testCtx(t)
+	defer func() { hookListWrite = nil }()
+	base := pyList{[]byte("a"), []byte("b"), []byte("c")}
+	staged := func(k []byte) bool { return len(k) == 8 && k[0]&0x80 != 0 }
+	for _, c := range []struct {
+		name string
+		fail func(key []byte, writes int) bool
+		err  bool
+		want pyList
+	}{
+		{"staging", func(k []byte, _ int) bool { return staged(k) }, true, base},
+		// Insert(0) of 3: writes 0-3 stage, 4 commits, 5 on apply.
+		{"applying", func(_ []byte, w int) bool { return w == 6 }, false, append(pyList{[]byte("X")}, base...)},
+	} {
+		l, err := NewList(newSeg(t, 4<<20), "l", &ListOptions{Len: 8, Bytes: 16 << 10, MaxValue: 64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Extend(ctx, base...)
+		writes := 0
+		hookListWrite = func(k []byte) error {
+			writes++
+			if c.fail(k, writes-1) {
+				return ErrFull
+			}
+			return nil
+		}
+		err = l.Insert(ctx, 0, []byte("X"))
+		hookListWrite = nil
+		if (err != nil) != c.err || (err != nil && !errors.Is(err, ErrFull)) {
+			t.Fatalf("Insert that fails %s: %v", c.name, err)
+		}
+		checkList(t, ctx, l, c.want)
 	}
 }
