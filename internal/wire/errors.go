@@ -69,6 +69,7 @@ func init() {
 		context.Canceled, context.DeadlineExceeded, io.EOF, io.ErrUnexpectedEOF,
 		os.ErrNotExist, os.ErrExist, os.ErrPermission, os.ErrClosed, os.ErrInvalid,
 		os.ErrDeadlineExceeded, os.ErrProcessDone, errors.ErrUnsupported,
+		codec.ErrMalformed, // codec sits below wire: wire registers it
 	} {
 		RegisterError(err)
 	}
