@@ -28,6 +28,7 @@ const (
 	KindDict      Kind = 64
 	KindList      Kind = 65
 	KindNamespace Kind = 66
+	KindSet       Kind = 67
 	KindPool      Kind = 80
 	KindUser      Kind = 1 << 16 // first kind free for users' own objects
 )

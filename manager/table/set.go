@@ -10,11 +10,9 @@ import (
 	"github.com/shmkit/shmkit/shm"
 )
 
-// KindSet tags a Set's table in a segment's directory, next to the kinds
-// shm lists for the manager's tables (Dict 64, List 65, Namespace 66).
-// Its place is shm's list of kinds, where no other package can take the
-// number; it is declared here until it moves there.
-const KindSet shm.Kind = 67
+// KindSet tags a Set's table in a segment's directory: shm.KindSet, in
+// shm's list of kinds with the other tables' (Dict, List, Namespace).
+const KindSet = shm.KindSet
 
 // Set is a shared set of strings, Python's MutableSet (set() through a
 // manager): Add, Discard, Remove, Contains, Len, Pop, Clear, Update and
