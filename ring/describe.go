@@ -70,5 +70,5 @@ func describePipe(o *shm.Object) string {
 	if p.b != nil {
 		d += "; b→a: " + describeStats(p.b.Stats(), " B") + describeOwners(p.b)
 	}
-	return d
+	return d + "; " + p.describeEnd(0) + ", " + p.describeEnd(1)
 }

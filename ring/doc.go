@@ -12,10 +12,14 @@
 //     (Vyukov's per-slot sequence numbers, extended with multi-slot
 //     messages and a participant table for crash recovery).
 //   - Pipe: two Conn ends over one or two Rings: Send/Recv of Go values
-//     (gob), SendBytes/RecvBytes, Poll, io.Reader and io.Writer.
+//     (gob), SendBytes/RecvBytes, Poll, io.Reader and io.Writer. Any
+//     number of processes may hold and use an end: sends take turns, and
+//     so do receives.
 //   - Queue[T]: a typed MPMC queue (Put, Get, TryPut, TryGet, Len, Empty,
-//     Full, Close) with pluggable Codecs, and JoinableQueue[T] with
-//     TaskDone and Join.
+//     Full, Close, Shutdown, All) with pluggable Codecs, and
+//     JoinableQueue[T] with TaskDone and Join. It holds exactly
+//     Options.Capacity values of up to a slot each, and records T: opening
+//     it as a queue of another type is shm.ErrWrongKind.
 //
 // Each lives in an shm.Segment (New… allocates it by name, Open… finds it,
 // Attach… takes a Handle) and travels to a child started by package
@@ -47,15 +51,30 @@
 //
 // # Closing
 //
-// Close (any process, any end) closes for everyone: writers get
-// os.ErrClosed, readers get what was committed before, then io.EOF. Close
-// does not free memory: objects live as long as their segment.
+// A Conn's Close lets go of this process's handle, as Python's
+// Connection.close does: the pipe goes on for every other handle, in this
+// process or others. Each end of a pipe counts the processes that hold it
+// (that created, opened or attached it, or were handed it, and have not
+// closed it); a receiver sees io.EOF once every holder of the other end
+// closed it, an error wrapping ErrPeerDead instead once one of them died
+// without closing, and a sender fails (os.ErrClosed, or ErrPeerDead) once
+// no process holds the receiving end. So the parent closes its copy of a
+// child's end after starting the child, as in Python: an end being handed
+// to a child (marshaled) holds it on the child's behalf meanwhile.
+//
+// Ending an object for every process is a call of its own: Conn.Shutdown,
+// Queue.Shutdown (Python's, with ErrShutdown), and the Close of a Ring, an
+// MPMC queue or a Queue, which is how a producer tells its consumers the
+// stream is over: writers get os.ErrClosed, readers get what was committed
+// before, then io.EOF. Nothing frees memory: objects live as long as their
+// segment.
 //
 // # Sharp edges
 //
 // Zero-copy slices point into shared memory: a Reserve slice is valid until
 // Commit, a Peek slice until Release (or a Peek that has to wait). A Ring has
-// one writer and one reader at a time; use MPMC or Queue for more. Memory
+// one writer and one reader at a time; use MPMC or Queue for more, or a
+// Pipe, whose ends take a lock per side in every call. Memory
 // read from a segment may be hostile: positions and lengths are checked
 // before use and a damaged ring returns an error wrapping shm.ErrCorrupt,
 // never reads outside itself.
@@ -99,6 +118,18 @@
 //   - MPMC consumer killed after taking a message: that one message is lost;
 //     producers that wrap around to its slots find the taker dead and free
 //     them.
+//   - Pipe sender killed in the middle of a send, holding its end's send
+//     lock: the next sender on that end takes the lock over within a
+//     lock's sleep slice (50 ms at most) and goes on after the last
+//     committed message; the one being sent is lost, never torn. A
+//     receiver killed holding the receive lock: the next receiver reads
+//     the message it was taking again.
+//   - A process killed while it holds a pipe end: its hold is freed by the
+//     first peer that looks (between sleeps, within a peer slice); the
+//     other end's receivers go on reading from the other holders, and once
+//     there are none get ErrPeerDead rather than io.EOF (Conn.
+//     ForgetDeadPeers forgets it). A process killed after it closed the
+//     end costs nothing: it held nothing.
 //   - A process killed while asleep in a futex costs its peer one wasted
 //     futex wake.
 //   - JoinableQueue counts are not repaired after a crash: Join may then

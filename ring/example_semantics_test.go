@@ -108,3 +108,40 @@ func ExampleQueue_All() {
 	// Output:
 	// 0 1 4 9
 }
+
+// Close lets go of one process's handle, as Python's close does; Shutdown
+// ends the pipe for every process that holds it.
+func ExampleConn_Shutdown() {
+	ctx := context.Background()
+	seg, err := shm.Anonymous(1<<20, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer seg.Close()
+	r, w, err := ring.NewPipe(seg, "pipe", false, &ring.Options{Capacity: 4096})
+	if err != nil {
+		panic(err)
+	}
+	_, w2, err := ring.OpenPipe(seg, "pipe") // another handle on the write end
+	if err != nil {
+		panic(err)
+	}
+	w.SendBytes(ctx, []byte("one"))
+	w.Close()                          // this handle lets go...
+	w2.SendBytes(ctx, []byte("two"))   // ...the other still sends
+	fmt.Println(w.SendBytes(ctx, nil)) // but not this one
+	w2.Shutdown()                      // the end of the pipe, for everyone
+	for {
+		m, err := r.RecvBytes(ctx)
+		if err != nil {
+			fmt.Println(err)
+			break
+		}
+		fmt.Println(string(m))
+	}
+	// Output:
+	// pipe "pipe" end 1: handle closed
+	// one
+	// two
+	// EOF
+}

@@ -88,7 +88,9 @@ func ExampleQueue() {
 }
 
 // A child sends a value down a pipe; the parent receives it: the seeds'
-// multiprocessing.Pipe.
+// multiprocessing.Pipe. As in Python, the parent closes its copy of the
+// child's end once the child has it: the pipe ends (io.EOF) when every
+// process holding that end has closed it.
 func ExampleNewPipe() {
 	ctx := context.Background()
 	seg, err := shm.Anonymous(4<<20, nil)
@@ -104,6 +106,7 @@ func ExampleNewPipe() {
 	if err != nil {
 		panic(err)
 	}
+	child.Close() // the child holds its end now
 	var v []int
 	if err := parent.Recv(ctx, &v); err != nil {
 		panic(err)

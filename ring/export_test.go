@@ -15,3 +15,14 @@ func SetQuietSlice(d time.Duration) (restore func()) {
 func SetTestHooks(afterClaim, afterTake func()) {
 	hookAfterClaim, hookAfterTake = afterClaim, afterTake
 }
+
+// SetConnSendHook installs a function run by Conn.SendBytes (and Send)
+// between filling its record and committing it, the send lock held.
+func SetConnSendHook(f func()) { hookConnReserved = f }
+
+// SetPendingTTL sets how long a marshaled Conn holds its end until
+// restore.
+func SetPendingTTL(d time.Duration) (restore func()) {
+	old := pendingTTL.Swap(int64(d))
+	return func() { pendingTTL.Store(old) }
+}

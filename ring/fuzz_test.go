@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/shmkit/shmkit/internal/owner"
 )
 
 // Fuzzers: open rings and queues over arbitrary header (and data) bytes and
@@ -140,16 +142,27 @@ func FuzzAttachQueue(f *testing.F) {
 	})
 }
 
-// hostilePipe is a pipe header, then the first ring's header whose tail
-// says the ring is full to its last byte (264 bytes): a send with no bound
-// waited for room forever, and no record is there to free it.
+// fuzzPipe is the geometry of the pipes the fuzz tests lay out: two
+// holders per end, two rings of fuzzRingCap bytes.
+var fuzzPipe = pipeGeometry{holders: 2, rings: 2, capacity: fuzzRingCap}
+
+// hostilePipe is a pipe header and holder tables, then the first ring's
+// header whose tail says the ring is full to its last byte: a send with no
+// bound waited for room forever, and no record is there to free it.
 func hostilePipe() []byte {
-	b := make([]byte, pipeHdrSize+ringHdrSize)
-	h := asPipeHdr(b)
-	h.magic, h.version, h.capacity, h.duplex = pipeMagic, pipeVersion, fuzzRingCap, 1
-	initRing(b[pipeHdrSize:], fuzzRingCap, Blocking)
-	asRingHdr(b[pipeHdrSize:]).prodPos.pos.Store(fuzzRingCap)
-	return b[:pipeHdrSize+int(unsafe.Offsetof(ringHdr{}.prodPos))+8]
+	b := make([]byte, fuzzPipe.size())
+	initPipe(b, fuzzPipe, Blocking)
+	off := fuzzPipe.ringOff(0)
+	asRingHdr(b[off:]).prodPos.pos.Store(fuzzRingCap)
+	return b[:off+int(unsafe.Offsetof(ringHdr{}.prodPos))+8]
+}
+
+// holdBoth makes this process hold both ends of a pipe in plain memory
+// (no handles: it never lets go), so that sends and receives find a peer.
+func holdBoth(p *pipe) {
+	me, _ := owner.SelfID()
+	p.takeEntry(0, me, me)
+	p.takeEntry(1, me, me)
 }
 
 func FuzzAttachPipe(f *testing.F) {
@@ -157,16 +170,14 @@ func FuzzAttachPipe(f *testing.F) {
 	f.Add(make([]byte, 64))
 	f.Add(hostilePipe())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		b := make([]byte, pipeHdrSize+2*(ringHdrSize+fuzzRingCap))
-		h := asPipeHdr(b)
-		h.magic, h.version, h.capacity, h.duplex = pipeMagic, pipeVersion, fuzzRingCap, 1
-		initRing(b[pipeHdrSize:], fuzzRingCap, Blocking)
-		initRing(b[pipeHdrSize+ringHdrSize+fuzzRingCap:], fuzzRingCap, Blocking)
+		b := make([]byte, fuzzPipe.size())
+		initPipe(b, fuzzPipe, Blocking)
 		copy(b, data)
 		p, err := pipeBytes(b)
 		if err != nil {
 			return
 		}
+		holdBoth(p)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 		defer cancel()
 		c := p.end(1)

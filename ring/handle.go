@@ -33,7 +33,7 @@ func (r *Ring) AttachHandle(h shm.Handle) error {
 // nr), fixing the back-pointers.
 func (r *Ring) adopt(nr *Ring) {
 	r.obj, r.h, r.data, r.mask, r.cap, r.mode, r.errs = nr.obj, nr.h, nr.data, nr.mask, nr.cap, nr.mode, nr.errs
-	r.p, r.c = producer{r: r}, consumer{r: r}
+	r.p, r.c, r.dir = producer{r: r}, consumer{r: r}, nr.dir
 }
 
 // MarshalBinary encodes the queue as its handle.

@@ -17,13 +17,14 @@ import (
 func TestHostileFullTail(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	b := make([]byte, pipeHdrSize+2*(ringHdrSize+fuzzRingCap))
+	b := make([]byte, fuzzPipe.size())
 	copy(b, hostilePipe())
-	initRing(b[pipeHdrSize+ringHdrSize+fuzzRingCap:], fuzzRingCap, Blocking)
+	initRing(b[fuzzPipe.ringOff(1):], fuzzRingCap, Blocking)
 	p, err := pipeBytes(b)
 	if err != nil {
 		t.Fatal(err)
 	}
+	holdBoth(p)
 	start := time.Now()
 	if err := p.end(1).SendBytes(ctx, []byte("x")); !errors.Is(err, shm.ErrCorrupt) {
 		t.Fatalf("send on a ring whose tail is a whole ring ahead: %v", err)

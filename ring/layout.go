@@ -16,7 +16,7 @@ const lineSize = shm.CacheLinePad
 const (
 	ringVersion  = 3 // 3: each side's line holds its owner ID
 	queueVersion = 4 // 3: the header holds the capacity asked for (limit); 4: and the element type's signature
-	pipeVersion  = 2 // 2: its rings are version 3
+	pipeVersion  = 3 // 2: its rings are version 3; 3: locks, holder counts and tables per end
 )
 
 // Header magics, checked on attach (a second guard beside the kind tag).

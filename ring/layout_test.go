@@ -35,6 +35,16 @@ func TestLayout(t *testing.T) {
 		{"partEntry", unsafe.Sizeof(partEntry{}), 128},
 		{"partEntry.pPos", unsafe.Offsetof(partEntry{}.pPos), 16},
 		{"partEntry.cPos", unsafe.Offsetof(partEntry{}.cPos), 32},
-		{"pipeHdr", unsafe.Sizeof(pipeHdr{}), 128},
+		{"pipeHdr", unsafe.Sizeof(pipeHdr{}), 896},
+		{"pipeHdr.holders", unsafe.Offsetof(pipeHdr{}.holders), 12},
+		{"pipeHdr.capacity", unsafe.Offsetof(pipeHdr{}.capacity), 16},
+		{"pipeHdr.locks", unsafe.Offsetof(pipeHdr{}.locks), 128},
+		{"pipeHdr.ends", unsafe.Offsetof(pipeHdr{}.ends), 640},
+		{"lockLine", unsafe.Sizeof(lockLine{}), 128},
+		{"endLine", unsafe.Sizeof(endLine{}), 128},
+		{"endLine.deaths", unsafe.Offsetof(endLine{}.deaths), 8},
+		{"holderEntry", unsafe.Sizeof(holderEntry{}), 32},
+		{"holderEntry.token", unsafe.Offsetof(holderEntry{}.token), 8},
+		{"holderEntry.expires", unsafe.Offsetof(holderEntry{}.expires), 16},
 	}.Check(t)
 }

@@ -268,6 +268,7 @@ func TestPipeWriterKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := proctest.Start(t, ctx, connWriteTask, deathArg{C: there, Prod: 3, MinSize: msgHdr, MaxSize: 300, Seed: uint64(i)})
+		there.Close() // the child holds it (Python's idiom): the parent's copy would keep the pipe open
 		var killed time.Time
 		next := func() ([]byte, error) { return here.RecvBytes(ctx) }
 		if i%2 == 1 { // io.Reader: messages of at most 300 bytes, read whole
@@ -308,6 +309,7 @@ func TestPipeReaderKilled(t *testing.T) {
 		}
 		flag, _ := seg.Alloc("flag", 8, 8)
 		p := proctest.Start(t, ctx, hangReadTask, deathArg{C: there, Flag: flag.Handle()})
+		there.Close()
 		if err := here.SendBytes(ctx, []byte("first")); err != nil {
 			t.Fatal(err)
 		}

@@ -44,6 +44,7 @@ type Ring struct {
 	p    producer
 	c    consumer
 	errs objErrors // named `ring "r"`, or after the pipe a ring is in
+	dir  *pipeDir  // the pipe a ring is in; nil for a Ring of its own
 }
 
 // producer is the writing side's private state.
@@ -179,6 +180,22 @@ func (r *Ring) Close() error {
 
 // Closed reports whether Close was called on the ring (by any process).
 func (r *Ring) Closed() bool { return r.h.closed.Load() != 0 }
+
+// closedErr is the error of a write to a closed ring: closed, or shut
+// down (a pipe's Shutdown).
+func (r *Ring) closedErr() error {
+	if r.h.closed.Load()&shutBit != 0 {
+		return r.errs.shut
+	}
+	return r.errs.closed
+}
+
+// shutdown closes the ring for every process as a pipe's Shutdown.
+func (r *Ring) shutdown() {
+	r.h.closed.Or(closedBit | shutBit)
+	r.h.dataWait.wakeAll()
+	r.h.spaceWait.wakeAll()
+}
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("ring: "+format+": %w", append(args, shm.ErrCorrupt)...)

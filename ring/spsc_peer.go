@@ -80,6 +80,9 @@ func sliceFor(w *atomic.Uint64) time.Duration {
 // stuck looks for a dead reader while the producer waits for room. Room
 // the reader freed before it died is used first.
 func (p *producer) stuck() error {
+	if d := p.r.dir; d != nil {
+		return d.writerStuck()
+	}
 	err := p.peer.look(&p.r.h.cons.owner, "reader")
 	if err != nil {
 		if ok, rerr := p.ready(); ok || rerr != nil {
@@ -89,13 +92,21 @@ func (p *producer) stuck() error {
 	return err
 }
 
-func (p *producer) slice() time.Duration { return sliceFor(&p.r.h.cons.owner) }
+func (p *producer) slice() time.Duration {
+	if d := p.r.dir; d != nil {
+		return d.slice(d.reader)
+	}
+	return sliceFor(&p.r.h.cons.owner)
+}
 
 // stuck looks for a dead writer while the consumer waits for a record.
 // Every record the writer committed is read before its death is reported:
 // death is looked at first, then the head once more, and a commit made
 // before the death is visible by then.
 func (c *consumer) stuck() error {
+	if d := c.r.dir; d != nil {
+		return d.readerStuck(c)
+	}
 	err := c.peer.look(&c.r.h.prod.owner, "writer")
 	if err != nil {
 		if ok, rerr := c.ready(); ok || rerr != nil {
@@ -105,7 +116,12 @@ func (c *consumer) stuck() error {
 	return err
 }
 
-func (c *consumer) slice() time.Duration { return sliceFor(&c.r.h.prod.owner) }
+func (c *consumer) slice() time.Duration {
+	if d := c.r.dir; d != nil {
+		return d.slice(d.writer)
+	}
+	return sliceFor(&c.r.h.prod.owner)
+}
 
 // ForgetDeadPeers clears the owner word of each side of the ring whose
 // process died, so that the other side's waits wait for a new process to

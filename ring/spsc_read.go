@@ -78,9 +78,14 @@ func (c *consumer) release() {
 	}
 }
 
-// ready: a record was committed at the head, or the ring closed.
+// ready: a record was committed at the head, or the ring closed (or, in a
+// pipe, no process holds the writing end).
 func (c *consumer) ready() (bool, error) {
-	return c.r.hdrWord(c.head).Load() != 0 || c.r.h.closed.Load() != 0, nil
+	if c.r.hdrWord(c.head).Load() != 0 || c.r.h.closed.Load() != 0 {
+		return true, nil
+	}
+	d := c.r.dir
+	return d != nil && d.p.line(d.writer).count.Load() == 0, nil
 }
 
 // next returns the next record, waiting as ctx allows; io.EOF once the ring
@@ -100,6 +105,15 @@ func (c *consumer) next(ctx context.Context, wait bool) (rec []byte, next uint64
 			}
 			c.release()
 			return nil, 0, io.EOF
+		}
+		if d := c.r.dir; d != nil && d.p.line(d.writer).count.Load() == 0 {
+			// No process holds the writing end: as for Close, a commit
+			// made before the last holder let go is there by now.
+			if rec, next, ok, err = c.peek(); ok || err != nil {
+				return rec, next, err
+			}
+			c.release()
+			return nil, 0, d.noWriters()
 		}
 		if !wait {
 			if c.recs == 0 {

@@ -94,7 +94,10 @@ func (p *producer) tryReserve(n int) ([]byte, bool, error) {
 		return nil, false, p.r.errs.errorf("record of %d bytes, ring holds %d: %w", n, p.r.cap-2*recHdr, ErrTooLarge)
 	}
 	if p.r.h.closed.Load() != 0 {
-		return nil, false, p.r.errs.closed
+		return nil, false, p.r.closedErr()
+	}
+	if d := p.r.dir; d != nil && d.p.line(d.reader).count.Load() == 0 {
+		return nil, false, d.noReaders()
 	}
 	pad, need := p.room(uint64(n))
 	if !p.fits(pad + need) {
@@ -167,9 +170,13 @@ func (p *producer) commitQuiet() {
 	p.recs, p.bytes = 0, 0
 }
 
-// ready: there is room for p.want bytes, or the ring closed.
+// ready: there is room for p.want bytes, or the ring closed (or, in a
+// pipe, no process holds the reading end).
 func (p *producer) ready() (bool, error) {
 	if p.r.h.closed.Load() != 0 {
+		return true, nil
+	}
+	if d := p.r.dir; d != nil && d.p.line(d.reader).count.Load() == 0 {
 		return true, nil
 	}
 	if err := p.refreshHead(); err != nil {
