@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"time"
 
 	"github.com/shmkit/shmkit/internal/owner"
@@ -22,13 +23,18 @@ var (
 
 // Send gob-encodes v and sends it as one message, waiting for room (and
 // for its turn, when other goroutines or processes send on this end) as
-// ctx allows. An error wrapping os.ErrClosed once every process holding
+// ctx allows. A nil v (or nil pointer), which gob cannot encode, goes as
+// an empty message, which Recv decodes as the zero value (Python's
+// send(None)). An error wrapping os.ErrClosed once every process holding
 // the other end closed it (ErrShutdown too after Shutdown), or after this
 // handle's Close; an error wrapping ErrPeerDead once they are all gone and
 // one of them died.
 func (c *Conn) Send(ctx context.Context, v any) error {
 	if c.send == nil {
 		return errNoSend
+	}
+	if v == nil || isNilPointer(v) {
+		return c.SendBytes(ctx, nil)
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
@@ -55,7 +61,11 @@ func (c *Conn) Recv(ctx context.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	err = gob.NewDecoder(bytes.NewReader(rec)).Decode(v)
+	if len(rec) == 0 {
+		err = setZero(v) // Send(nil)
+	} else {
+		err = gob.NewDecoder(bytes.NewReader(rec)).Decode(v)
+	}
 	c.recv.Release()
 	if err != nil {
 		return c.p.errs.errorf("decoding into %T: %w", v, err)
@@ -383,5 +393,21 @@ func (c *Conn) UnmarshalBinary(b []byte) error {
 	c.p, c.end, c.send, c.recv, c.errClosed, c.held = nc.p, nc.end, nc.send, nc.recv, nc.errClosed, nc.held
 	c.left = nil
 	c.closed.Store(false)
+	return nil
+}
+
+// isNilPointer reports whether v is a nil pointer.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
+// setZero sets what v (a non-nil pointer) points to to its zero value.
+func setZero(v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("recv into %T: not a pointer: %w", v, os.ErrInvalid)
+	}
+	rv.Elem().SetZero()
 	return nil
 }

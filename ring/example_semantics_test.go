@@ -145,3 +145,31 @@ func ExampleConn_Shutdown() {
 	// two
 	// EOF
 }
+
+// recv_bytes_into: a message into a caller's buffer; one too long for it
+// comes back whole in the error, as Python's BufferTooShort carries it.
+func ExampleConn_RecvBytesInto() {
+	ctx := context.Background()
+	seg, err := shm.Anonymous(1<<20, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer seg.Close()
+	a, b, err := ring.NewPipe(seg, "pipe", true, &ring.Options{Capacity: 4096})
+	if err != nil {
+		panic(err)
+	}
+	buf := make([]byte, 8)
+	b.SendBytes(ctx, []byte("short"))
+	n, err := a.RecvBytesInto(ctx, buf)
+	fmt.Println(n, err, string(buf[:n]))
+	b.SendBytes(ctx, []byte("far too long for it"))
+	_, err = a.RecvBytesInto(ctx, buf)
+	var short *ring.BufferTooShortError
+	if errors.As(err, &short) {
+		fmt.Printf("%v: %q\n", err, short.Message)
+	}
+	// Output:
+	// 5 <nil> short
+	// pipe "pipe": message of 19 bytes, buffer of 8: "far too long for it"
+}
