@@ -243,6 +243,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(c.left) > 0 {
 		n := copy(p, c.left)
 		c.left = c.left[n:]
+		c.partial.Store(len(c.left) > 0)
 		return n, nil
 	}
 	if len(p) == 0 {
@@ -258,6 +259,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	n := copyChunked(p, rec)
 	if n < len(rec) {
 		c.left = append(c.left[:0], rec[n:]...)
+		c.partial.Store(true)
 	}
 	c.recv.Release()
 	return n, nil

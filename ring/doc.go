@@ -14,7 +14,8 @@
 //   - Pipe: two Conn ends over one or two Rings: Send/Recv of Go values
 //     (gob), SendBytes/RecvBytes, Poll, io.Reader and io.Writer. Any
 //     number of processes may hold and use an end: sends take turns, and
-//     so do receives.
+//     so do receives. Wait waits on several Conns (and processes, and
+//     channels) at once, as Python's connection.wait.
 //   - Queue[T]: a typed MPMC queue (Put, Get, TryPut, TryGet, Len, Empty,
 //     Full, Close, Shutdown, All) with pluggable Codecs, and
 //     JoinableQueue[T] with TaskDone and Join. It holds exactly

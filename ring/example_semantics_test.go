@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 
+	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/ring"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -172,4 +175,52 @@ func ExampleConn_RecvBytesInto() {
 	// Output:
 	// 5 <nil> short
 	// pipe "pipe": message of 19 bytes, buffer of 8: "far too long for it"
+}
+
+// multiprocessing.connection.wait: one process reads from several pipes
+// as messages arrive, and waits for a child's exit (its sentinel) the same
+// way.
+func ExampleWait() {
+	ctx := context.Background()
+	seg, err := shm.Anonymous(1<<20, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer seg.Close()
+	var open []any
+	var children []*process.Process
+	for _, name := range []string{"a", "b", "c"} {
+		r, w, err := ring.NewPipe(seg, name, false, &ring.Options{Capacity: 4096})
+		if err != nil {
+			panic(err)
+		}
+		p, err := process.Start(ctx, sender, w) // sends [1 2 3], closes
+		if err != nil {
+			panic(err)
+		}
+		w.Close()
+		open = append(open, r)
+		children = append(children, p)
+	}
+	sum := 0
+	for len(open) > 0 {
+		ready, err := ring.Wait(ctx, open...)
+		if err != nil {
+			panic(err)
+		}
+		for _, o := range ready {
+			var v []int
+			if err := o.(*ring.Conn).Recv(ctx, &v); err == io.EOF {
+				open = slices.DeleteFunc(open, func(x any) bool { return x == o })
+				continue
+			}
+			sum += v[0] + v[1] + v[2]
+		}
+	}
+	fmt.Println("sum", sum)
+	ready, _ := ring.Wait(ctx, children[0])
+	fmt.Println(len(ready), "child exited")
+	// Output:
+	// sum 18
+	// 1 child exited
 }

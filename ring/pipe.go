@@ -197,8 +197,9 @@ func (p *pipe) end(i int) *Conn {
 type Conn struct {
 	p          *pipe
 	end        uint8
-	send, recv *Ring // nil where this end cannot
-	left       []byte
+	send, recv *Ring       // nil where this end cannot
+	left       []byte      // the rest of a message Read returned in part
+	partial    atomic.Bool // len(left) > 0, for Wait
 	held       bool        // this handle counts in the process's hold on its end
 	closed     atomic.Bool // Close was called on this handle
 	errClosed  error
