@@ -306,6 +306,38 @@ func TestPythonRefusesBadSegments(t *testing.T) {
 	}
 }
 
+// The README's "Sharing with Python": its Go objects (made here as its
+// Go block makes them) and its Python block, run as it stands on a
+// segment of the test's own name; then Go sees what Python wrote.
+func TestREADMEPythonRoundTrip(t *testing.T) {
+	py := python(t, true)
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Sharing with Python")
+	_, script, ok2 := strings.Cut(section, "```python\n")
+	script, _, ok3 := strings.Cut(script, "```")
+	if !ok || !ok2 || !ok3 || !strings.Contains(script, `"sensor"`) {
+		t.Fatal(`README.md has no "## Sharing with Python" section with a python block opening "sensor"`)
+	}
+	seg := namedSegment(t, "readme")
+	samples := testutil.Must[*array.Array[float64]](t)(array.NewFrom(seg, "samples", []float64{1.5, 2.5, 4}))
+	count := testutil.Must[*value.Int[int64]](t)(value.NewInt[int64](seg, "count", 3))
+	cmd := exec.Command(py, "-c", strings.ReplaceAll(script, `"sensor"`, fmt.Sprintf("%q", seg.Name())))
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONPATH="+pythonDir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the README's Python: %v\n%s", err, out)
+	}
+	if want := "samples array <f8 (3,)\ncount value <i8 None\n"; string(out) != want {
+		t.Errorf("the README's Python printed %q, want %q (and its comment should say so)", out, want)
+	}
+	if got := samples.Unsafe(); !reflect.DeepEqual(got, []float64{3, 5, 8}) || count.Load() != 4 {
+		t.Errorf("after the README's Python: samples %v, count %d; want [3 5 8], 4", got, count.Load())
+	}
+}
+
 // The module's own unit tests (xxhash64 against Go's, type strings,
 // names), which need no Go-made segment.
 func TestPythonModuleUnit(t *testing.T) {

@@ -1,13 +1,16 @@
 // Command quickstart is the README's example: a pool of worker processes
 // counting into a shared value and filling a shared dict, and a queue
-// between two processes.
+// between two processes. Every error is handled; its test runs it.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log"
 	"strconv"
+	"strings"
 
 	"github.com/shmkit/shmkit/manager"
 	"github.com/shmkit/shmkit/pool"
@@ -19,7 +22,7 @@ import (
 
 type job struct {
 	N       int
-	Counter *value.Int[int64] // shared objects travel as handles
+	Counter *value.Int[int64] // shared objects travel to children as handles
 	Squares *manager.LocalDict
 }
 
@@ -36,54 +39,80 @@ var produce = process.Register("produce", func(ctx context.Context, q *ring.Queu
 			return struct{}{}, err
 		}
 	}
-	return struct{}{}, q.Close()
+	return struct{}{}, q.Close() // the reader sees io.EOF once it has all three
 })
 
 func main() {
-	process.Main() // first line: turns a child into its task
-	ctx := context.Background()
+	process.Main() // first line: in a child, runs its task and exits
+	if err := run(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+}
 
+func run(ctx context.Context) error {
 	seg, err := shm.Anonymous(1<<20, nil) // shared objects live in segments
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer seg.Close()
-	counter, _ := value.NewInt[int64](seg, "counter", 0)
-	m, err := manager.New(nil)
+	counter, err := value.NewInt[int64](seg, "counter", 0)
 	if err != nil {
-		log.Fatal(err)
+		return err
+	}
+	m, err := manager.New(nil) // a Manager's dicts live in a segment of its own
+	if err != nil {
+		return err
 	}
 	defer m.Close()
-	squares, _ := m.Dict("squares", nil)
+	squares, err := m.Dict("squares", nil)
+	if err != nil {
+		return err
+	}
 
-	// A pool of worker processes (created after the shared objects: its
-	// workers inherit the segments that exist when they start).
+	// A pool of worker processes, made after the shared objects: its
+	// workers inherit the segments that exist when they start.
 	workers, err := pool.New(ctx, pool.Options{Workers: 2})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
+	defer workers.Terminate() // on an early return; nothing to do after Join
 	var jobs []job
 	for n := range 10 {
 		jobs = append(jobs, job{N: n, Counter: counter, Squares: squares})
 	}
 	results, err := pool.Map(ctx, workers, square, jobs)
-	workers.Close()
-	workers.Join(ctx)
-	n, _ := squares.Len(ctx)
-	fmt.Println(results, err, "counter:", counter.Load(), "dict entries:", n)
+	if err != nil {
+		return err
+	}
+	if err := workers.Join(ctx); err != nil {
+		return err
+	}
+	n, err := squares.Len(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Println(results, "counter:", counter.Load(), "dict entries:", n)
 
 	// A queue between this process and a child.
-	q, _ := ring.NewQueue[string](seg, "letters", nil)
-	p, err := process.Start(ctx, produce, q)
+	letters, err := ring.NewQueue[string](seg, "letters", nil)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
+	child, err := process.Start(ctx, produce, letters)
+	if err != nil {
+		return err
+	}
+	var got []string
 	for {
-		s, err := q.Get(ctx) // io.EOF once the producer closed and it is drained
-		if err != nil {
+		s, err := letters.Get(ctx)
+		if errors.Is(err, io.EOF) { // closed by the producer, and drained
 			break
 		}
-		fmt.Print(s, " ")
+		if err != nil {
+			return err
+		}
+		got = append(got, s)
 	}
-	fmt.Println(p.Join(ctx))
+	fmt.Println(strings.Join(got, " "))
+	return child.Join(ctx) // the task's error, or how the child died
 }
