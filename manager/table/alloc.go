@@ -100,18 +100,22 @@ type cached struct {
 }
 
 // freeCached frees block idx of class c from stripe si (whose lock the
-// caller holds): into this process's cache for the stripe if empty, else
-// onto the shared free list.
+// caller holds) into this process's cache for the stripe; a block cached
+// there before goes onto the shared free list. The newest is kept: its
+// class is the likeliest of the stripe's next write. (Keeping the older
+// one instead, a cache holding a block of a class no longer written
+// stayed stuck, and every write after it paid a pop and a push on the
+// shared free lists.)
 //
 //go:norace
 func (t *table) freeCached(si uint64, idx, c uint32) {
 	ca := &t.cache[si]
 	gen := atomic.LoadUint64(u64(t.b, genOff))
-	if ca.idx == 0 || ca.gen != gen {
-		*ca = cached{gen: gen, idx: idx, class: c}
-		return
+	old := *ca
+	*ca = cached{gen: gen, idx: idx, class: c}
+	if old.idx != 0 && old.gen == gen {
+		t.free(old.idx, old.class)
 	}
-	t.free(idx, c)
 }
 
 // takeCached returns this process's cached block of class c for stripe si
@@ -137,7 +141,11 @@ func (t *table) takeCached(si uint64, c uint32) uint32 {
 // arena has no room. The block's Class is set; the rest of its header is
 // the caller's to write.
 func (t *table) alloc(size uint64, si uint64) (uint32, error) {
-	c := t.classFor(size)
+	return t.allocClass(t.classFor(size), si)
+}
+
+// allocClass is alloc of a block of class c.
+func (t *table) allocClass(c uint32, si uint64) (uint32, error) {
 	if idx := t.takeCached(si, c); idx != 0 {
 		return idx, nil
 	}

@@ -191,7 +191,7 @@ func (t *table) setMany(ctx context.Context, items map[string][]byte) error {
 		if err != nil {
 			return err
 		}
-		sl.publish(p.idx, t.classFor(p.size), false)
+		sl.publish(p.idx, t.classFor(p.size))
 	}
 	return nil
 }

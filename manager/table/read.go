@@ -51,8 +51,8 @@ func (t *table) getAppend(ctx context.Context, key, dst []byte) ([]byte, bool, e
 }
 
 func (t *table) copyValue(s *stripe, h uint64, key, dst []byte) ([]byte, bool, error) {
-	sl, err := t.locate(s, h, key)
-	if err != nil || !sl.found {
+	var sl slot
+	if err := t.find(&sl, s, h, key); err != nil || !sl.found {
 		return dst, false, err
 	}
 	return append(dst, t.value(sl.bl)...), true, nil
