@@ -32,23 +32,27 @@ var mayImport = map[string][]string{
 	"internal/layers":        {},
 
 	// Test helpers that need shmkit, above what they import.
-	"internal/testutil/segtest":  {"shm"},
+	"internal/testutil/segtest":  {"shm", "codec"},
 	"internal/testutil/proctest": {"process"}, // for external test packages: ring_test, sync_test, …
 
 	// The core.
-	"codec":   {}, // values to bytes: below everything that carries values
-	"shm":     {},
-	"sync":    {"shm"},
-	"value":   {"shm", "sync"},
-	"array":   {"shm", "sync", "value"},
+	// codec is the floor of the public packages (it imports only
+	// internal/plain): every package may reach it, if only through
+	// internal/wire's error registry, where each package's sentinels are
+	// registered so that they cross processes.
+	"codec":   {},
+	"shm":     {"codec"},
+	"sync":    {"shm", "codec"},
+	"value":   {"shm", "sync", "codec"},
+	"array":   {"shm", "sync", "value", "codec"},
 	"ring":    {"shm", "sync", "value", "array", "codec"},
 	"process": {"shm", "codec"}, // shared objects travel as handles: it knows no kind
 	"pool":    {"process", "ring", "codec"},
 	// manager: the user-facing API over its two halves; never process or
 	// pool (children get its objects as handles).
 	"manager":        {"manager/remote", "manager/table", "ring", "array", "value", "sync", "shm", "codec"},
-	"manager/remote": {"manager/table", "shm"}, // Serve, Dial, the frames and the handshake
-	"manager/table":  {"shm"},                  // the Dict, List and Namespace table in shared memory
+	"manager/remote": {"manager/table", "ring", "codec", "shm"}, // Serve, Dial, the frames and the handshake; remote queues are ring's
+	"manager/table":  {"shm", "codec"},                          // the Dict, List and Namespace table in shared memory
 
 	// Above the core: anything of it.
 	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
