@@ -15,7 +15,9 @@
 //     (gob), SendBytes/RecvBytes, Poll, io.Reader and io.Writer. Any
 //     number of processes may hold and use an end: sends take turns, and
 //     so do receives. Wait waits on several Conns (and processes, and
-//     channels) at once, as Python's connection.wait.
+//     channels) at once, as Python's connection.wait; Listen and Dial
+//     connect processes that know only a segment's name and a listener's
+//     (Python's Listener and Client).
 //   - Queue[T]: a typed MPMC queue (Put, Get, TryPut, TryGet, Len, Empty,
 //     Full, Close, Shutdown, All) with pluggable Codecs, and
 //     JoinableQueue[T] with TaskDone and Join. It holds exactly

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 
 	"github.com/shmkit/shmkit/process"
@@ -95,7 +96,9 @@ func ExampleQueue_All() {
 	if err != nil {
 		panic(err)
 	}
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for i := range 4 {
 			q.Put(ctx, i*i)
 		}
@@ -108,6 +111,7 @@ func ExampleQueue_All() {
 		fmt.Print(v, " ")
 	}
 	fmt.Println()
+	<-done // out of Close before the segment goes
 	// Output:
 	// 0 1 4 9
 }
@@ -223,4 +227,87 @@ func ExampleWait() {
 	// Output:
 	// sum 18
 	// 1 child exited
+}
+
+// dialer is a client that knows only the segment's and the listener's
+// names: it opens the segment itself, connects and sends a greeting.
+var dialer = process.Register("example.dialer", func(ctx context.Context, names [2]string) (struct{}, error) {
+	seg, err := shm.Open(names[0])
+	if err != nil {
+		return struct{}{}, err
+	}
+	defer seg.Close()
+	c, err := ring.Dial(ctx, seg, names[1])
+	if err != nil {
+		return struct{}{}, err
+	}
+	defer c.Close()
+	return struct{}{}, c.Send(ctx, "hello")
+})
+
+// Python's Listener and Client over shared memory: a server listens by
+// name in a named segment; a process that knows both names connects.
+func ExampleListen() {
+	ctx := context.Background()
+	seg, err := shm.Create(fmt.Sprintf("example-listen-%d", os.Getpid()), 1<<20, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer seg.Close()
+	defer seg.Unlink()
+	l, err := ring.Listen(seg, "greeter", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	p, err := process.Start(ctx, dialer, [2]string{seg.Name(), "greeter"})
+	if err != nil {
+		panic(err)
+	}
+	conn, err := l.Accept(ctx)
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	var s string
+	conn.Recv(ctx, &s)
+	fmt.Println(s)
+	fmt.Println(conn.Recv(ctx, &s)) // the client closed its end
+	p.Join(ctx)
+	// Output:
+	// hello
+	// EOF
+}
+
+// Dial connects to a listener as soon as its request is in the backlog:
+// what it sends waits for Accept.
+func ExampleDial() {
+	ctx := context.Background()
+	seg, err := shm.Anonymous(1<<20, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer seg.Close()
+	l, err := ring.Listen(seg, "echo", &ring.Options{Capacity: 4096})
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	c, err := ring.Dial(ctx, seg, "echo")
+	if err != nil {
+		panic(err)
+	}
+	c.SendBytes(ctx, []byte("before accept"))
+	a, err := l.Accept(ctx)
+	if err != nil {
+		panic(err)
+	}
+	m, _ := a.RecvBytes(ctx)
+	fmt.Println(string(m))
+	a.SendBytes(ctx, []byte("reply"))
+	m, _ = c.RecvBytes(ctx)
+	fmt.Println(string(m))
+	// Output:
+	// before accept
+	// reply
 }

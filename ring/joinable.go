@@ -20,7 +20,7 @@ type JoinableQueue[T any] struct {
 
 // NewJoinableQueue allocates a joinable queue of T called name in seg.
 func NewJoinableQueue[T any](seg *shm.Segment, name string, opts *Options) (*JoinableQueue[T], error) {
-	q, err := newMPMC(seg, name, opts, flagJoinable, sigOf[T]())
+	q, err := newMPMC(seg, name, opts, flagJoinable, sigOf[T](), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ const lineSize = shm.CacheLinePad
 // Changing a layout bumps its version.
 const (
 	ringVersion  = 3 // 3: each side's line holds its owner ID
-	queueVersion = 4 // 3: the header holds the capacity asked for (limit); 4: and the element type's signature
+	queueVersion = 5 // 3: the header holds the capacity asked for (limit); 4: and the element type's signature; 5: and a listener's owner and connection capacity
 	pipeVersion  = 3 // 2: its rings are version 3; 3: locks, holder counts and tables per end
 )
 

@@ -32,6 +32,8 @@ func TestLayout(t *testing.T) {
 		{"queueHdr.closed", unsafe.Offsetof(queueHdr{}.closed), 36},
 		{"queueHdr.limit", unsafe.Offsetof(queueHdr{}.limit), 40},
 		{"queueHdr.sig", unsafe.Offsetof(queueHdr{}.sig), 48},
+		{"queueHdr.owner", unsafe.Offsetof(queueHdr{}.owner), 56},
+		{"queueHdr.connCap", unsafe.Offsetof(queueHdr{}.connCap), 64},
 		{"partEntry", unsafe.Sizeof(partEntry{}), 128},
 		{"partEntry.pPos", unsafe.Offsetof(partEntry{}.pPos), 16},
 		{"partEntry.cPos", unsafe.Offsetof(partEntry{}.cPos), 32},

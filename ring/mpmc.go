@@ -54,12 +54,13 @@ type MPMC struct {
 
 // NewMPMC allocates a queue called name in seg.
 func NewMPMC(seg *shm.Segment, name string, opts *Options) (*MPMC, error) {
-	return newMPMC(seg, name, opts, 0, 0)
+	return newMPMC(seg, name, opts, 0, 0, nil)
 }
 
 // newMPMC allocates a queue with header flags and an element type
-// signature (0: untyped).
-func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32, sig uint64) (*MPMC, error) {
+// signature (0: untyped); init, when not nil, fills more of the header
+// before the queue is published.
+func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32, sig uint64, init func(*queueHdr)) (*MPMC, error) {
 	o := opts.orDefault()
 	limit := o.Capacity
 	if limit == 0 {
@@ -92,6 +93,9 @@ func newMPMC(seg *shm.Segment, name string, opts *Options, flags uint32, sig uin
 		h.magic, h.version = queueMagic, queueVersion
 		h.slots, h.slotSize, h.parts, h.limit = uint64(nslots), uint64(slotSize), uint32(nparts), uint64(limit)
 		h.mode, h.flags, h.sig = uint32(o.Mode), flags, sig
+		if init != nil {
+			init(h)
+		}
 		area := b[queueHdrSize+nparts*partSize:]
 		for i := range nslots {
 			// Slot i is free for position i.

@@ -28,9 +28,11 @@ type queueHdr struct {
 	mode       uint32
 	flags      uint32 // flagJoinable
 	closed     atomic.Uint32
-	limit      uint64 // slots a Put may fill: Options.Capacity, <= slots
-	sig        uint64 // a typed queue's element type signature (typesig.go); 0 untyped
-	_          [lineSize - 56]byte
+	limit      uint64        // slots a Put may fill: Options.Capacity, <= slots
+	sig        uint64        // a typed queue's element type signature (typesig.go); 0 untyped
+	owner      atomic.Uint64 // a listener's backlog: the listening process's owner ID; 0 none
+	connCap    uint64        // a listener's backlog: each connection's ring capacity
+	_          [lineSize - 72]byte
 	enq        atomic.Uint64
 	_          [lineSize - 8]byte
 	deq        atomic.Uint64
@@ -45,6 +47,7 @@ type queueHdr struct {
 const (
 	queueHdrSize = int(unsafe.Sizeof(queueHdr{}))
 	flagJoinable = 1
+	flagListener = 2 // the backlog of a Listener (listener.go)
 )
 
 // Bits of queueHdr.closed, each set once and never cleared: Close sets

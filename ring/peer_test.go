@@ -475,7 +475,11 @@ func TestConnDeadlines(t *testing.T) {
 	b.SetWriteDeadline(time.Time{})
 	// The stream still works both ways.
 	a.SetDeadline(time.Time{})
-	go b.Write([]byte("more"))
+	wrote := make(chan struct{})
+	go func() { b.Write([]byte("more")); close(wrote) }()
+	// The segment is unmapped at cleanup: the writer must be out of its
+	// Write (which unlocks after the reader may have the record) first.
+	defer func() { <-wrote }()
 	got := 0
 	for got < n {
 		k, err := a.Read(buf)

@@ -46,11 +46,14 @@ func TestPipeInProcess(t *testing.T) {
 	for i := range msg {
 		msg[i] = byte(i)
 	}
+	wrote := make(chan struct{})
 	go func() {
 		b.Write(msg)
 		b.Close()
+		close(wrote)
 	}()
 	got, err := io.ReadAll(a)
+	<-wrote // b.Close wakes a after letting go: out of it before the segment goes
 	if err != nil || len(got) != len(msg) || got[9999] != msg[9999] {
 		t.Fatal(len(got), err)
 	}

@@ -32,7 +32,7 @@ type Queue[T any] struct {
 // the number of slots, as asked; a value whose encoding exceeds
 // Options.SlotSize-16 bytes takes several.
 func NewQueue[T any](seg *shm.Segment, name string, opts *Options) (*Queue[T], error) {
-	q, err := newMPMC(seg, name, opts, 0, sigOf[T]())
+	q, err := newMPMC(seg, name, opts, 0, sigOf[T](), nil)
 	if err != nil {
 		return nil, err
 	}
