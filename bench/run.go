@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Options select a run.
@@ -13,8 +14,9 @@ type Options struct {
 	Config
 	Only       []string // scenario names; nil = all
 	Transports []string // transport names; nil = all
-	// Progress, when set, is called before each case with its position.
-	Progress func(i, n int, c Case)
+	// Progress, when set, is called before each case and after it, from
+	// the goroutine that called Run.
+	Progress func(p Progress)
 }
 
 // Validate checks names and sizes before anything runs.
@@ -34,6 +36,9 @@ func (o Options) Validate() error {
 		if s < MinSize || s > MaxSize {
 			return errSize(s)
 		}
+	}
+	if o.Rounds < 0 {
+		return fmt.Errorf("rounds %d: must be at least 1 (0: the default)", o.Rounds)
 	}
 	return nil
 }
@@ -70,7 +75,10 @@ func (o Options) Plan() []Case {
 // Run measures every case o selects, one at a time, in Rounds interleaved
 // rounds, and returns the report with each case's median result and the
 // baselines and ratios filled in. A case that fails is a result with a
-// note; Run itself fails only on bad options.
+// note. Run fails on bad options, before anything runs, and when ctx ends
+// before the last case: then it stops at once (the case under way is
+// dropped, its peers are killed by their context), and returns the report
+// of the cases that ran with an *InterruptedError saying what did not.
 func Run(ctx context.Context, o Options) (Report, error) {
 	if err := o.Validate(); err != nil {
 		return Report{}, err
@@ -85,24 +93,53 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	}
 	got := make([][]Result, len(plan))
+	total := rounds * len(plan)
+	est := &estimator{start: time.Now(), first: make([]time.Duration, len(plan)), n: len(plan)}
+	progress := func(done, round, i int, r *Result) {
+		if o.Progress == nil {
+			return
+		}
+		next := i // the next case to run, for the estimate
+		if r != nil {
+			next++
+		}
+		o.Progress(Progress{Done: done, Total: total, Round: round, Case: plan[i], Result: r,
+			Elapsed: time.Since(est.start), Left: est.left(done, total, round, next)})
+	}
 	for round := range rounds {
 		for i, c := range plan {
-			if o.Progress != nil {
-				o.Progress(round*len(plan)+i, rounds*len(plan), c)
-			}
+			done := round*len(plan) + i
 			if err := ctx.Err(); err != nil {
-				got[i] = append(got[i], resultFor(c).failed(err))
-				continue
+				return partial(rep, plan, got), errInterrupted(err, plan, got, total)
 			}
-			got[i] = append(got[i], RunCase(ctx, c))
+			progress(done, round, i, nil)
+			start := time.Now()
+			r := RunCase(ctx, c)
+			if err := ctx.Err(); err != nil { // r is the interruption's, not the case's
+				return partial(rep, plan, got), errInterrupted(err, plan, got, total)
+			}
+			if round == 0 {
+				est.first[i] = time.Since(start)
+			}
+			got[i] = append(got[i], r)
+			progress(done+1, round, i, &r)
 		}
 	}
+	return partial(rep, plan, got), nil
+}
+
+// partial fills rep with the median of each case measured, in plan's
+// order, compared with their baselines.
+func partial(rep Report, plan []Case, got [][]Result) Report {
 	for i, c := range plan {
+		if len(got[i]) == 0 {
+			continue
+		}
 		s, _ := Lookup(c.Scenario)
 		rep.Results = append(rep.Results, median(got[i], s.Kind))
 	}
 	Compare(rep.Results)
-	return rep, nil
+	return rep
 }
 
 // median returns the result of median speed among rs's successful rounds,

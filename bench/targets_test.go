@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestTargets evaluates the DESIGN.md targets on made-up results.
+// TestTargets evaluates the targets (bench/README.md) on made-up results.
 func TestTargets(t *testing.T) {
 	rs := []Result{
 		{Scenario: "stream", Transport: "pipe-raw", Size: 64, Batch: 1, MsgsPerS: 2e6},

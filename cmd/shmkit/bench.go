@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/shmkit/shmkit/bench"
@@ -30,7 +31,7 @@ flags:
 // benchMain runs `shmkit bench ARGS...` and returns the exit code: 0 after a
 // run (failed cases are reported in their notes), 1 when the results could
 // not be written, 2 for bad flags, names, sizes or output paths — found
-// before anything runs.
+// before anything runs —, 130 when interrupted (Ctrl-C).
 func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -38,20 +39,18 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "run only these: `scenario[,scenario]`")
 	transports := fs.String("transports", "", "run only these: `transport[,transport]`")
 	sizes := fs.String("sizes", "", "message sizes instead of each scenario's own, K and M meaning KiB and MiB: `64,4K,1M`")
-	jsonPath := fs.String("json", "", "also write the results as JSON to `FILE`")
-	plotDir := fs.String("plot", "", "also write SVG charts into `DIR`, drawn by the shmkit-plot command (beside shmkit, on PATH or at $SHMKIT_PLOT)")
+	jsonPath := fs.String("json", "", "also write the results as JSON to `FILE`, and charts of them beside it (FILE's name without .json, then -SCENARIO.svg) when shmkit-plot is installed")
+	plotDir := fs.String("plot", "", "write the charts into `DIR` instead, drawn by the shmkit-plot command (beside shmkit, on PATH or at $SHMKIT_PLOT; required then)")
 	rounds := fs.Int("rounds", 0, "measure everything `N` times, interleaved, and keep each case's median (default 1 with --quick, else 3)")
 	pinned := fs.Bool("pin", false, "bind the two peers of pingpong and stream to two different CPUs: repeatable for spinners, much slower for anything that sleeps (cross-CPU wakes)")
 	list := fs.Bool("list", false, "print the scenarios and transports, then exit")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, benchUsage)
-		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nscenarios: %s\ntransports: %s\n", strings.Join(scenarioNames(), ", "), strings.Join(bench.TransportNames(), ", "))
-	}
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			benchHelp(stdout, fs)
 			return 0
 		}
+		fmt.Fprintln(stderr, "usage: shmkit bench [flags] (shmkit bench -h for help)")
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -62,11 +61,11 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "scenarios: %s\ntransports: %s\n", strings.Join(scenarioNames(), ", "), strings.Join(bench.TransportNames(), ", "))
 		return 0
 	}
-	opts := bench.Options{Config: bench.Config{Quick: *quick, Rounds: *rounds, Pin: *pinned}, Only: splitList(*only), Transports: splitList(*transports)}
-	if *rounds < 0 {
-		fmt.Fprintln(stderr, "shmkit bench: --rounds must be at least 1")
+	if err := checkGiven(fs); err != nil {
+		fmt.Fprintf(stderr, "shmkit bench: %v\n", err)
 		return 2
 	}
+	opts := bench.Options{Config: bench.Config{Quick: *quick, Rounds: *rounds, Pin: *pinned}, Only: splitList(*only), Transports: splitList(*transports)}
 	var err error
 	if opts.Sizes, err = parseSizes(*sizes); err != nil {
 		fmt.Fprintf(stderr, "shmkit bench: --sizes: %v\n", err)
@@ -100,23 +99,25 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once
+	}()
 	defer bench.CleanupPython()
-	if isTerminal(stderr) {
-		start := time.Now()
-		opts.Progress = func(i, n int, c bench.Case) {
-			fmt.Fprintf(stderr, "\r\x1b[K[%d/%d %s] %s/%s", i+1, n, time.Since(start).Round(time.Second), c.Scenario, c.Label())
-		}
-		defer fmt.Fprint(stderr, "\r\x1b[K")
-	}
+	prog := newProgress(stderr, isTerminal(stderr))
+	opts.Progress = prog.update
+	start := time.Now()
 	rep, err := bench.Run(ctx, opts)
+	prog.close()
+	if ie := bench.Interrupted(err); ie != nil {
+		fmt.Fprintf(stderr, "shmkit bench: interrupted after %s: %s; nothing written\n", fmtElapsed(time.Since(start)), ie.Summary())
+		return 130
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "shmkit bench: %v\n", err)
 		return 2
-	}
-	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r\x1b[K")
 	}
 	fmt.Fprintf(stdout, "shmkit bench%s — %s\n", flagsLine(args), time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	bench.WriteTable(stdout, rep)
@@ -136,13 +137,49 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 			*jsonPath, code = "", 1
 		}
 	}
-	if *plotDir != "" {
+	switch {
+	case *plotDir != "":
 		if err := plotReport(ctx, plotter, *plotDir, *jsonPath, data, stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "shmkit bench: --plot: %v\n", err)
 			code = 1
 		}
+	case *jsonPath != "":
+		plotBeside(ctx, *jsonPath, stdout, stderr)
 	}
 	return code
+}
+
+// benchHelp is bench -h, on stdout.
+func benchHelp(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, benchUsage+flagLines(fs))
+	fmt.Fprintf(w, "\nscenarios: %s\ntransports: %s\n", strings.Join(scenarioNames(), ", "), strings.Join(bench.TransportNames(), ", "))
+	fmt.Fprint(w, `
+Progress goes to stderr: a line that rewrites itself, with the time left,
+on a terminal; one line per case anywhere else. Ctrl-C stops the run at
+once, says what ran and what was skipped, and exits with status 130.
+`)
+}
+
+// checkGiven refuses flags given with values that mean nothing: --rounds
+// below 1 (its default, 0, picks the number of rounds), and an empty
+// --only, --transports or --sizes.
+func checkGiven(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		v := f.Value.String()
+		switch {
+		case err != nil:
+		case f.Name == "rounds":
+			if n, _ := strconv.Atoi(v); n < 1 {
+				err = fmt.Errorf("--rounds %s: must be at least 1", v)
+			}
+		case f.Name == "only" || f.Name == "transports" || f.Name == "sizes":
+			if len(splitList(v)) == 0 {
+				err = fmt.Errorf("--%s %q: names nothing", f.Name, v)
+			}
+		}
+	})
+	return err
 }
 
 // plotReport draws the charts of data, the run's JSON, into dir with the
@@ -235,15 +272,4 @@ func writeJSON(f *os.File, b []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-// isTerminal reports whether w is a character device (a terminal), where a
-// progress line that rewrites itself belongs.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -145,7 +145,7 @@ func TestBenchRun(t *testing.T) {
 		}
 	}
 
-	for _, f := range []string{"stream-throughput.svg", "pingpong-latency.svg"} {
+	for _, f := range []string{"pingpong.svg", "memcpy.svg", "lock.svg"} {
 		b, err := os.ReadFile(filepath.Join(plotDir, f))
 		if err != nil {
 			t.Errorf("--plot: %v", err)
@@ -157,5 +157,29 @@ func TestBenchRun(t *testing.T) {
 		if !strings.Contains(out, "wrote "+filepath.Join(plotDir, f)) {
 			t.Errorf("stdout does not name %s:\n%s", f, out)
 		}
+	}
+}
+
+// TestBenchJSONCharts: --json alone also draws the charts, beside the
+// report and named after it, when shmkit-plot is there; without it the
+// run still succeeds and says how to draw them.
+func TestBenchJSONCharts(t *testing.T) {
+	t.Setenv(plotEnv, buildPlotter(t))
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "run.json")
+	code, out, errOut := runCLI("bench", "--quick", "--only", "memcpy", "--sizes", "64,4K", "--json", jsonPath)
+	chart := filepath.Join(dir, "run-memcpy.svg")
+	if code != 0 || !strings.Contains(out, "wrote "+chart) {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(chart); err != nil || !strings.Contains(string(b), "<svg") {
+		t.Fatalf("%s: %v", chart, err)
+	}
+
+	t.Setenv(plotEnv, "")
+	t.Setenv("PATH", t.TempDir())
+	code, _, errOut = runCLI("bench", "--quick", "--only", "memcpy", "--sizes", "64", "--json", jsonPath)
+	if code != 0 || !strings.Contains(errOut, "no charts") || !strings.Contains(errOut, plotCommand+" "+jsonPath) {
+		t.Fatalf("without shmkit-plot: exit %d, stderr %q", code, errOut)
 	}
 }

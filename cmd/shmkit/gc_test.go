@@ -49,7 +49,7 @@ func TestGcRemovesTempLeftovers(t *testing.T) {
 	live := tempFile(t, os.Getpid())
 
 	code, _, errOut := runCLI("ls")
-	if code != 0 || !strings.Contains(errOut, "temporary files") || !strings.Contains(errOut, "gc") {
+	if code != 0 || !strings.Contains(errOut, "temporary file") || !strings.Contains(errOut, "gc") {
 		t.Fatalf("ls: %d, stderr %q: no word of the leftover", code, errOut)
 	}
 	code, out, _ := runCLI("gc", "-n")

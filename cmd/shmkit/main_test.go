@@ -20,7 +20,7 @@ import (
 
 func TestMain(m *testing.M) {
 	process.Main()
-	os.Exit(leak.Main(m))
+	os.Exit(leak.Main(m, leak.Cleanup(removeBinaries)))
 }
 
 // makeSegment runs in a child that exits at once, leaving a stale segment.
@@ -33,6 +33,7 @@ var makeSegment = process.Register("cmdtest.make", func(ctx context.Context, nam
 	return struct{}{}, err
 })
 
+// runCLI runs the command in this process (the tests that need no binary).
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
 	code = run(args, &o, &e)
@@ -51,11 +52,10 @@ func TestLsInspectRm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	o, _ := s.Alloc("numbers", 800, 64)
 
 	code, out, _ := runCLI("ls")
-	if code != 0 || !strings.Contains(out, name) || !strings.Contains(out, "alive") {
+	if code != 0 || !strings.Contains(out, name) || !strings.Contains(out, strconv.Itoa(os.Getpid())+" running") {
 		t.Fatalf("ls: %d\n%s", code, out)
 	}
 	code, out, _ = runCLI("inspect", name)
@@ -63,8 +63,14 @@ func TestLsInspectRm(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "bytes") || !strings.Contains(out, want) {
 		t.Fatalf("inspect: %d\n%s\nwant %q", code, out, want)
 	}
+	// This process maps it: rm refuses, --force removes it.
+	code, _, errOut := runCLI("rm", name)
+	if code != 1 || !strings.Contains(errOut, "in use") || !strings.Contains(errOut, "mapped by 1 process: "+strconv.Itoa(os.Getpid())) {
+		t.Fatalf("rm of a mapped segment: %d %s", code, errOut)
+	}
+	s.Close()
 	code, out, _ = runCLI("rm", name)
-	if code != 0 || !strings.Contains(out, "removed "+name) {
+	if code != 0 || !strings.Contains(out, "removed "+name) || !strings.Contains(out, "its creator, pid "+strconv.Itoa(os.Getpid())+", still runs") {
 		t.Fatalf("rm: %d %s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(shm.Dir, name)); !os.IsNotExist(err) {
@@ -122,8 +128,18 @@ func TestBadInput(t *testing.T) {
 		{[]string{"inspect", "shmkit-test-no-such"}, 1, "no such file"},
 		{[]string{"inspect", foreign}, 1, "not a shmkit segment"},
 		{[]string{"inspect", corrupt}, 1, "corrupt"},
+		{[]string{"inspect", "--frobnicate", corrupt}, 2, "flag provided but not defined"},
 		{[]string{"rm", foreign}, 1, "not a shmkit segment"},
-		{[]string{"gc", "extra"}, 2, ""},
+		{[]string{"rm"}, 2, "no segment named"},
+		{[]string{"gc", "[x"}, 2, "syntax error in pattern"},
+		{[]string{"ls", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"version", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"top"}, 2, "name one segment"},
+		{[]string{"top", "a", "b"}, 2, "name one segment"},
+		{[]string{"top", "--interval", "1ms", "x"}, 2, "at least 10ms"},
+		{[]string{"top", "-n", "-1", "x"}, 2, "at least 1"},
+		{[]string{"top", "--once", "-n", "3", "x"}, 2, "one of them"},
+		{[]string{"top", "shmkit-test-no-such"}, 1, "no such file"},
 	}
 	for _, c := range cases {
 		code, _, errOut := runCLI(c.args...)
@@ -152,13 +168,21 @@ func TestGcRemovesStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	code, out, _ := runCLI("gc", "-n")
+	mine := fmt.Sprintf("shmkit-test-cli-%d-*", os.Getpid()) // leave other tests' segments alone
+	code, out, _ := runCLI("gc", "-n", mine)
 	if code != 0 || !strings.Contains(out, "would remove "+stale) || strings.Contains(out, live) {
 		t.Fatalf("gc -n: %d\n%s", code, out)
 	}
-	code, out, _ = runCLI("gc")
+	code, out, _ = runCLI("gc", mine, "--dry-run")
+	if code != 0 || !strings.Contains(out, "would remove "+stale) || !strings.Contains(out, "1 stale segment would be removed") {
+		t.Fatalf("gc --dry-run: %d\n%s", code, out)
+	}
+	code, out, _ = runCLI("gc", mine)
 	if code != 0 || !strings.Contains(out, "removed "+stale) || strings.Contains(out, live) {
 		t.Fatalf("gc: %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "1 stale segment removed, 0 temporary files removed") {
+		t.Errorf("gc's count: %s", out)
 	}
 	if _, err := os.Stat(filepath.Join(shm.Dir, stale)); !os.IsNotExist(err) {
 		t.Fatal("stale segment survived gc")

@@ -77,3 +77,20 @@ func keepReport(dir string, report []byte) (string, error) {
 	}
 	return fmt.Sprintf("%s -o %s %s", plotCommand, dir, f), nil
 }
+
+// plotBeside draws the charts of the report at jsonPath beside it, when
+// shmkit-plot can be found; when not, it says how to draw them. A run that
+// asked only for --json never fails for want of charts.
+func plotBeside(ctx context.Context, jsonPath string, stdout, stderr io.Writer) {
+	plotter, err := findPlotter()
+	if err != nil {
+		fmt.Fprintf(stderr, "shmkit bench: no charts: %s not found beside shmkit or on PATH; install it with\n\t%s\nand draw them with\n\t%s %s\n",
+			plotCommand, plotInstall, plotCommand, jsonPath)
+		return
+	}
+	cmd := exec.CommandContext(ctx, plotter, jsonPath)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(stderr, "shmkit bench: no charts: %s: %v (the report is kept: %s)\n", plotter, err, jsonPath)
+	}
+}
