@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/internal/wire"
@@ -51,14 +52,20 @@ func failed(f wire.Failure) resultFrame { return resultFrame{Failure: wire.Appen
 
 // Main must be the first statement of main (and of TestMain): in a child
 // started by Start it runs the requested task and exits the process, never
-// returning; in any other process it returns at once.
+// returning; in a spare child (EnableSpares) it first waits to be handed
+// its task; in any other process it returns at once.
 func Main() {
-	task := os.Getenv(envTask)
-	if task == "" {
+	var setup func(*childSetup) error
+	switch {
+	case os.Getenv(envTask) != "":
+		setup = coldSetup
+	case os.Getenv(envSpare) != "":
+		setup = spareSetup
+	default:
 		return
 	}
 	dispatched = true
-	code, tc := runChild(task)
+	code, tc := runChild(setup)
 	if tc == nil {
 		os.Exit(code)
 	}
@@ -75,46 +82,51 @@ const (
 	maxArgBytes = 1 << 30
 )
 
-func runChild(task string) (int, *taskCtx) {
-	ppid, _ := strconv.Atoi(os.Getenv(envPPID))
-	current = Info{Name: os.Getenv(envName), Pid: os.Getpid(), ParentPid: ppid, Child: true}
-	for _, fd := range []uintptr{fdArgs, fdResult} {
-		kernel.CloseOnExec(fd)
+// childSetup is what a child needs to run its task, read from its
+// environment and fixed descriptors (coldSetup) or from the assignment a
+// spare receives (spareSetup). Either also sets current, the inherited
+// segments and childFiles.
+type childSetup struct {
+	task          string
+	ppid          int
+	parentName    string
+	grace         time.Duration
+	deadline      time.Time
+	args, results *os.File // the argument (and control) channel, the result pipe
+	took          func()   // a spare's "I have my task", once it is ready to run it
+}
+
+func runChild(setup func(*childSetup) error) (int, *taskCtx) {
+	var s childSetup
+	if err := setup(&s); err != nil {
+		if s.results == nil || errors.Is(err, errNoTask) {
+			return exitOrphan, nil // nobody to tell, or nothing was asked
+		}
+		return childFailed(s.results, err), nil
 	}
-	args := os.NewFile(fdArgs, "shmkit-args")
-	results := os.NewFile(fdResult, "shmkit-result")
-	fail := func(err error) (int, *taskCtx) {
-		fmt.Fprintf(os.Stderr, "shmkit child %s: %v\n", current.Name, err)
-		writeResult(results, failed(wire.Failure{Err: err}))
-		return exitSetup, nil
-	}
-	if err := inheritDescriptors(); err != nil {
-		return fail(err)
-	}
-	grace, deadline, err := parseTiming(os.Getenv(envGrace), os.Getenv(envDeadline))
+	arg, err := readFrame(s.args)
 	if err != nil {
-		return fail(err)
+		return childFailed(s.results, fmt.Errorf("reading argument: %w", err)), nil
 	}
-	arg, err := readFrame(args)
-	if err != nil {
-		return fail(fmt.Errorf("reading argument: %w", err))
-	}
-	tc := newTaskCtx(args, grace, deadline)
-	parent = &ParentProcess{pid: ppid, name: os.Getenv(envParentName), gone: tc.parentGone}
-	if ppid > 0 {
+	tc := newTaskCtx(s.args, s.grace, s.deadline)
+	parent = &ParentProcess{pid: s.ppid, name: s.parentName, gone: tc.parentGone}
+	if s.ppid > 0 {
 		// Belt and braces with the pdeathsig set at fork: also fails if the
 		// parent is already gone.
-		if err := kernel.SetParentDeathSignal(syscall.SIGHUP, ppid); err != nil {
+		if err := kernel.SetParentDeathSignal(syscall.SIGHUP, s.ppid); err != nil {
 			return exitOrphan, nil
 		}
 	}
-	run, ok := wire.Lookup(task)
+	if s.took != nil {
+		s.took()
+	}
+	run, ok := wire.Lookup(s.task)
 	if !ok {
-		writeResult(results, failed(wire.Failure{Err: fmt.Errorf("task %q: %w", task, ErrUnknownTask)}))
+		writeResult(s.results, failed(wire.Failure{Err: fmt.Errorf("task %q: %w", s.task, ErrUnknownTask)}))
 		return exitSetup, tc
 	}
 	frame, code := call(tc.ctx, run, arg)
-	if err := writeResult(results, frame); err != nil {
+	if err := writeResult(s.results, frame); err != nil {
 		select {
 		case <-tc.parentGone: // nobody to tell
 		default:
@@ -123,6 +135,33 @@ func runChild(task string) (int, *taskCtx) {
 		return exitSetup, tc
 	}
 	return code, tc
+}
+
+// childFailed reports a child that could not run its task.
+func childFailed(results *os.File, err error) int {
+	fmt.Fprintf(os.Stderr, "shmkit child %s: %v\n", current.Name, err)
+	writeResult(results, failed(wire.Failure{Err: err}))
+	return exitSetup
+}
+
+// coldSetup reads a child's task from its environment and its fixed
+// descriptors (see env.go).
+func coldSetup(s *childSetup) error {
+	s.task = os.Getenv(envTask)
+	s.ppid, _ = strconv.Atoi(os.Getenv(envPPID))
+	s.parentName = os.Getenv(envParentName)
+	current = Info{Name: os.Getenv(envName), Pid: os.Getpid(), ParentPid: s.ppid, Child: true}
+	for _, fd := range []uintptr{fdArgs, fdResult} {
+		kernel.CloseOnExec(fd)
+	}
+	s.args = os.NewFile(fdArgs, "shmkit-args")
+	s.results = os.NewFile(fdResult, "shmkit-result")
+	if err := inheritDescriptors(); err != nil {
+		return err
+	}
+	var err error
+	s.grace, s.deadline, err = parseTiming(os.Getenv(envGrace), os.Getenv(envDeadline))
+	return err
 }
 
 func call(ctx context.Context, run wire.Runner, arg []byte) (frame resultFrame, code int) {

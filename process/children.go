@@ -63,6 +63,7 @@ func (p *Process) Daemon() bool { return !p.nonDaemon }
 // returns nil when every child is gone, whatever their exit. A pool's
 // workers are daemonic children: Join the pool first.
 func Shutdown(ctx context.Context) error {
+	StopSpares()
 	kids := ActiveChildren()
 	for _, p := range kids {
 		if p.Daemon() {

@@ -24,7 +24,11 @@ const (
 	// nanoseconds; the wall clock is the one clock both processes share.
 	envDeadline   = "SHMKIT_PROCESS_DEADLINE"
 	envParentName = "SHMKIT_PROCESS_PARENT_NAME"
-	envPfx        = "SHMKIT_PROCESS_"
+	// envSpare marks a spare child (spares.go): it has no task yet; 3 is
+	// its socket, where the assignment arrives and which then serves as
+	// the argument pipe, 4 its result pipe.
+	envSpare = "SHMKIT_PROCESS_SPARE"
+	envPfx   = "SHMKIT_PROCESS_"
 
 	fdArgs   = 3
 	fdResult = 4

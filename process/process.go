@@ -31,6 +31,7 @@ type Process struct {
 
 	grace     time.Duration
 	nonDaemon bool
+	warm      bool          // a spare took the task (EnableSpares)
 	done      chan struct{} // closed once reaped
 	state     *os.ProcessState
 	waitEr    error
@@ -56,6 +57,7 @@ type config struct {
 	grace     time.Duration
 	deadline  time.Time // Run's ctx's, passed on to the task's ctx
 	nonDaemon bool
+	cold      bool // WithColdStart: never a spare
 }
 
 // DefaultGrace is how long a task whose ctx ended has to return before
@@ -123,7 +125,10 @@ func startTask[A, R any](ctx context.Context, t *Task[A, R], arg A, deadline tim
 	for _, o := range opts {
 		o(&c)
 	}
-	p, err := start(ctx, t.name, argBytes, &c)
+	p, warm, err := startWarm(ctx, t.name, argBytes, &c)
+	if !warm {
+		p, err = start(ctx, t.name, argBytes, &c)
+	}
 	if p != nil {
 		p.results = t.results
 	}

@@ -19,7 +19,36 @@ import (
 
 func TestMain(m *testing.M) {
 	process.Main()
-	os.Exit(leak.Main(m))
+	os.Exit(leak.Main(m, suiteSpares()...))
+}
+
+// suiteSpares: SHMKIT_TEST_SPARES=n runs the package's tests with n spare
+// children kept ready (EnableSpares), so that every Start and Run they
+// make is served by a spare where one can be: the whole suite then checks
+// that a spare's child is a cold child's equal. They are reaped before the
+// leak check. Tests that stop spares restore them (restoreSpares).
+func suiteSpares() []leak.Option {
+	n := envSpares()
+	if n == 0 {
+		return nil
+	}
+	if err := process.EnableSpares(n); err != nil {
+		panic(err)
+	}
+	return []leak.Option{leak.Cleanup(process.StopSpares)}
+}
+
+func envSpares() int {
+	n, _ := strconv.Atoi(os.Getenv("SHMKIT_TEST_SPARES"))
+	return max(n, 0)
+}
+
+// restoreSpares puts back the suite's spares (SHMKIT_TEST_SPARES) that a
+// test's StopSpares stopped.
+func restoreSpares() {
+	if n := envSpares(); n > 0 {
+		process.EnableSpares(n)
+	}
 }
 
 type sumArg struct{ A, B int }

@@ -1,0 +1,315 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shmkit/shmkit/internal/kernel"
+)
+
+// Spare children: copies of this binary started ahead of time, in the
+// background, that wait in Main for a task. Start hands one the task
+// (spare_start.go) instead of exec'ing a new child, and starts another
+// in its place, so the exec and the runtime's start-up overlap the
+// caller's work instead of sitting in its Start.
+//
+// Who holds a spare, in order: fill makes it and launch starts it
+// (spares.starting); then it is idle, watched by its launch goroutine
+// (watch), until a Start takes it (takeSpare), StopSpares stops it, or it
+// dies. spares.all holds every spare from fill until it is handed over as
+// a Process or reaped, so StopSpares can wait for the ones in flight. The
+// goroutine that removes a spare from idle owns it: it stops the watch
+// (a read deadline in the past), then hands it over or reaps it.
+//
+// The obvious version, reading the spare's socket only when a Start takes
+// it, would leave a spare that died idle as a zombie, unreplaced, until
+// then; the watch reaps and replaces it at once.
+
+// MaxSpares bounds EnableSpares.
+const MaxSpares = 64
+
+// maxSpareFailures: after this many spares in a row fail to start or die
+// before they are ready, no more are started until EnableSpares is called
+// again (a binary whose spares cannot start must not fork in a loop).
+const maxSpareFailures = 3
+
+type spare struct {
+	gen  uint64 // the StopSpares generation it was made in
+	cmd  *exec.Cmd
+	sock *os.File // our end of its socket: the assignment, then its argument pipe
+	res  *os.File // the read end of its result pipe
+	env  []string // this process's environment when it started
+
+	ready    atomic.Bool   // it said it waits (spareReady)
+	dead     atomic.Bool   // its watch saw its socket end: it died
+	watching chan struct{} // closed when watch returns
+}
+
+var spares = struct {
+	mu       sync.Mutex
+	want     int
+	gen      uint64
+	idle     []*spare            // started and not taken, oldest first
+	starting int                 // being launched
+	all      map[*spare]struct{} // every spare not yet handed over or reaped
+	failures int                 // spares in a row that failed before they were ready
+	err      error               // why the last one failed
+	changed  chan struct{}       // closed and replaced on every change, for waiters
+	enabled  atomic.Bool         // want > 0: Start's check without the lock
+}{all: map[*spare]struct{}{}, changed: make(chan struct{})}
+
+// EnableSpares keeps n spare children ready (0 stops them, as
+// StopSpares): copies of this binary started in the background that wait
+// in Main for a task, so that Start hands the task to a process already
+// running instead of exec'ing one — the spare runs it exactly as a child
+// started cold would (see the package doc for what differs and when Start
+// starts cold anyway) — and starts a replacement, which overlaps the
+// caller's work. Spares are off until this is called. n above MaxSpares
+// is an error.
+//
+// Each idle spare is a process of this binary with its runtime started:
+// about its resident size at start-up (a few MiB; see the package doc).
+// Spares die with this process, as children do; StopSpares (or Shutdown)
+// reaps them, which tests that check for leftover processes must call.
+func EnableSpares(n int) error {
+	if runtime.GOOS != "linux" {
+		return fmt.Errorf("spare children on %s: %w", runtime.GOOS, kernel.ErrUnsupported)
+	}
+	if os.Getenv(envTask) != "" && !dispatched {
+		return ErrNoMain
+	}
+	if n < 0 || n > MaxSpares {
+		return fmt.Errorf("%d spare children: must be 0..%d: %w", n, MaxSpares, os.ErrInvalid)
+	}
+	if n == 0 {
+		StopSpares()
+		return nil
+	}
+	spares.mu.Lock()
+	defer spares.mu.Unlock()
+	spares.want, spares.failures, spares.err = n, 0, nil
+	spares.enabled.Store(true)
+	fillLocked()
+	return nil
+}
+
+// StopSpares stops keeping spares, kills those waiting and waits until
+// every spare started so far is reaped (one being handed a task by a
+// concurrent Start becomes that Start's child instead). Children already
+// started are not affected. Calling it with spares off does nothing.
+func StopSpares() {
+	spares.mu.Lock()
+	spares.want = 0
+	spares.enabled.Store(false)
+	g := spares.gen
+	spares.gen++
+	idle := spares.idle
+	spares.idle = nil
+	spares.mu.Unlock()
+	for _, s := range idle {
+		s.stopWatch()
+		s.discard()
+		spareGone(s)
+	}
+	spares.mu.Lock()
+	defer spares.mu.Unlock()
+	for olderLocked(g) {
+		ch := spares.changed
+		spares.mu.Unlock()
+		<-ch
+		spares.mu.Lock()
+	}
+}
+
+// olderLocked reports whether a spare of generation g or before is still
+// in flight.
+func olderLocked(g uint64) bool {
+	for s := range spares.all {
+		if s.gen <= g {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitSpares waits until the spares EnableSpares asked for are started and
+// waiting for a task, as ctx allows; at once when spares are off. It fails
+// when spares keep failing to start (the error says why).
+func WaitSpares(ctx context.Context) error {
+	for {
+		spares.mu.Lock()
+		ready := 0
+		for _, s := range spares.idle {
+			if s.ready.Load() {
+				ready++
+			}
+		}
+		want, fails, err, ch := spares.want, spares.failures, spares.err, spares.changed
+		spares.mu.Unlock()
+		switch {
+		case ready >= want:
+			return nil
+		case fails >= maxSpareFailures:
+			return fmt.Errorf("starting spare children: %w", err)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d spare children (%d ready): %w", want, ready, ctx.Err())
+		}
+	}
+}
+
+func notifyLocked() {
+	close(spares.changed)
+	spares.changed = make(chan struct{})
+}
+
+// fillLocked starts spares until idle and starting ones make want.
+func fillLocked() {
+	for spares.failures < maxSpareFailures && len(spares.idle)+spares.starting < spares.want {
+		s := &spare{gen: spares.gen, watching: make(chan struct{})}
+		spares.all[s] = struct{}{}
+		spares.starting++
+		go launch(s)
+	}
+}
+
+// spareGone forgets s, handed over or reaped, and starts its replacement.
+func spareGone(s *spare) {
+	spares.mu.Lock()
+	defer spares.mu.Unlock()
+	delete(spares.all, s)
+	if s.gen == spares.gen {
+		fillLocked()
+	}
+	notifyLocked()
+}
+
+// launch starts s and, once it is idle, watches it.
+func launch(s *spare) {
+	err := s.start()
+	spares.mu.Lock()
+	spares.starting--
+	switch {
+	case err != nil:
+		spares.failures++
+		spares.err = err
+		spares.mu.Unlock()
+		spareGone(s)
+		return
+	case s.gen != spares.gen: // StopSpares ran meanwhile
+		spares.mu.Unlock()
+		s.discard()
+		spareGone(s)
+		return
+	}
+	spares.idle = append(spares.idle, s)
+	notifyLocked()
+	spares.mu.Unlock()
+	s.watch()
+}
+
+// start execs the spare: a child like any other (start in process.go),
+// with its socket and result pipe and no task.
+func (s *spare) start() error {
+	sock, child, err := kernel.ChildSocketpair()
+	if err != nil {
+		return err
+	}
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		closeAll(sock, child)
+		return err
+	}
+	s.env = os.Environ()
+	// Standard input, output and error are /dev/null until the spare gets
+	// its task's (spare_child.go): a spare holds nothing of this process's
+	// but its socket and result pipe. (Holding os.Stdout as of its start
+	// would keep a pipe open that a reader waits to see closed: an
+	// Example's capture of os.Stdout never ends while a spare lives.)
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{os.Args[0]},
+		ExtraFiles:  []*os.File{child, resW},
+		SysProcAttr: childAttr(),
+		Env:         childEnv(nil, envSpare, "1", envPPID, strconv.Itoa(os.Getpid()), envParentName, current.Name),
+	}
+	err = startCmd(cmd)
+	closeAll(child, resW)
+	if err != nil {
+		closeAll(sock, resR)
+		return fmt.Errorf("starting a spare child: %w", err)
+	}
+	s.cmd, s.sock, s.res = cmd, sock, resR
+	return nil
+}
+
+// watch reads s's socket while it is idle: its ready byte, then nothing
+// until it dies (end of file) or its taker stops the watch (a read
+// deadline in the past). A spare that dies idle is reaped here and
+// replaced.
+func (s *spare) watch() {
+	var b [1]byte
+	for {
+		n, err := s.sock.Read(b[:])
+		if n == 1 && b[0] == spareReady && !s.ready.Swap(true) {
+			spares.mu.Lock()
+			spares.failures = 0
+			notifyLocked()
+			spares.mu.Unlock()
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			close(s.watching) // taken or stopped: the taker owns s now
+			return
+		}
+		if err != nil {
+			break
+		}
+	}
+	s.dead.Store(true)
+	close(s.watching)
+	spares.mu.Lock()
+	i := slices.Index(spares.idle, s)
+	if i < 0 { // a taker or StopSpares has it, and sees it dead
+		spares.mu.Unlock()
+		return
+	}
+	spares.idle = slices.Delete(spares.idle, i, i+1)
+	if !s.ready.Load() {
+		spares.failures++
+	}
+	spares.mu.Unlock()
+	s.discard()
+	if !s.ready.Load() {
+		spares.mu.Lock()
+		spares.err = fmt.Errorf("spare child %d died before it was ready: %v", s.cmd.Process.Pid, s.cmd.ProcessState)
+		spares.mu.Unlock()
+	}
+	spareGone(s)
+}
+
+// aLongTimeAgo is a deadline that has passed: it stops a watch.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// stopWatch makes s's watch return, and waits for it.
+func (s *spare) stopWatch() {
+	s.sock.SetReadDeadline(aLongTimeAgo)
+	<-s.watching
+}
+
+// discard kills s (if it still runs), reaps it and closes our ends.
+func (s *spare) discard() {
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	closeAll(s.sock, s.res)
+}
