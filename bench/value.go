@@ -10,23 +10,28 @@ import (
 	"github.com/shmkit/shmkit/value"
 )
 
-// value: one shared value.Int[int64] incremented by 2 worker processes,
-// Ops/2 times each. Mode "add": the lock-free Add(1), one atomic
-// instruction; mode "update": Update under the value's own robust lock
-// (Python's "with v.get_lock(): v.value += 1"). The final count must be
-// exactly Ops. CPython's side: mp.Value('i') incremented under get_lock()
-// from 2 processes; both modes are compared with it, since CPython has
-// no lock-free counter.
+// value: one shared counter incremented by 2 worker processes, Ops/2 times
+// each; the final count must be exactly Ops. Transport "value-int" is a
+// value.Int[int64]: mode "add" is the lock-free Add(1), one atomic
+// instruction; mode "update" is Update(func(x) { *x++ }), a
+// compare-and-swap loop (lock-free too: load, fn, CAS, again if another
+// process got in between), exact against concurrent Adds. Transport
+// "value-locked" is a value.Value[int64], whose Update runs under the
+// value's own robust lock (mode "update"): the same shape as Python's
+// "with v.get_lock(): v.value += 1". CPython's side: mp.Value('i')
+// incremented under get_lock() from 2 processes; every row is compared
+// with it, since CPython has neither a lock-free counter nor an update
+// without the lock.
 
 const valueProcs = 2
 
 var valueScenario = Scenario{
 	Name:       "value",
-	Doc:        "a shared counter incremented from 2 processes: lock-free Add or locked Update",
+	Doc:        "a shared counter incremented from 2 processes: lock-free Add, compare-and-swap Update, or Update under the value's lock",
 	Kind:       Throughput,
 	Baselines:  []string{cpythonMP},
 	RatioDoc:   "its increments/s over CPython's (mp.Value('i') under get_lock(), 2 processes); higher is better",
-	Transports: []string{"value-int", cpythonMP},
+	Transports: []string{"value-int", "value-locked", cpythonMP},
 	Cases:      valueCases,
 	Run:        runValue,
 }
@@ -39,15 +44,17 @@ func valueCases(cfg Config) []Case {
 	return []Case{
 		{Scenario: "value", Transport: "value-int", Mode: "add", Ops: addOps, Timeout: caseTimeout(cfg)},
 		{Scenario: "value", Transport: "value-int", Mode: "update", Ops: updOps, Timeout: caseTimeout(cfg)},
+		{Scenario: "value", Transport: "value-locked", Mode: "update", Ops: updOps, Timeout: caseTimeout(cfg)},
 		{Scenario: "value", Transport: cpythonMP, Mode: "locked", Ops: pyOps, Timeout: caseTimeout(cfg)},
 	}
 }
 
 type valueArg struct {
-	V      *value.Int[int64]
+	V      *value.Int[int64]   // value-int
+	L      *value.Value[int64] // value-locked
 	Ctl    []byte
 	N      int
-	Locked bool
+	Update bool
 	Skip   int  // test hook: skip increment number Skip-1
 	Hang   bool // test hook: never finish
 }
@@ -57,17 +64,27 @@ var valueTask = process.Register("shmkit/bench.value", func(ctx context.Context,
 	if err != nil {
 		return 0, err
 	}
-	v := a.V
-	if a.Locked {
+	incr := func(x *int64) { *x++ }
+	switch v, l := a.V, a.L; {
+	case l != nil:
 		for i := range a.N {
 			if i == a.Skip-1 {
 				continue
 			}
-			if err := v.Update(ctx, func(x *int64) { *x++ }); err != nil {
+			if err := l.Update(ctx, incr); err != nil {
 				return 0, err
 			}
 		}
-	} else {
+	case a.Update:
+		for i := range a.N {
+			if i == a.Skip-1 {
+				continue
+			}
+			if err := v.Update(ctx, incr); err != nil {
+				return 0, err
+			}
+		}
+	default:
 		for i := range a.N {
 			if i != a.Skip-1 {
 				v.Add(1)
@@ -96,20 +113,39 @@ func runValue(ctx context.Context, c Case) Result {
 		return r.failed(err)
 	}
 	defer seg.Close()
-	v, err := value.NewInt[int64](seg, "bench-value", 0)
-	if err != nil {
-		return r.failed(err)
-	}
 	args := make([]valueArg, valueProcs)
 	for i := range args {
-		args[i] = valueArg{V: v, Ctl: ctl.handle(), N: splitOps(c.Ops, valueProcs, i), Locked: c.Mode == "update"}
+		args[i] = valueArg{Ctl: ctl.handle(), N: splitOps(c.Ops, valueProcs, i), Update: c.Mode == "update"}
+	}
+	var load func() int64
+	if c.Transport == "value-locked" {
+		if c.Mode != "update" {
+			return r.failed(fmt.Errorf("unknown mode %q", c.Mode))
+		}
+		l, err := value.New[int64](seg, "bench-value", 0)
+		if err != nil {
+			return r.failed(err)
+		}
+		load = l.Load
+		for i := range args {
+			args[i].L = l
+		}
+	} else {
+		v, err := value.NewInt[int64](seg, "bench-value", 0)
+		if err != nil {
+			return r.failed(err)
+		}
+		load = v.Load
+		for i := range args {
+			args[i].V = v
+		}
 	}
 	args[0].Skip, args[1].Hang = c.hooks.Corrupt, c.hooks.Hang
 	var d time.Duration
 	if d, _, err = runCrew(ctx, c, ctl, valueTask, args); err != nil {
 		return r.failed(err)
 	}
-	if got := v.Load(); got != int64(c.Ops) {
+	if got := load(); got != int64(c.Ops) {
 		return r.failed(errCount("the value", got, int64(c.Ops)))
 	}
 	throughput(&r, c.Ops, 0, d)
