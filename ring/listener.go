@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/internal/owner"
 	"github.com/shmkit/shmkit/shm"
 )
@@ -272,8 +273,9 @@ func newConnPipe(seg *shm.Segment, listener string, opts *Options) (*pipe, error
 	if len(prefix) > 20 {
 		prefix = prefix[:20]
 	}
+	pid, _ := kernel.Self()
 	for {
-		name := fmt.Sprintf("%s#%x.%x", prefix, os.Getpid(), connSeq.Add(1))
+		name := fmt.Sprintf("%s#%x.%x", prefix, pid, connSeq.Add(1))
 		p, err := newPipe(seg, name, true, opts)
 		if !errors.Is(err, os.ErrExist) {
 			return p, err // a name left by a dead process of our pid: take the next
