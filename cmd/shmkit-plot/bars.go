@@ -171,18 +171,35 @@ func (h *hbars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return xmin, xmax, -0.5, float64(len(h.y)) - 0.5
 }
 
-// linearRatioTicks marks a linear ratio axis: 0×, 0.5×, 1×…
+// linearRatioTicks marks a linear ratio axis from 0 in steps of 0.25,
+// 0.5, 1, 2 or 5 (the first that makes at most 8), labelled, with 1× among
+// them always.
 type linearRatioTicks struct{}
 
 func (linearRatioTicks) Ticks(min, max float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(min, max)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = ratioLabel(ts[i].Value)
-			if ts[i].Value == 0 {
-				ts[i].Label = "0"
-			}
+	step := 5.0
+	for _, s := range []float64{0.25, 0.5, 1, 2, 5} {
+		if max/s <= 8 {
+			step = s
+			break
 		}
+	}
+	var ts []plot.Tick
+	one := false
+	for i := 0; float64(i)*step <= max; i++ {
+		v := float64(i) * step
+		if v < min {
+			continue
+		}
+		l := ratioLabel(v)
+		if v == 0 {
+			l = "0"
+		}
+		one = one || v == 1
+		ts = append(ts, plot.Tick{Value: v, Label: l})
+	}
+	if !one && max >= 1 {
+		ts = append(ts, plot.Tick{Value: 1, Label: "1×"})
 	}
 	return ts
 }
