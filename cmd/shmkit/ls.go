@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -107,7 +108,7 @@ func listAll(all bool) (lsReport, error) {
 		rep.Segments = append(rep.Segments, r)
 	}
 	if all {
-		sortRows(rep.Segments)
+		sort.Slice(rep.Segments, func(i, j int) bool { return rep.Segments[i].Name < rep.Segments[j].Name })
 	}
 	if rep.Leftovers, err = shm.Leftovers(); err != nil {
 		return rep, err
@@ -134,14 +135,6 @@ func segmentRow(l shm.Listed, maps *mappings) lsRow {
 	r.Size, r.Used, r.Objects, r.Created = int64(i.Size), i.Used, i.Objects, i.Created
 	r.CreatorPID, r.CreatorAlive = i.CreatorPID, !i.Stale
 	return r
-}
-
-func sortRows(rs []lsRow) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].Name < rs[j-1].Name; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
 }
 
 func (r lsRow) attach() attach { return attach{Procs: r.Attached, Known: r.AttachedAll} }

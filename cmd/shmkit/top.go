@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -170,7 +169,7 @@ func watchKeys(ctx context.Context) (context.Context, func()) {
 					cancel()
 				}
 			}
-			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			if err != nil {
 				return
 			}
 		}
