@@ -3,6 +3,7 @@ package natscluster_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -223,7 +224,9 @@ func TestCancel(t *testing.T) {
 		dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		_, err := pool.Map(dctx, e, block, []int{2, 3}, pool.Chunksize(1))
-		if !errors.Is(err, context.DeadlineExceeded) {
+		// The Map's ctx ends, or (the workers' timers first) its tasks
+		// answer that theirs did.
+		if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(fmt.Sprint(err), "deadline exceeded") {
 			t.Fatalf("Map past its deadline: %v", err)
 		}
 		testutil.WaitFor(t, ctx, "the tasks to see their deadline", func() bool {

@@ -76,7 +76,7 @@ func NewDict(ctx context.Context, js jetstream.JetStream, name string, opts *Dic
 	}
 	cfg := jetstream.KeyValueConfig{Bucket: name, Storage: sc.Storage, Replicas: sc.Replicas, History: 1}
 	var kv jetstream.KeyValue
-	err := retry(ctx, func() (err error) {
+	err := retry(ctx, func(ctx context.Context) (err error) {
 		kv, err = js.CreateKeyValue(ctx, cfg)
 		if errors.Is(err, jetstream.ErrBucketExists) {
 			kv, err = js.KeyValue(ctx, name)

@@ -1,6 +1,7 @@
 package natscluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,7 +108,10 @@ func NewExecutor(ctx context.Context, js jetstream.JetStream, opts Options) (*Ex
 	if err != nil {
 		return nil, jsError("creating the results consumer", err)
 	}
-	if e.consume, err = cons.Consume(e.onResults, jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})); err != nil {
+	// Heartbeats every second: a consumer the server lost (a restart) is
+	// noticed, and re-created, within two.
+	if e.consume, err = cons.Consume(e.onResults, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second),
+		jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})); err != nil {
 		return nil, jsError("consuming results", err)
 	}
 	e.status = e.nc.StatusChanged(nats.CLOSED)
@@ -264,27 +268,38 @@ func (e *Executor) unregister(s *submission) bool {
 // ends. The message id makes a retry of a stored message a duplicate the
 // server drops.
 func (e *Executor) publish(ctx context.Context, id uint64, data []byte) (uint64, error) {
-	msgID := e.client + "-" + strconv.FormatUint(id, 10)
 	m := &nats.Msg{Subject: e.n.taskSubj, Data: data}
+	ack, err := publishRetry(ctx, e.js, m, jetstream.WithMsgID(e.client+"-"+strconv.FormatUint(id, 10)), jetstream.WithExpectStream(e.n.tasks))
+	if err != nil {
+		return 0, fmt.Errorf("publishing a chunk: %w", err)
+	}
+	return ack.Sequence, nil
+}
+
+// publishRetry publishes m until it is stored, the error is one that will
+// not pass, or ctx ends. Each try waits for its acknowledgement 1 s, then
+// twice as long each time up to 8 s: a publish sent as its server went
+// down is never answered.
+func publishRetry(ctx context.Context, js jetstream.JetStream, m *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	var last error
-	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		ack, err := e.js.PublishMsg(ctx, m, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(e.n.tasks))
-		if err == nil {
-			return ack.Sequence, nil
-		}
-		if ctx.Err() != nil {
-			if last == nil {
-				last = err
-			}
-			return 0, fmt.Errorf("publishing a chunk: %w (last error: %v)", ctx.Err(), last)
-		}
-		if !retryable(err) {
-			return 0, jsError("publishing a chunk", err)
+	wait, bound := 10*time.Millisecond, time.Second
+	for {
+		actx, cancel := context.WithTimeout(ctx, bound)
+		ack, err := js.PublishMsg(actx, m, opts...)
+		cancel()
+		switch {
+		case err == nil:
+			return ack, nil
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("%w (last error: %v)", ctx.Err(), cmp.Or(last, err))
+		case actx.Err() == nil && !retryable(err):
+			return nil, jsError("publishing", err)
 		}
 		last = err
 		if !sleep(ctx, wait) {
-			return 0, fmt.Errorf("publishing a chunk: %w (last error: %v)", ctx.Err(), last)
+			return nil, fmt.Errorf("%w (last error: %v)", ctx.Err(), last)
 		}
+		wait, bound = min(2*wait, time.Second), min(2*bound, 8*time.Second)
 	}
 }
 

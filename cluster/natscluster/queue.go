@@ -52,9 +52,8 @@ type Queue[T any] struct {
 	capacity  int
 	sub       *nats.Subscription
 	closed    atomic.Bool
-	shut      atomic.Bool // the marker was seen
-	shutCtx   context.Context
-	markShut  context.CancelFunc
+	shut      atomic.Bool   // the marker was seen
+	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
 }
 
@@ -70,9 +69,9 @@ type QueueOptions struct {
 	AckWait time.Duration
 }
 
-// getSlice bounds one wait of Get: between two, it looks for a shutdown it
-// may have missed (while disconnected).
-const getSlice = time.Second
+// getSlice bounds one pull request of Get: between two, it looks for a
+// shutdown.
+const getSlice = 250 * time.Millisecond
 
 // NewQueue opens the queue called name, creating its stream
 // (SHMKIT_QUEUE_<name>) when it does not exist. ctx bounds the setup.
@@ -108,7 +107,7 @@ func NewQueue[T any](ctx context.Context, js jetstream.JetStream, name string, o
 	if err := o.Storage.apply(&cfg); err != nil {
 		return nil, err
 	}
-	err := retry(ctx, func() (err error) {
+	err := retry(ctx, func(ctx context.Context) (err error) {
 		q.stream, err = js.CreateStream(ctx, cfg)
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			q.stream, err = js.Stream(ctx, cfg.Name)
@@ -128,7 +127,7 @@ func NewQueue[T any](ctx context.Context, js jetstream.JetStream, name string, o
 	if c := q.stream.CachedInfo().Config.MaxMsgsPerSubject; c > 0 {
 		q.capacity = int(c) // the stream's, when it existed already
 	}
-	q.shutCtx, q.markShut = context.WithCancel(context.Background())
+	q.closing = make(chan struct{})
 	if q.sub, err = js.Conn().Subscribe(q.shutSubj, func(*nats.Msg) { q.sawShutdown() }); err != nil {
 		return nil, fmt.Errorf("opening queue %s: %w", name, err)
 	}
@@ -144,10 +143,7 @@ func (q *Queue[T]) WithCodec(c codec.Codec[T]) *Queue[T] { q.codec = c; return q
 // Stream is the name of the queue's stream.
 func (q *Queue[T]) Stream() string { return "SHMKIT_QUEUE_" + q.name }
 
-func (q *Queue[T]) sawShutdown() {
-	q.shut.Store(true)
-	q.markShut()
-}
+func (q *Queue[T]) sawShutdown() { q.shut.Store(true) }
 
 func (q *Queue[T]) errShutdown() error {
 	return fmt.Errorf("queue %s shut down: %w (%w)", q.name, ring.ErrShutdown, os.ErrClosed)
@@ -211,25 +207,38 @@ func (q *Queue[T]) TryPut(ctx context.Context, v T) error {
 
 // Get takes the next value, waiting as ctx allows; ring.ErrShutdown once
 // the queue is shut down and drained.
+//
+// It waits in pull requests of getSlice that the server ends, and looks
+// for a shutdown between two. When ctx ends first, the request stays
+// until the server ends it, and a value the server hands it meanwhile is
+// given back at once (see giveBack): cancelling the request would leave
+// that value with nobody until AckWait.
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	var zero T
 	for backoff := 10 * time.Millisecond; ; {
 		if q.closed.Load() {
 			return zero, os.ErrClosed
 		}
-		fctx, cancel := context.WithTimeout(ctx, getSlice)
-		stop := context.AfterFunc(q.shutCtx, cancel)
-		msg, err := q.cons.Next(jetstream.FetchContext(fctx))
-		stop()
-		cancel()
+		batch, err := q.cons.Fetch(1, jetstream.FetchMaxWait(getSlice))
+		if err == nil {
+			select {
+			case msg, ok := <-batch.Messages():
+				if ok {
+					return q.take(ctx, msg)
+				}
+				err = batch.Error()
+			case <-ctx.Done():
+				giveBack(batch)
+				return zero, ctx.Err()
+			case <-q.closing:
+				giveBack(batch)
+				return zero, os.ErrClosed
+			}
+		}
 		switch {
-		case err == nil:
-			return q.take(ctx, msg)
-		case ctx.Err() != nil:
-			return zero, ctx.Err()
 		case q.isShut(ctx):
 			return q.TryGet(ctx) // what is left, else ErrShutdown
-		case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.Is(err, jetstream.ErrNoMessages):
+		case err == nil, errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
 		case errors.Is(err, nats.ErrConnectionClosed):
 			return zero, fmt.Errorf("queue %s: get: %w", q.name, err)
 		default: // reconnecting, a leader election
@@ -239,6 +248,17 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 			backoff = min(2*backoff, time.Second)
 		}
 	}
+}
+
+// giveBack gives the values an abandoned pull request still receives back
+// to the queue (a negative acknowledgement: the server hands them out
+// again at once).
+func giveBack(batch jetstream.MessageBatch) {
+	go func() {
+		for m := range batch.Messages() {
+			m.Nak()
+		}
+	}()
 }
 
 // TryGet takes the next value if there is one: ring.ErrEmpty when there
@@ -339,7 +359,7 @@ func (q *Queue[T]) Close() error {
 	q.closeOnce.Do(func() {
 		q.closed.Store(true)
 		err = q.sub.Unsubscribe()
-		q.markShut() // wakes a Get of this handle; it then sees closed
+		close(q.closing) // wakes this handle's Gets
 	})
 	if errors.Is(err, nats.ErrConnectionClosed) {
 		err = nil

@@ -13,7 +13,8 @@ import (
 // Connect dials the NATS servers at url (a comma-separated list for a
 // cluster) with opts and checks that JetStream answers, so that a wrong
 // address, wrong credentials or a server without JetStream fail here with
-// an error that says which. Close the connection when done.
+// an error that says which. It waits, as ctx allows, for a cluster that
+// is still electing its JetStream leader. Close the connection when done.
 func Connect(ctx context.Context, url string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
@@ -21,7 +22,10 @@ func Connect(ctx context.Context, url string, opts ...nats.Option) (*nats.Conn, 
 	}
 	js, err := jetstream.New(nc)
 	if err == nil {
-		_, err = js.AccountInfo(ctx)
+		err = retry(ctx, func(ctx context.Context) error {
+			_, err := js.AccountInfo(ctx)
+			return err
+		})
 	}
 	if err != nil {
 		nc.Close()
@@ -57,13 +61,22 @@ func transient(err error) bool {
 	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
-// retry runs fn until it succeeds, fails for good, or ctx ends.
-func retry(ctx context.Context, fn func() error) error {
-	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		err := fn()
-		if err == nil || !transient(err) || !sleep(ctx, wait) {
+// retry runs fn until it succeeds, fails for good, or ctx ends. Each try
+// has a ctx of its own, bounded to 1 s and then twice as long each time up
+// to 8 s: a server with no JetStream leader yet (a cluster starting, a
+// leader lost) may leave a request unanswered instead of refusing it, and
+// a slow link must still get its answer in the end.
+func retry(ctx context.Context, fn func(ctx context.Context) error) error {
+	wait, bound := 20*time.Millisecond, time.Second
+	for {
+		actx, cancel := context.WithTimeout(ctx, bound)
+		err := fn(actx)
+		timedOut := actx.Err() != nil && ctx.Err() == nil
+		cancel()
+		if err == nil || !(timedOut || transient(err)) || !sleep(ctx, wait) {
 			return err
 		}
+		wait, bound = min(2*wait, time.Second), min(2*bound, 8*time.Second)
 	}
 }
 
@@ -71,7 +84,7 @@ func retry(ctx context.Context, fn func() error) error {
 // updates them to o (every machine runs the same binary, so the same o),
 // waiting as ctx allows for a cluster that is electing its leaders.
 func ensurePool(ctx context.Context, js jetstream.JetStream, o Options, n names) (s jetstream.Stream, cons jetstream.Consumer, err error) {
-	err = retry(ctx, func() error {
+	err = retry(ctx, func(ctx context.Context) error {
 		s, cons, err = ensurePoolOnce(ctx, js, o, n)
 		return err
 	})

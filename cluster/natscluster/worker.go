@@ -42,7 +42,7 @@ func Serve(ctx context.Context, js jetstream.JetStream, opts Options) error {
 	if err != nil {
 		return err
 	}
-	w := &worker{js: js, nc: js.Conn(), o: o, n: n, cons: cons, running: map[chunkKey]context.CancelCauseFunc{}, cancelled: newKeySet(4096)}
+	w := &worker{js: js, nc: js.Conn(), o: o, n: n, cons: cons, running: map[chunkKey]runningChunk{}, cancelled: newKeySet(4096)}
 	sub, err := w.nc.Subscribe(n.cancelSubj, w.onCancel)
 	if err != nil {
 		return fmt.Errorf("subscribing to %s: %w", n.cancelSubj, err)
@@ -87,8 +87,13 @@ type worker struct {
 	cons jetstream.Consumer
 
 	mu        sync.Mutex
-	running   map[chunkKey]context.CancelCauseFunc
+	running   map[chunkKey]runningChunk
 	cancelled *keySet // chunks whose job ended, recent ones
+}
+
+type runningChunk struct {
+	cancel   context.CancelCauseFunc
+	deadline int64 // the job's, Unix nanoseconds; 0: none
 }
 
 // loop pulls and runs chunks, one at a time, until ctx ends.
@@ -201,7 +206,7 @@ func (w *worker) chunkContext(ctx context.Context, key chunkKey, h chunkHead) (c
 		cctx, stopDeadline = context.WithDeadline(cctx, time.Unix(0, h.deadline))
 	}
 	w.mu.Lock()
-	w.running[key] = cancel
+	w.running[key] = runningChunk{cancel, h.deadline}
 	live = !w.cancelled.has(key)
 	w.mu.Unlock()
 	return cctx, func() {
@@ -295,8 +300,15 @@ func (w *worker) onCancel(m *nats.Msg) {
 	for _, id := range ids {
 		k := chunkKey{client, id}
 		w.cancelled.add(k)
-		if cancel := w.running[k]; cancel != nil {
-			cancel(context.Canceled)
+		if r, ok := w.running[k]; ok {
+			// A job whose deadline passed ends its tasks' ctx with
+			// DeadlineExceeded, whichever comes first here: the record or
+			// the chunk's own timer.
+			cause := context.Canceled
+			if r.deadline != 0 && time.Now().UnixNano() >= r.deadline {
+				cause = context.DeadlineExceeded
+			}
+			r.cancel(cause)
 		}
 	}
 }
@@ -333,24 +345,17 @@ func (r *results) add(i int, status byte, payload []byte) {
 }
 
 // flush stores the buffered answers on the results stream, retrying for
-// up to AckWait (past that the chunk is someone else's anyway); false
-// when they could not be stored.
+// up to AckWait or 10 s, the longer (past that the chunk is someone
+// else's anyway); false when they could not be stored.
 func (r *results) flush() bool {
 	r.since = time.Now()
 	if r.n == 0 {
 		return true
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.w.o.AckWait)
+	ctx, cancel := context.WithTimeout(context.Background(), max(r.w.o.AckWait, 10*time.Second))
 	defer cancel()
-	m := &nats.Msg{Subject: r.subj, Data: r.buf}
-	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		_, err := r.w.js.PublishMsg(ctx, m)
-		if err == nil {
-			break
-		}
-		if !retryable(err) || !sleep(ctx, wait) {
-			return false
-		}
+	if _, err := publishRetry(ctx, r.w.js, &nats.Msg{Subject: r.subj, Data: r.buf}); err != nil {
+		return false
 	}
 	r.buf, r.n = appendResultsHead(r.buf[:0], r.id), 0
 	return true

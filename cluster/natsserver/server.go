@@ -64,6 +64,7 @@ type Cluster struct {
 type Server struct {
 	s    *server.Server
 	opts Options
+	port int    // the client port, kept for Restart
 	tmp  string // the temporary store, removed at Shutdown
 }
 
@@ -125,6 +126,9 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("starting embedded nats server: not ready for connections within %v", opts.ReadyTimeout)
 	}
 	srv.s = s
+	if a, ok := s.Addr().(*net.TCPAddr); ok {
+		srv.port = a.Port
+	}
 	return srv, nil
 }
 
@@ -132,12 +136,7 @@ func Start(opts Options) (*Server, error) {
 func (s *Server) URL() string { return s.s.ClientURL() }
 
 // Port is the client port the server listens on.
-func (s *Server) Port() int {
-	if a, ok := s.s.Addr().(*net.TCPAddr); ok {
-		return a.Port
-	}
-	return 0
-}
+func (s *Server) Port() int { return s.port }
 
 // StoreDir is the directory of the server's file streams.
 func (s *Server) StoreDir() string { return s.s.StoreDir() }
