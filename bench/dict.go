@@ -3,9 +3,12 @@ package bench
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/shmkit/shmkit/manager"
@@ -19,8 +22,13 @@ import (
 // parent (Manager.Serve) over loopback TCP, each worker with its own
 // authenticated connection (Dial), one request at a time as CPython's
 // proxies make them; "tcp-dict16" is that with 16 goroutines per worker
-// sharing its connection, which the Client pipelines. CPython's side:
-// Manager().dict() used from 2 child processes.
+// sharing its connection, which the Client pipelines. "tcp-bare" is what
+// tcp-dict cannot beat: the same two workers, one request at a time, each
+// on its own plain TCP connection to the parent (no handshake, no
+// protocol), whose goroutine reads each request and answers it; the
+// request and the reply have the sizes of tcp-dict's frames in that mode
+// (dictBareSizes). CPython's side: Manager().dict() used from 2 child
+// processes.
 //
 // Checks: every value is a pattern message (pattern.go). The keys are
 // split among the lanes (a worker, or each goroutine of a tcp-dict16
@@ -28,7 +36,9 @@ import (
 // value must be exactly the one the parent stored under its key. Mode
 // "set": lane l writes message dictSeq(l, i) at its i-th operation;
 // afterwards the parent checks every key holds exactly the last message
-// written to it.
+// written to it. tcp-bare: lane l's i-th request is message dictSeq(l, i),
+// checked whole by the parent, whose reply is the same message number at
+// the reply's size, checked whole by the lane.
 
 const (
 	dictProcs     = 2
@@ -45,7 +55,7 @@ var dictScenario = Scenario{
 	Baselines:  []string{cpythonMP},
 	BaselineOf: sameMode,
 	RatioDoc:   "its operations/s over CPython's Manager().dict() from 2 processes, same operation; higher is better",
-	Transports: []string{"shm-dict", "tcp-dict", "tcp-dict16", cpythonMP},
+	Transports: []string{"shm-dict", "tcp-dict", "tcp-dict16", "tcp-bare", natsKV, cpythonMP},
 	Cases:      dictCases,
 	Run:        runDict,
 }
@@ -61,6 +71,8 @@ func dictCases(cfg Config) []Case {
 			Case{Scenario: "dict", Transport: "shm-dict", Mode: m, Ops: local, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "tcp-dict", Mode: m, Ops: remote, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "tcp-dict16", Mode: m, Ops: 4 * remote, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "dict", Transport: "tcp-bare", Mode: m, Ops: remote, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "dict", Transport: natsKV, Mode: m, Ops: remote / 2, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: cpythonMP, Mode: m, Ops: py, Timeout: caseTimeout(cfg)})
 	}
 	return out
@@ -79,8 +91,9 @@ func dictKeyName(k int) string { return "key" + strconv.Itoa(k) }
 
 type dictArg struct {
 	D          *manager.LocalDict // shm-dict
-	Addr       string             // tcp-dict
+	Addr       string             // tcp-dict, tcp-bare
 	AuthKey    []byte
+	Bare       bool // tcp-bare
 	Ctl        []byte
 	Set        bool
 	W, N       int // worker index, its operations
@@ -90,6 +103,9 @@ type dictArg struct {
 }
 
 var dictTask = process.Register("shmkit/bench.dict", func(ctx context.Context, a dictArg) (int, error) {
+	if a.Bare {
+		return a.N, dictBareWorker(ctx, a)
+	}
 	var d manager.Dict = a.D
 	if a.Addr != "" {
 		c, err := manager.Dial(ctx, a.Addr, a.AuthKey)
@@ -204,6 +220,24 @@ func runDict(ctx context.Context, c Case) Result {
 	}
 	args[0].Corrupt = c.Mode == "set" && c.hooks.Corrupt > 0
 	args[1].Hang = c.hooks.Hang
+	if c.Transport == "tcp-bare" {
+		srv, err := startBare(c)
+		if err != nil {
+			return r.failed(err)
+		}
+		for w := range args {
+			args[w].D, args[w].Addr, args[w].Bare = nil, srv.ln.Addr().String(), true
+		}
+		var dur time.Duration
+		dur, _, err = runCrew(ctx, c, ctl, dictTask, args)
+		if err := errors.Join(err, srv.stop()); err != nil {
+			return r.failed(err)
+		}
+		req, rep := dictBareSizes(c.Mode)
+		r.Note = fmt.Sprintf("requests of %d B, replies of %d B: tcp-dict's %s frames", req, rep, c.Mode)
+		throughput(&r, c.Ops, 0, dur)
+		return r
+	}
 	if c.Transport != "shm-dict" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -234,7 +268,7 @@ func runDict(ctx context.Context, c Case) Result {
 
 // checkDictSets checks every key holds the last value written to it (or
 // the parent's, where no worker wrote it).
-func checkDictSets(ctx context.Context, d *manager.LocalDict, args []dictArg) error {
+func checkDictSets(ctx context.Context, d manager.Dict, args []dictArg) error {
 	want := make([]uint64, dictKeys)
 	for k := range want {
 		want[k] = uint64(k)
@@ -261,4 +295,143 @@ func checkDictSets(ctx context.Context, d *manager.LocalDict, args []dictArg) er
 		}
 	}
 	return nil
+}
+
+// dictBareSizes are tcp-bare's request and reply sizes in mode m: those of
+// tcp-dict's frames for a 6-byte key (key100 to key999, most keys): a
+// frame is a 4-byte length, an op or status byte and a 2-byte field
+// count, then each field with a 4-byte length. A Get sends the dict's
+// name ("bench") and the key, and gets the 64-byte value back; a Set sends
+// name, key and value, and gets an empty reply (7 bytes, here 8: a pattern
+// message's least).
+func dictBareSizes(m string) (req, rep int) {
+	const get = 7 + 4 + len("bench") + 4 + 6
+	if m == "set" {
+		return get + 4 + dictValue, MinSize
+	}
+	return get, 7 + 4 + dictValue
+}
+
+// dictBareWorker is a tcp-bare lane: request dictSeq(lane, i), wait for
+// its reply, check it, n times.
+func dictBareWorker(ctx context.Context, a dictArg) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", a.Addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	mode := "get"
+	if a.Set {
+		mode = "set"
+	}
+	reqSize, repSize := dictBareSizes(mode)
+	req, rep := make([]byte, reqSize), make([]byte, repSize)
+	finish, err := crewJoin(ctx, a.Ctl, a.Hang)
+	if err != nil {
+		return err
+	}
+	for i := range a.N {
+		seq := dictSeq(a.W, i)
+		fill(req, seq)
+		if _, err := conn.Write(req); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(conn, rep); err != nil {
+			return fmt.Errorf("reply %d: %w", i, err)
+		}
+		if err := check(rep, seq); err != nil {
+			return fmt.Errorf("reply %d: %w", i, err)
+		}
+	}
+	return finish()
+}
+
+// bareServer is tcp-bare's parent side: a goroutine per connection that
+// reads a request, checks it and writes its reply.
+type bareServer struct {
+	ln     net.Listener
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  []net.Conn
+	closed bool
+	err    error
+}
+
+func startBare(c Case) (*bareServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &bareServer{ln: ln}
+	reqSize, repSize := dictBareSizes(c.Mode)
+	// The test hook: the reply to lane 0's request number Corrupt-1.
+	corrupt := c.hooks.Corrupt > 0
+	bad := dictSeq(0, c.hooks.Corrupt-1)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return // closed by stop
+			}
+			s.mu.Lock()
+			s.conns = append(s.conns, conn)
+			if s.closed {
+				conn.Close() // accepted as stop ran
+			}
+			s.mu.Unlock()
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				if err := serveBare(conn, reqSize, repSize, corrupt, bad); err != nil {
+					s.mu.Lock()
+					s.err = errors.Join(s.err, err)
+					s.mu.Unlock()
+				}
+			}()
+		}
+	}()
+	return s, nil
+}
+
+// serveBare answers one connection's requests until it closes.
+func serveBare(conn net.Conn, reqSize, repSize int, corrupt bool, bad uint64) error {
+	req, rep := make([]byte, reqSize), make([]byte, repSize)
+	for {
+		if _, err := io.ReadFull(conn, req); err != nil {
+			if err == io.EOF || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("tcp-bare server: %w", err)
+		}
+		seq, err := checkAny(req)
+		if err != nil {
+			return fmt.Errorf("tcp-bare request: %w", err)
+		}
+		fill(rep, seq)
+		if corrupt && seq == bad {
+			flip(rep)
+		}
+		if _, err := conn.Write(rep); err != nil {
+			return nil // the worker has gone: its own error tells why
+		}
+	}
+}
+
+// stop closes the listener and every connection, waits for the
+// goroutines, and returns what the requests' checks found.
+func (s *bareServer) stop() error {
+	s.ln.Close()
+	s.mu.Lock()
+	s.closed = true
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return s.err
 }
