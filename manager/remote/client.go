@@ -1,10 +1,8 @@
 package remote
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"iter"
 	"net"
@@ -22,7 +20,8 @@ import (
 // requests from many goroutines go out back to back on the one connection
 // (written in a batch when several are ready) and their replies come back
 // in order, so N goroutines get about N times the throughput of one
-// without N connections.
+// without N connections. A call made while no other is in flight reads its
+// reply itself, with no hand-over between goroutines (client_conn.go).
 //
 // A call whose context ends stops waiting (its reply, when it comes, is
 // dropped); the connection goes on. An I/O error fails every call in
@@ -39,24 +38,6 @@ type Client struct {
 	closed  bool
 	writers atomic.Int32 // calls waiting to write: the last one flushes
 }
-
-// clientConn is one connection and the calls waiting for its replies, in
-// the order their requests were written (the server answers in order).
-type clientConn struct {
-	conn    net.Conn
-	w       *bufio.Writer // under Client.mu
-	buf     []byte        // under Client.mu
-	pending chan *call
-	gone    chan struct{} // closed when the reader stops
-}
-
-type call struct {
-	done chan struct{} // closed when f or err is set
-	f    frame
-	err  error
-}
-
-const maxPending = 1024
 
 // Dial connects to the manager server at addr (host:port over TCP, or
 // "unix:/path" for a Unix socket on this machine) and authenticates with
@@ -105,55 +86,8 @@ func (c *Client) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cn := &clientConn{conn: conn, w: bufio.NewWriterSize(conn, 64<<10), pending: make(chan *call, maxPending), gone: make(chan struct{})}
-	c.cn = cn
-	go c.readLoop(cn)
+	c.cn = c.newClientConn(conn)
 	return nil
-}
-
-// readLoop delivers replies to the calls in order, until the connection
-// fails; then it fails every call still queued.
-func (c *Client) readLoop(cn *clientConn) {
-	r := bufio.NewReaderSize(cn.conn, 64<<10)
-	var err error
-	for {
-		var f frame
-		f, _, err = readFrame(r, c.maxFrame, nil) // a fresh buffer: the reply is the caller's
-		if err != nil {
-			break
-		}
-		cl, ok := <-cn.pending
-		if !ok {
-			break
-		}
-		cl.f = f
-		close(cl.done)
-	}
-	close(cn.gone) // before kill: a sender may hold c.mu, waiting for room
-	c.kill(cn)
-	if errors.Is(err, net.ErrClosed) {
-		err = os.ErrClosed
-	}
-	for {
-		select {
-		case cl := <-cn.pending:
-			cl.err = fmt.Errorf("manager %s: %w", c.addr, err)
-			close(cl.done)
-		default:
-			return
-		}
-	}
-}
-
-// kill marks cn dead and closes it, so that no call queues on it and the
-// next call dials again.
-func (c *Client) kill(cn *clientConn) {
-	c.mu.Lock()
-	if c.cn == cn {
-		c.cn = nil
-	}
-	c.mu.Unlock()
-	cn.conn.Close()
 }
 
 // Close closes the connections; calls in flight fail, later calls return
@@ -163,14 +97,13 @@ func (c *Client) Close() error {
 	c.closed = true
 	cn, idle := c.cn, c.idle
 	c.idle = nil
+	if cn != nil {
+		c.drop(cn) // its reader, if any, fails the calls in flight
+	}
 	c.mu.Unlock()
 	for _, ic := range idle {
 		ic.conn.Close()
 	}
-	if cn == nil {
-		return nil
-	}
-	c.kill(cn)
 	return nil
 }
 
@@ -180,31 +113,30 @@ func (c *Client) call(ctx context.Context, op byte, fn func(f frame) error, fiel
 	if n := frameSize(fields...) - 4; n > c.maxFrame || len(fields) >= maxFields {
 		return fmt.Errorf("request of %d bytes over the frame limit %d: %w", n, c.maxFrame, table.ErrTooLarge)
 	}
-	var cl *call
+	var f frame
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var err error
-		if cl, err = c.send(ctx, op, fields); err != nil {
+		cn, cl, direct, err := c.send(ctx, op, fields)
+		if err != nil {
 			return err
 		}
-		select {
-		case <-cl.done:
-		case <-ctx.Done():
-			return ctx.Err() // the reply, when it comes, is dropped
+		if direct {
+			f, err = c.readOwn(ctx, cn, cl)
+		} else {
+			f, err = cl.wait(ctx)
+		}
+		if err == nil {
+			break
 		}
 		// A connection lost (say, closed by the server's idle timeout just
 		// as this request went out) fails the call; a read-only request is
 		// safe to send once more, on a new connection.
-		if cl.err == nil || try > 0 || !readOnly(op) {
-			break
+		if ctx.Err() != nil || try > 0 || !readOnly(op) {
+			return err
 		}
 	}
-	if cl.err != nil {
-		return cl.err
-	}
-	f := cl.f
 	switch f.op {
 	case statusErr:
 		return remoteError(f.fields)
@@ -212,63 +144,6 @@ func (c *Client) call(ctx context.Context, op byte, fn func(f frame) error, fiel
 		return fn(f)
 	}
 	return fmt.Errorf("reply status %d: %w", f.op, ErrProtocol)
-}
-
-// send writes a request and queues its call. Writes are batched: a writer
-// flushes only when no other call waits to write, and the last one does.
-func (c *Client) send(ctx context.Context, op byte, fields [][]byte) (*call, error) {
-	c.writers.Add(1)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	last := c.writers.Add(-1) == 0
-	if c.closed {
-		return nil, fmt.Errorf("manager client: %w", os.ErrClosed)
-	}
-	if c.cn == nil {
-		if err := c.connect(ctx); err != nil {
-			return nil, err
-		}
-	}
-	cn := c.cn
-	// Queue the call first (replies come in write order), flushing to
-	// make room if the queue is full: the reader only drains it as
-	// replies come, and they only come for requests sent.
-	cl := &call{done: make(chan struct{})}
-	select {
-	case cn.pending <- cl:
-	default:
-		err := cn.w.Flush()
-		if err == nil {
-			select {
-			case cn.pending <- cl:
-			case <-cn.gone:
-				err = os.ErrClosed
-			}
-		}
-		if err != nil {
-			return nil, c.broken(cn, err)
-		}
-	}
-	cn.buf = appendFrame(cn.buf[:0], op, fields...)
-	_, err := cn.w.Write(cn.buf)
-	if cap(cn.buf) > 1<<20 {
-		cn.buf = nil
-	}
-	if err == nil && (last || cn.w.Buffered() > 32<<10 || len(cn.pending) > maxPending/2) {
-		err = cn.w.Flush()
-	}
-	if err != nil {
-		return nil, c.broken(cn, err)
-	}
-	return cl, nil
-}
-
-// broken drops cn after a write error (c.mu held): closing it makes the
-// reader fail every queued call.
-func (c *Client) broken(cn *clientConn, err error) error {
-	c.cn = nil
-	cn.conn.Close()
-	return fmt.Errorf("manager %s: %w", c.addr, err)
 }
 
 // Dict returns a proxy for the server's dict called name, creating it there
@@ -299,19 +174,14 @@ type Dict struct {
 	name []byte
 }
 
-func field(f frame, i int) ([]byte, error) {
-	if i >= len(f.fields) {
-		return nil, fmt.Errorf("reply with %d fields, wanted %d: %w", len(f.fields), i+1, ErrProtocol)
-	}
-	return append([]byte{}, f.fields[i]...), nil
-}
-
-// getLike runs an op whose reply is a yes/no and maybe a value.
+// getLike runs an op whose reply is a yes/no and maybe a value. The value
+// is the reply's own field, not a copy: each reply is read into a buffer
+// of its own (replyReader), and a field's capacity ends where it does.
 func (d *Dict) getLike(ctx context.Context, op byte, fields ...[]byte) (v []byte, ok bool, err error) {
 	err = d.c.call(ctx, op, func(f frame) error {
 		ok = f.op == statusOK
 		if len(f.fields) > 0 {
-			v, _ = field(f, 0)
+			v = f.fields[0]
 		}
 		return nil
 	}, fields...)

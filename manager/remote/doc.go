@@ -39,8 +39,8 @@
 // impostor. Then length-prefixed binary frames (proto.go) with a size
 // limit; a malformed request gets an error reply and the connection goes
 // on, an oversized or stalled frame closes that connection, and every
-// connection has an idle timeout: one bad client never disturbs the
-// others. A registered method that panics is an error reply; a client
+// connection has an idle timeout (within an eighth over it): one bad
+// client never disturbs the others. A registered method that panics is an error reply; a client
 // holds at most MaxObjects objects of registered types between them. A frame's memory grows with the bytes that actually arrive (a
 // declared 16 MiB frame that stalls costs 64 KiB), on the server and the
 // client. A temporary Accept error (EMFILE, ENFILE, ECONNABORTED…) is
@@ -49,9 +49,15 @@
 //
 // Errors cross the wire as codes, so errors.Is(err, table.ErrFull) (the
 // same value as manager.ErrFull) works on the client. A Client pipelines
-// (client.go): goroutines sharing it keep many requests in flight on one
-// connection, and a lost connection is dialed again by the next call. A
-// queue call that must wait takes a connection of its own from a small
+// (client.go, client_conn.go): goroutines sharing it keep many requests in
+// flight on one connection, and a lost connection is dialed again by the
+// next call. A call made when no other is in flight reads its own reply on
+// its own goroutine, so one request at a time costs what a bare TCP
+// request and response do: a write and a read on each side. Neither side
+// sets a deadline or starts a timer per request: the server's idle
+// deadline moves once per eighth of IdleTimeout, and a request's
+// RequestTimeout becomes a timer only if the request waits (deadline.go).
+// A queue call that must wait takes a connection of its own from a small
 // pool, so it holds up nothing behind it.
 //
 // # Sharp edges

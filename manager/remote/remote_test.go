@@ -382,6 +382,47 @@ func BenchmarkRemoteOps(b *testing.B) {
 			d.Get(ctx, benchKey(i))
 		}
 	})
+	b.Run("set", func(b *testing.B) {
+		for i := range b.N {
+			d.Set(ctx, benchKey(i), val)
+		}
+	})
+	// What get cannot beat: a request and a reply of get's sizes (26 and
+	// 75 bytes for a 6-byte key) over a bare TCP connection.
+	b.Run("bare-tcp", func(b *testing.B) {
+		ln := listen(b)
+		go func() {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			req, rep := make([]byte, 26), make([]byte, 75)
+			for {
+				if _, err := io.ReadFull(conn, req); err != nil {
+					return
+				}
+				if _, err := conn.Write(rep); err != nil {
+					return
+				}
+			}
+		}()
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		req, rep := make([]byte, 26), make([]byte, 75)
+		b.ResetTimer()
+		for range b.N {
+			if _, err := conn.Write(req); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadFull(conn, rep); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("get-parallel", func(b *testing.B) {
 		b.SetParallelism(8)
 		b.RunParallel(func(pb *testing.PB) {

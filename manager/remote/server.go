@@ -39,7 +39,9 @@ type Server struct {
 	// MaxFrame bounds a request and a reply (default DefaultMaxFrame).
 	MaxFrame int
 	// IdleTimeout closes a connection that sends nothing (or stalls in the
-	// middle of a frame) for this long (default 5 minutes).
+	// middle of a frame, or does not read its replies) for this long, or
+	// up to an eighth longer (default 5 minutes): the deadline moves
+	// lazily, not at every request (deadline.go).
 	IdleTimeout time.Duration
 	// HandshakeTimeout bounds authentication (default 10 s).
 	HandshakeTimeout time.Duration
@@ -197,11 +199,12 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	}
 	r := bufio.NewReaderSize(c, 64<<10)
 	w := bufio.NewWriterSize(c, 64<<10)
+	dl := idleDeadline{c: c, idle: s.IdleTimeout}
 	var in, out []byte
 	for {
 		// The deadline covers the whole next frame: a client that
 		// stalls in the middle of one is cut off like an idle one.
-		c.SetReadDeadline(time.Now().Add(s.IdleTimeout))
+		dl.extend()
 		var f frame
 		var err error
 		f, in, err = readFrame(r, s.MaxFrame, in)
@@ -222,10 +225,11 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 			}
 		} else if waits(f) {
 			out = s.serveWaiting(ctx, c, r, f, out[:0])
+			dl.forget()
 		} else {
 			out = s.serve(ctx, f, out[:0])
 		}
-		c.SetWriteDeadline(time.Now().Add(s.IdleTimeout))
+		dl.extend() // a client that does not read its replies is cut off too
 		if _, err := w.Write(out); err != nil {
 			return
 		}
@@ -298,8 +302,9 @@ func (s *Server) serve(ctx context.Context, f frame, dst []byte) []byte {
 	if (n >= 0 && len(f.fields) != n) || (n < 0 && (len(f.fields) < 1 || len(f.fields)%2 != 1)) {
 		return s.errReply(dst, fmt.Errorf("op %d with %d fields: %w", f.op, len(f.fields), ErrProtocol))
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.RequestTimeout)
-	defer cancel()
+	rctx := newRequestCtx(ctx, s.RequestTimeout)
+	defer rctx.release()
+	ctx = rctx
 	var reply []byte
 	var err error
 	switch {
