@@ -253,6 +253,12 @@ func (b *Barrier) deadParty(gen uint16) int {
 			return owner.Pid(id)
 		}
 	}
+	if uint16(atomic.LoadUint32(&b.l.LastReset)) == gen {
+		// The first generation after a Reset expects no one from the
+		// generation before it: those parties were released (broken)
+		// and may well have gone.
+		return 0
+	}
 outer:
 	for i := range b.parties {
 		id := atomic.LoadUint64(b.slot(gen-1, i))
