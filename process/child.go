@@ -92,8 +92,9 @@ type childSetup struct {
 	parentName    string
 	grace         time.Duration
 	deadline      time.Time
-	args, results *os.File // the argument (and control) channel, the result pipe
-	took          func()   // a spare's "I have my task", once it is ready to run it
+	args, results *os.File       // the argument (and control) channel, the result pipe
+	took          func()         // a spare's "I have my task", once it is ready to run it
+	sigs          chan os.Signal // a spare's, already notified (notifyTask); nil in a cold child
 }
 
 func runChild(setup func(*childSetup) error) (int, *taskCtx) {
@@ -108,7 +109,7 @@ func runChild(setup func(*childSetup) error) (int, *taskCtx) {
 	if err != nil {
 		return childFailed(s.results, fmt.Errorf("reading argument: %w", err)), nil
 	}
-	tc := newTaskCtx(s.args, s.grace, s.deadline)
+	tc := newTaskCtx(s.args, s.grace, s.deadline, s.sigs)
 	parent = &ParentProcess{pid: s.ppid, name: s.parentName, gone: tc.parentGone}
 	if s.ppid > 0 {
 		// Belt and braces with the pdeathsig set at fork: also fails if the
@@ -154,12 +155,14 @@ func coldSetup(s *childSetup) error {
 	for _, fd := range []uintptr{fdArgs, fdResult} {
 		kernel.CloseOnExec(fd)
 	}
-	s.args = os.NewFile(fdArgs, "shmkit-args")
 	s.results = os.NewFile(fdResult, "shmkit-result")
+	var err error
+	if s.args, err = kernel.NonblockFile(fdArgs, "shmkit-args"); err != nil {
+		return err
+	}
 	if err := inheritDescriptors(); err != nil {
 		return err
 	}
-	var err error
 	s.grace, s.deadline, err = parseTiming(os.Getenv(envGrace), os.Getenv(envDeadline))
 	return err
 }

@@ -58,6 +58,8 @@ func (p *Process) Daemon() bool { return !p.nonDaemon }
 //		...
 //	}
 //
+// It stops the spare children first (StopSpares).
+//
 // When ctx ends first, Shutdown terminates the children left and returns
 // ctx's error once they are gone (a grace period later at most). It
 // returns nil when every child is gone, whatever their exit. A pool's

@@ -49,6 +49,44 @@
 // end of file the child watches both cancel its task's ctx, and the child
 // kills itself a grace period later.
 //
+// Spare children (warm starts): a cold child costs an exec of this binary
+// and its runtime's and packages' start-up, milliseconds for a large
+// binary, where CPython forks. EnableSpares(n) keeps n spare children
+// ready, started in the background: copies of the binary waiting in Main.
+// Start then hands its task to a spare instead of exec'ing a child — over
+// a unix socket, the task's name, the child's name, WithEnv's entries,
+// the deadline and grace, and its descriptors (the anonymous segments,
+// WithFiles' files, the child's standard output and error, by
+// SCM_RIGHTS), then its argument — and starts a replacement, which
+// overlaps the caller's work. Process.FromSpare tells which it was.
+// Spares are off by default (a library that starts processes behind its
+// user's back would surprise tests that count processes); one is usually
+// enough for spaced-out starts, two for starts back to back on two cores.
+// pool.New and the pool's replacement workers start through Start, so
+// they use spares too.
+//
+// A spare's child is a cold child's equal, with one difference: its
+// environment is this process's as of the spare's start (spares older
+// than a change of this process's environment are retired, not used),
+// plus WithEnv's entries applied with os.Setenv before the task runs, so a
+// package that reads the environment while it initialises sees the
+// spare's start, not WithEnv. Start execs a child instead whenever a spare
+// cannot be equivalent: WithColdStart, outputs that are not files
+// (WithOutput of a bytes.Buffer), WithEnv entries the runtime, the dynamic
+// loader or the time package read before Main (GO*, LD_*, TZ) or without
+// '=', more than 253 descriptors to pass. An idle spare costs a process:
+// about 6 MiB resident for the 7 MB shmkit binary, of which 1 MiB is its
+// own and the rest the binary's pages, shared with this process; its
+// standard streams are /dev/null until it has a task.
+//
+// Spares die with this process as children do, and are not children until
+// they have a task (ActiveChildren does not list them). A spare that dies
+// idle is reaped and replaced; one that dies before it took its task is
+// replaced within Start (the task runs once, elsewhere); one killed once
+// it took its task is that Start's child killed (Join reports the
+// signal). StopSpares, and Shutdown, reap them all: a test binary whose
+// TestMain checks for leftover processes stops them before the check.
+//
 // Errors: a task that returns an error or panics makes Join return an
 // *ExitError that unwraps to the task's error rebuilt in the parent:
 // sentinels registered with RegisterError and types registered with

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,10 +27,15 @@ import (
 // (runChild), but for one byte back, spareTook, written just before the
 // task runs.
 //
-// While it waits a spare has no signal handler of its own: SIGHUP (the
-// parent-death signal, set at fork as for every child), SIGTERM and
-// SIGINT end it, as they end a cold child that is still starting. End of
-// file on the socket (the parent died, or StopSpares) ends it quietly.
+// While it waits, SIGHUP (the parent-death signal, set at fork as for
+// every child), SIGTERM and SIGINT end a spare as they end a cold child
+// that is still starting: by the signal. It has asked for them already
+// (notifyTask, whose first call costs a few hundred microseconds: the
+// runtime starts its signal thread), and idleSignals dies by any that
+// comes before the task; afterwards the task's ctx takes the same channel
+// over. End of file on the socket (the parent died, or StopSpares) ends
+// it quietly. Its socket is non-blocking, so the task's watch on it (see
+// taskctx.go) holds no thread.
 
 // The bytes a spare writes on its socket: spareReady once it waits for
 // its task; spareTook once it has read its task and argument and is about
@@ -50,7 +56,12 @@ func spareSetup(s *childSetup) error {
 	for _, fd := range []uintptr{fdArgs, fdResult} {
 		kernel.CloseOnExec(fd)
 	}
-	sock := os.NewFile(fdArgs, "shmkit-args")
+	sock, err := kernel.NonblockFile(fdArgs, "shmkit-args")
+	if err != nil {
+		return errNoTask
+	}
+	sigs, stop, stopped := notifyTask(), make(chan struct{}), make(chan struct{})
+	go idleSignals(sigs, stop, stopped)
 	if s.ppid > 0 {
 		if err := kernel.SetParentDeathSignal(syscall.SIGHUP, s.ppid); err != nil {
 			return errNoTask // the parent is already gone
@@ -63,9 +74,27 @@ func spareSetup(s *childSetup) error {
 	if err != nil {
 		return err
 	}
+	close(stop)
+	<-stopped
+	s.sigs = sigs
 	s.args, s.results = sock, os.NewFile(fdResult, "shmkit-result")
 	s.took = func() { sock.Write([]byte{spareTook}) } // a parent gone is seen by the task's ctx
 	return applyAssignment(s, a, files)
+}
+
+// idleSignals ends a spare by the first of SIGTERM, SIGINT and SIGHUP that
+// comes before its task (stop), as their default action would.
+func idleSignals(sigs <-chan os.Signal, stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	select {
+	case sig := <-sigs:
+		signal.Reset(sig)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Signal(sig)
+		}
+		select {} // the signal is on its way
+	case <-stop:
+	}
 }
 
 // receiveAssignment reads the assignment frame and the descriptors that

@@ -171,15 +171,25 @@ func takeSpare() *spare {
 func popSpare(env []string) *spare {
 	spares.mu.Lock()
 	defer spares.mu.Unlock()
-	for len(spares.idle) > 0 {
-		s := spares.idle[0]
-		spares.idle = spares.idle[1:]
+	retireStaleLocked(env)
+	if len(spares.idle) == 0 {
+		return nil
+	}
+	s := spares.idle[0]
+	spares.idle = spares.idle[1:]
+	return s
+}
+
+// retireStaleLocked retires the idle spares started with another
+// environment than env.
+func retireStaleLocked(env []string) {
+	spares.idle = slices.DeleteFunc(spares.idle, func(s *spare) bool {
 		if slices.Equal(s.env, env) {
-			return s
+			return false
 		}
 		go retire(s)
-	}
-	return nil
+		return true
+	})
 }
 
 // retire reaps a spare that no longer matches this process and starts its
@@ -206,21 +216,22 @@ func (s *spare) assign(ctx context.Context, msg []byte, files []*os.File) error 
 	return err
 }
 
-// awaitTook waits for the spare's spareTook, as ctx allows. Its end of
-// file first means it died before the task ran (errSpareDied).
+// awaitTook waits for the spare's spareTook. Its end of file first means
+// it died before the task ran (errSpareDied). When ctx ends first, the
+// spare is left with its task, as a cold child is once its argument is
+// written: ctx bounds the start only, and the child may already be
+// running the task (which may have told the caller so); its death from
+// now on is the child's, reported by Join.
 func (s *spare) awaitTook(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { s.sock.SetReadDeadline(aLongTimeAgo) })
 	defer stop()
 	var b [8]byte
 	for {
 		n, err := s.sock.Read(b[:]) // spareReady may come first, if the watch missed it
-		if bytes.IndexByte(b[:n], spareTook) >= 0 {
+		switch {
+		case bytes.IndexByte(b[:n], spareTook) >= 0, errors.Is(err, os.ErrDeadlineExceeded):
 			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
+		case err != nil:
 			return fmt.Errorf("%w: %w", errSpareDied, err)
 		}
 	}

@@ -222,30 +222,65 @@ func TestSpareCancellation(t *testing.T) {
 	}
 }
 
-// A spare killed while it waits is reaped (no zombie) and replaced.
+// The end of Run's ctx just after the spare took its task (the task may
+// already have said so) is the task's cancellation, never a failed start
+// that kills the child: Run returns once the child, ignoring its ctx, is
+// killed a grace period later.
+func TestSpareCtxEndsAsTaskStarts(t *testing.T) {
+	const grace = 100 * time.Millisecond
+	ctx := withSpares(t, 1)
+	for i := range 5 {
+		if err := process.WaitSpares(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w, f := newWatcher(t)
+		rctx, cancel := context.WithCancel(ctx)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := process.Run(rctx, waitCtx, true, process.WithFiles(f), process.WithGrace(grace))
+			errc <- err
+		}()
+		w.ready(ctx) // the task runs; Start may not have returned yet
+		start := time.Now()
+		cancel()
+		err := <-errc
+		if d := time.Since(start); !errors.Is(err, context.Canceled) || d < grace {
+			t.Fatalf("round %d: Run = %v after %v; want context.Canceled after the grace period %v", i, err, d, grace)
+		}
+	}
+}
+
+// A spare killed while it waits (or stopped by a signal whose default
+// action ends it: it asked for them early) is reaped, not left a zombie,
+// and replaced.
 func TestSpareKilledIdleIsReplaced(t *testing.T) {
 	ctx := withSpares(t, 1)
-	old := process.SparePids()[0]
-	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		if err := process.WaitSpares(ctx); err != nil {
+			t.Fatal(err)
+		}
+		old := process.SparePids()[0]
+		if err := syscall.Kill(old, sig); err != nil {
+			t.Fatal(err)
+		}
+		testutil.WaitFor(t, ctx, "a new spare after "+sig.String(), func() bool {
+			pids := process.SparePids()
+			return len(pids) == 1 && pids[0] != old
+		})
+		if err := process.WaitSpares(ctx); err != nil {
+			t.Fatal(err)
+		}
+		testutil.WaitFor(t, ctx, "the spare to be reaped after "+sig.String(), func() bool { return !exists(old) })
+		o := probeSegment(t)
+		p, err := process.Start(ctx, spareProbe, probeArg{Seg: o.Handle(), A: 1, B: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := process.Wait[probeResult](ctx, p); err != nil || got.Sum != 3 || !p.FromSpare() {
+			t.Fatalf("after the replacement of a spare stopped by %v: %+v, %v (from a spare: %v)", sig, got, err, p.FromSpare())
+		}
+		checkProbeSegment(t, o)
 	}
-	testutil.WaitFor(t, ctx, "a new spare", func() bool {
-		pids := process.SparePids()
-		return len(pids) == 1 && pids[0] != old
-	})
-	if err := process.WaitSpares(ctx); err != nil {
-		t.Fatal(err)
-	}
-	testutil.WaitFor(t, ctx, "the killed spare to be reaped", func() bool { return !exists(old) })
-	o := probeSegment(t)
-	p, err := process.Start(ctx, spareProbe, probeArg{Seg: o.Handle(), A: 1, B: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := process.Wait[probeResult](ctx, p); err != nil || got.Sum != 3 || !p.FromSpare() {
-		t.Fatalf("after the replacement: %+v, %v (warm %v)", got, err, p.FromSpare())
-	}
-	checkProbeSegment(t, o)
 }
 
 // A spare killed just before Start hands it the task, before its watch

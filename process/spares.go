@@ -73,8 +73,9 @@ var spares = struct {
 // running instead of exec'ing one — the spare runs it exactly as a child
 // started cold would (see the package doc for what differs and when Start
 // starts cold anyway) — and starts a replacement, which overlaps the
-// caller's work. Spares are off until this is called. n above MaxSpares
-// is an error.
+// caller's work. Spares are off until this is called; calling it again
+// changes n (spares beyond a smaller n are stopped). n above MaxSpares is
+// an error.
 //
 // Each idle spare is a process of this binary with its runtime started:
 // about its resident size at start-up (a few MiB; see the package doc).
@@ -98,6 +99,11 @@ func EnableSpares(n int) error {
 	defer spares.mu.Unlock()
 	spares.want, spares.failures, spares.err = n, 0, nil
 	spares.enabled.Store(true)
+	for len(spares.idle) > n { // fewer than before: the newest go
+		s := spares.idle[len(spares.idle)-1]
+		spares.idle = spares.idle[:len(spares.idle)-1]
+		go retire(s)
+	}
 	fillLocked()
 	return nil
 }
@@ -142,11 +148,15 @@ func olderLocked(g uint64) bool {
 }
 
 // WaitSpares waits until the spares EnableSpares asked for are started and
-// waiting for a task, as ctx allows; at once when spares are off. It fails
-// when spares keep failing to start (the error says why).
+// waiting for a task, as ctx allows; at once when spares are off. Spares
+// started before a change of this process's environment do not count
+// (they are retired and replaced). It fails when spares keep failing to
+// start (the error says why).
 func WaitSpares(ctx context.Context) error {
+	env := os.Environ()
 	for {
 		spares.mu.Lock()
+		retireStaleLocked(env)
 		ready := 0
 		for _, s := range spares.idle {
 			if s.ready.Load() {
@@ -207,7 +217,7 @@ func launch(s *spare) {
 		spares.mu.Unlock()
 		spareGone(s)
 		return
-	case s.gen != spares.gen: // StopSpares ran meanwhile
+	case s.gen != spares.gen || len(spares.idle) >= spares.want: // StopSpares ran meanwhile, or EnableSpares asked for fewer
 		spares.mu.Unlock()
 		s.discard()
 		spareGone(s)

@@ -50,19 +50,32 @@ type taskCtx struct {
 }
 
 // newTaskCtx builds the task's context and starts what cancels it. args is
-// the argument pipe, read to its end by watch.
-func newTaskCtx(args *os.File, grace time.Duration, deadline time.Time) *taskCtx {
+// the argument pipe, read to its end by watch. sigs, when not nil, is a
+// channel already notified of SIGTERM, SIGINT and SIGHUP (a spare's, see
+// notifyEarly); else newTaskCtx makes it.
+func newTaskCtx(args *os.File, grace time.Duration, deadline time.Time, sigs chan os.Signal) *taskCtx {
 	base, cancel := context.WithCancelCause(context.Background())
 	t := &taskCtx{ctx: base, cancel: cancel, noDeadline: func() {}, grace: grace, parentGone: make(chan struct{})}
 	if !deadline.IsZero() {
 		t.ctx, t.noDeadline = context.WithDeadline(base, deadline)
 	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	if sigs == nil {
+		sigs = notifyTask()
+	}
 	go t.onSignals(sigs)
 	go t.watch(args)
 	context.AfterFunc(t.ctx, t.armSelfKill)
 	return t
+}
+
+// notifyTask returns a channel notified of the signals that cancel a task.
+// The first signal.Notify of a process starts the runtime's signal thread
+// and waits for it, once per signal: a few hundred microseconds here,
+// which a spare spends before it has a task.
+func notifyTask() chan os.Signal {
+	sigs := make(chan os.Signal, 3)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	return sigs
 }
 
 func (t *taskCtx) onSignals(sigs <-chan os.Signal) {

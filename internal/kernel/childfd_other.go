@@ -5,3 +5,6 @@ package kernel
 import "os"
 
 func DupTo(f *os.File, fd int) error { return ErrUnsupported }
+func NonblockFile(fd uintptr, name string) (*os.File, error) {
+	return nil, ErrUnsupported
+}

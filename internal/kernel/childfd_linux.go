@@ -29,3 +29,15 @@ func DupTo(f *os.File, fd int) error {
 		}
 	})
 }
+
+// NonblockFile returns an *os.File for descriptor fd, made non-blocking
+// first, so that its reads and writes park in Go's netpoller instead of
+// holding a thread (a goroutine that waits on it costs no thread). The
+// mode is a property of the open file description: fd must be one no
+// other process shares, such as a child's end of a pipe or socket pair.
+func NonblockFile(fd uintptr, name string) (*os.File, error) {
+	if err := unix.SetNonblock(int(fd), true); err != nil {
+		return nil, fmt.Errorf("set descriptor %d non-blocking: %w", fd, err)
+	}
+	return os.NewFile(fd, name), nil
+}
