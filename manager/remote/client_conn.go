@@ -40,7 +40,9 @@ import (
 // A direct reader's own context ending must stop its read: context.AfterFunc
 // sets a read deadline in the past, and replyReader keeps the part of the
 // frame read so far, so that the next holder of the turn goes on from the
-// same byte. A deadline error therefore is not a failure: the holder whose
+// same byte. The AfterFunc stays registered after the call (wakeOn), so a
+// caller that makes its calls with one context registers once, not at
+// every call. A deadline error therefore is not a failure: the holder whose
 // context is alive clears the deadline and reads on (it may be the late
 // wake-up of a direct reader that had already finished). The obvious but
 // wrong version, readFrame's io.ReadFull interrupted by the deadline,
@@ -78,6 +80,8 @@ type clientConn struct {
 	lastWrite time.Time
 	watch     *time.Timer // idleCheck's
 	armed     bool        // watch will fire
+	wakeCtx   context.Context
+	wakeStop  func() bool // wakeCtx's AfterFunc
 
 	// The holder of the read turn's only.
 	rr replyReader
@@ -201,6 +205,7 @@ func (c *Client) send(ctx context.Context, op byte, fields [][]byte) (cn *client
 	}
 	if direct {
 		cn.reading = readDirect
+		cn.wakeOn(ctx)
 	}
 	cn.push(cl)
 	cn.lastWrite = time.Now()
@@ -222,21 +227,36 @@ func (cl *call) wait(ctx context.Context) (frame, error) {
 	}
 }
 
+// wakeOn makes the end of ctx wake the direct reader (c.mu held): one
+// AfterFunc per context, kept for the next calls made with it. Its
+// wake-up may find another reader, or none: a deadline error is then read
+// past (readOwn, readLoop).
+func (cn *clientConn) wakeOn(ctx context.Context) {
+	if ctx == cn.wakeCtx || ctx.Done() == nil {
+		return
+	}
+	cn.stopWake()
+	cn.wakeCtx = ctx
+	cn.wakeStop = context.AfterFunc(ctx, func() { cn.conn.SetReadDeadline(aLongTimeAgo) })
+}
+
+// stopWake unregisters wakeOn's AfterFunc (c.mu held), so that a context
+// that outlives the connection does not keep it.
+func (cn *clientConn) stopWake() {
+	if cn.wakeStop != nil {
+		cn.wakeStop()
+	}
+	cn.wakeCtx, cn.wakeStop = nil, nil
+}
+
 // readOwn reads replies until cl's, holding the read turn (see above).
 func (c *Client) readOwn(ctx context.Context, cn *clientConn, cl *call) (frame, error) {
-	var stop func() bool
-	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { cn.conn.SetReadDeadline(aLongTimeAgo) })
-	}
 	for {
 		f, err := cn.rr.next()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
-				cn.conn.SetReadDeadline(time.Time{}) // a late wake-up: read on
+				cn.conn.SetReadDeadline(time.Time{}) // a late or stray wake-up: read on
 				continue
-			}
-			if stop != nil {
-				stop()
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return frame{}, c.giveUp(cn, cl, ctx.Err())
@@ -254,9 +274,6 @@ func (c *Client) readOwn(ctx context.Context, cn *clientConn, cl *call) (frame, 
 			continue
 		}
 		c.mu.Unlock()
-		if stop != nil {
-			stop() // when it ran already, the next reader clears the deadline
-		}
 		if got == nil {
 			return frame{}, c.fail(cn, fmt.Errorf("a reply to no request: %w", ErrProtocol))
 		}
@@ -335,6 +352,7 @@ func (c *Client) fail(cn *clientConn, err error) error {
 	}
 	cn.reading = readNone
 	cn.watch.Stop()
+	cn.stopWake()
 	c.mu.Unlock()
 	cn.conn.Close()
 	return err
@@ -347,6 +365,7 @@ func (c *Client) drop(cn *clientConn) {
 		c.cn = nil
 	}
 	cn.watch.Stop()
+	cn.stopWake()
 	cn.conn.Close()
 }
 
