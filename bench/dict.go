@@ -55,7 +55,7 @@ var dictScenario = Scenario{
 	Baselines:  []string{cpythonMP},
 	BaselineOf: sameMode,
 	RatioDoc:   "its operations/s over CPython's Manager().dict() from 2 processes, same operation; higher is better",
-	Transports: []string{"shm-dict", "tcp-dict", "tcp-dict16", "tcp-bare", cpythonMP},
+	Transports: []string{"shm-dict", "tcp-dict", "tcp-dict16", "tcp-bare", natsKV, cpythonMP},
 	Cases:      dictCases,
 	Run:        runDict,
 }
@@ -72,6 +72,7 @@ func dictCases(cfg Config) []Case {
 			Case{Scenario: "dict", Transport: "tcp-dict", Mode: m, Ops: remote, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "tcp-dict16", Mode: m, Ops: 4 * remote, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: "tcp-bare", Mode: m, Ops: remote, Timeout: caseTimeout(cfg)},
+			Case{Scenario: "dict", Transport: natsKV, Mode: m, Ops: remote / 2, Timeout: caseTimeout(cfg)},
 			Case{Scenario: "dict", Transport: cpythonMP, Mode: m, Ops: py, Timeout: caseTimeout(cfg)})
 	}
 	return out
@@ -267,7 +268,7 @@ func runDict(ctx context.Context, c Case) Result {
 
 // checkDictSets checks every key holds the last value written to it (or
 // the parent's, where no worker wrote it).
-func checkDictSets(ctx context.Context, d *manager.LocalDict, args []dictArg) error {
+func checkDictSets(ctx context.Context, d manager.Dict, args []dictArg) error {
 	want := make([]uint64, dictKeys)
 	for k := range want {
 		want[k] = uint64(k)

@@ -13,7 +13,8 @@ import (
 // nothing, dispatched one at a time: pool.Map over a pool of 2 workers
 // with Chunksize(1), against CPython's Pool(2).map(f, range(n),
 // chunksize=1). The pool is started (and warmed by a few tasks) before the
-// clock and closed after it. Every result must be its input.
+// clock and closed after it. Every result must be its input. nats-pool
+// (nats.go) is the same Map over NATS JetStream's workers.
 
 const poolTrivialWorkers = 2
 
@@ -23,7 +24,7 @@ var poolTrivialScenario = Scenario{
 	Kind:       Throughput,
 	Baselines:  []string{cpythonMP},
 	RatioDoc:   "its tasks/s over CPython's Pool(2).map(f, range(n), chunksize=1): its overhead per task divided into CPython's; higher is better",
-	Transports: []string{"process-pool", cpythonMP},
+	Transports: []string{"process-pool", natsPool, cpythonMP},
 	Cases:      poolTrivialCases,
 	Run:        runPoolTrivial,
 }
@@ -35,6 +36,7 @@ func poolTrivialCases(cfg Config) []Case {
 	}
 	return []Case{
 		{Scenario: "pool-trivial", Transport: "process-pool", Ops: goOps, Timeout: caseTimeout(cfg)},
+		{Scenario: "pool-trivial", Transport: natsPool, Ops: goOps / 10, Timeout: caseTimeout(cfg)},
 		{Scenario: "pool-trivial", Transport: cpythonMP, Ops: pyOps, Timeout: caseTimeout(cfg)},
 	}
 }

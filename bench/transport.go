@@ -118,10 +118,11 @@ func transportNames(keep func(*transport) bool) []string {
 }
 
 // displayOrder: shmkit first, then the physical limits, then the kernel
-// transports from fastest to slowest, CPython last.
+// transports from fastest to slowest, then NATS (past one machine),
+// CPython last.
 var displayOrder = []string{
 	"shm-spsc", "shm-mpmc", "cacheline", "memcpy", "go-chan",
-	"pipe-raw", "os-pipe", "unix-stream", "unix-seqpacket", "tcp-loopback", cpythonMP,
+	"pipe-raw", "os-pipe", "unix-stream", "unix-seqpacket", "tcp-loopback", natsPool, natsKV, cpythonMP,
 }
 
 func displayRank(name string) int {

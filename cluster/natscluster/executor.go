@@ -13,7 +13,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
+	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/pool"
+	"github.com/shmkit/shmkit/process"
 )
 
 // Executor runs the chunks of pool.Map, Imap, ImapUnordered, Apply and
@@ -135,6 +137,11 @@ func (e *Executor) Submit(ctx context.Context, c pool.Chunk) error {
 	}
 	if err := e.refusal(); err != nil {
 		return err
+	}
+	if _, ok := wire.Lookup(c.Task); !ok {
+		// The workers are this binary: what is not registered here is not
+		// there either.
+		return fmt.Errorf("task %q: %w", c.Task, process.ErrUnknownTask)
 	}
 	for i, a := range c.Args {
 		if carriesHandle(a) {
@@ -338,7 +345,7 @@ type answer struct {
 // in order; later copies (a chunk that ran again) are dropped, as are
 // results of parts already finished or failed.
 func (e *Executor) onResults(m jetstream.Msg) {
-	id, rs, err := parseResults(m.Data())
+	id, worker, rs, err := parseResults(m.Data())
 	if err != nil {
 		return // not a worker's: nothing to answer
 	}
@@ -355,7 +362,7 @@ func (e *Executor) onResults(m jetstream.Msg) {
 		}
 		p.done[r.index] = true
 		p.left--
-		out = append(out, answer{i: p.base + r.index, res: r.payload, err: resultError(p.sub.task, r)})
+		out = append(out, answer{i: p.base + r.index, res: r.payload, err: resultError(p.sub.task, worker, r)})
 	}
 	finished := p.left == 0 && e.partDoneLocked(p)
 	e.mu.Unlock()
@@ -384,14 +391,22 @@ func (e *Executor) partDoneLocked(p *part) bool {
 	return false
 }
 
-func resultError(task string, r result) error {
+// resultError is the error of a result that is not a success: a
+// *pool.TaskError as the local pool's, whose Err is the task's error
+// rebuilt here (errors.Is and errors.As see through it), or
+// ErrDeliveriesExhausted.
+func resultError(task, worker string, r result) error {
 	switch r.status {
 	case statusOK:
 		return nil
 	case statusExhausted:
 		return fmt.Errorf("%s: %w", r.payload, ErrDeliveriesExhausted)
 	}
-	return &pool.TaskError{Task: task, Message: string(r.payload), Panic: r.status == statusPanic}
+	f, err := wire.ParseFailure(r.payload)
+	if err != nil {
+		f = wire.Failure{Err: fmt.Errorf("an answer of worker %s that does not decode: %w", worker, err)}
+	}
+	return &pool.TaskError{Task: task, Worker: worker, Message: f.Err.Error(), Err: f.Err, Panic: f.Panic, Frame: f.Frame, Stack: f.Stack}
 }
 
 // finish releases a submission all of whose inputs were answered.

@@ -27,8 +27,12 @@ func TestMain(m *testing.M) {
 
 // The tasks the tests run, registered as a user's would be.
 var (
-	square = process.Register("natscluster_test.square", func(ctx context.Context, x int) (int, error) { return x * x, nil })
-	failIf = process.Register("natscluster_test.fail", func(ctx context.Context, x int) (int, error) {
+	square   = process.Register("natscluster_test.square", func(ctx context.Context, x int) (int, error) { return x * x, nil })
+	errQuota = process.RegisterError(errors.New("over quota"))
+	failIf   = process.Register("natscluster_test.fail", func(ctx context.Context, x int) (int, error) {
+		if x == 5 {
+			return 0, fmt.Errorf("job %d: %w", x, errQuota)
+		}
 		if x%3 == 1 {
 			return 0, fmt.Errorf("input %d fails", x)
 		}
@@ -134,7 +138,3 @@ func newExecutor(t *testing.T, ctx context.Context, js jetstream.JetStream, opts
 func testOpts() natscluster.Options {
 	return natscluster.Options{Workers: 2, Concurrency: 2, AckWait: time.Second, MaxDeliver: 2, Grace: 500 * time.Millisecond}
 }
-
-func isNil(err error) bool { return err == nil }
-
-var _ = errors.Is

@@ -10,6 +10,7 @@ import (
 	"github.com/shmkit/shmkit/cluster/natsserver"
 	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/pool"
+	"github.com/shmkit/shmkit/process"
 )
 
 // TestPoolCalls runs every pool call over NATS, with two worker processes.
@@ -83,8 +84,16 @@ func TestPoolCalls(t *testing.T) {
 			t.Fatalf("results of the inputs that passed: %v", got)
 		}
 		_, err = pool.Apply(ctx, e, failIf, 2)
-		if !errors.As(err, &te) || !te.Panic || !strings.Contains(te.Message, "input 2 panics") {
-			t.Fatalf("Apply of a panicking task: %v", err)
+		if !errors.As(err, &te) || !te.Panic || !strings.Contains(te.Message, "input 2 panics") || te.Frame == "" || te.Worker == "" {
+			t.Fatalf("Apply of a panicking task: %v (%#v)", err, te)
+		}
+		// A registered sentinel arrives as itself, as from a local worker.
+		_, err = pool.Apply(ctx, e, failIf, 5)
+		if !errors.Is(err, errQuota) || err.Error() != "task natscluster_test.fail: job 5: over quota" {
+			t.Fatalf("Apply of a task failing with a registered error: %v", err)
+		}
+		if _, err := pool.Apply(ctx, e, new(process.Task[int, int]), 1); !errors.Is(err, process.ErrUnknownTask) {
+			t.Fatalf("Apply of an unregistered task: %v", err)
 		}
 	})
 	if err := e.Join(ctx); err != nil {

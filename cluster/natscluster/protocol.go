@@ -10,7 +10,7 @@ import (
 // The messages between executors and workers, little-endian:
 //
 //	chunk   'C' 1 id:u64 deadline:i64 timeout:i64 clientLen:u8 client nameLen:u16 name count:u32 (len:u32 arg)×count
-//	results 'R' 1 id:u64 (index:u32 status:u8 len:u32 payload)…
+//	results 'R' 1 id:u64 workerLen:u8 worker (index:u32 status:u8 len:u32 payload)…
 //	cancel  'X' 1 clientLen:u8 client (id:u64)…
 //
 // A chunk is one message on the pool's work-queue stream (subject
@@ -20,7 +20,11 @@ import (
 // Results go to shmkit.pool.<name>.results.<client>, on the results
 // stream, several inputs' to a message; a worker may send the same
 // input's result more than once (a chunk runs again after a redelivery):
-// the executor keeps the first. Cancel records are plain NATS messages on
+// the executor keeps the first. A result's payload is the task's encoded
+// result, or for a failure wire's encoding of it (the error as a tree, so
+// that errors.Is and errors.As work in the caller as in the worker; a
+// panic's frame and stack); worker names the process that answered
+// ("host:pid"). Cancel records are plain NATS messages on
 // shmkit.pool.<name>.cancel, to every worker: best effort, as the
 // executor has already answered the cancelled inputs itself.
 const (
@@ -118,8 +122,9 @@ func parseChunk(b []byte) (h chunkHead, args [][]byte, err error) {
 	return h, args, nil
 }
 
-func appendResultsHead(b []byte, id uint64) []byte {
-	return binary.LittleEndian.AppendUint64(append(b, recResults, version), id)
+func appendResultsHead(b []byte, id uint64, worker string) []byte {
+	b = binary.LittleEndian.AppendUint64(append(b, recResults, version), id)
+	return append(append(b, byte(len(worker))), worker...)
 }
 
 func appendResult(b []byte, index int, status byte, payload []byte) []byte {
@@ -137,25 +142,26 @@ type result struct {
 }
 
 // parseResults decodes a results message; the payloads alias b.
-func parseResults(b []byte) (id uint64, rs []result, err error) {
+func parseResults(b []byte) (id uint64, worker string, rs []result, err error) {
 	bad := fmt.Errorf("results of %d bytes: %w", len(b), errMalformed)
 	le := binary.LittleEndian
-	if len(b) < resultsHead || b[0] != recResults || b[1] != version {
-		return 0, nil, bad
+	if len(b) < resultsHead+1 || b[0] != recResults || b[1] != version || len(b) < resultsHead+1+int(b[resultsHead]) {
+		return 0, "", nil, bad
 	}
-	id, b = le.Uint64(b[2:]), b[resultsHead:]
+	id, wl := le.Uint64(b[2:]), int(b[resultsHead])
+	worker, b = string(b[resultsHead+1:resultsHead+1+wl]), b[resultsHead+1+wl:]
 	for len(b) > 0 {
 		if len(b) < resultFixed {
-			return 0, nil, bad
+			return 0, "", nil, bad
 		}
 		l := le.Uint32(b[5:])
 		if uint64(l) > uint64(len(b)-resultFixed) {
-			return 0, nil, bad
+			return 0, "", nil, bad
 		}
 		rs = append(rs, result{index: int(le.Uint32(b)), status: b[4], payload: b[resultFixed : resultFixed+int(l)]})
 		b = b[resultFixed+int(l):]
 	}
-	return id, rs, nil
+	return id, worker, rs, nil
 }
 
 func appendCancel(b []byte, client string, ids []uint64) []byte {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -42,7 +43,7 @@ func Serve(ctx context.Context, js jetstream.JetStream, opts Options) error {
 	if err != nil {
 		return err
 	}
-	w := &worker{js: js, nc: js.Conn(), o: o, n: n, cons: cons, running: map[chunkKey]runningChunk{}, cancelled: newKeySet(4096)}
+	w := &worker{js: js, nc: js.Conn(), o: o, n: n, name: workerName(), cons: cons, running: map[chunkKey]runningChunk{}, cancelled: newKeySet(4096)}
 	sub, err := w.nc.Subscribe(n.cancelSubj, w.onCancel)
 	if err != nil {
 		return fmt.Errorf("subscribing to %s: %w", n.cancelSubj, err)
@@ -58,12 +59,23 @@ func Serve(ctx context.Context, js jetstream.JetStream, opts Options) error {
 		})
 	}
 	wg.Wait()
+	w.settling.Wait()
 	select {
 	case err := <-errs:
 		return err
 	default:
 		return nil
 	}
+}
+
+// workerName is how a worker names itself in its answers: "host:pid".
+func workerName() string {
+	host, _ := os.Hostname()
+	name := host + ":" + strconv.Itoa(os.Getpid())
+	if len(name) > 255 {
+		name = name[len(name)-255:]
+	}
+	return name
 }
 
 // pullWait bounds one pull request: how long an idle worker waits before
@@ -84,9 +96,12 @@ type worker struct {
 	nc   *nats.Conn
 	o    Options
 	n    names
-	cons jetstream.Consumer
+	name string // "host:pid", in its results
+
+	settling sync.WaitGroup // chunks waiting for their results' confirmation
 
 	mu        sync.Mutex
+	cons      jetstream.Consumer // made again after a server lost it
 	running   map[chunkKey]runningChunk
 	cancelled *keySet // chunks whose job ended, recent ones
 }
@@ -96,16 +111,35 @@ type runningChunk struct {
 	deadline int64 // the job's, Unix nanoseconds; 0: none
 }
 
-// loop pulls and runs chunks, one at a time, until ctx ends.
+func (w *worker) consumer() jetstream.Consumer {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cons
+}
+
+// loop pulls and runs chunks, one at a time, until ctx ends. When ctx
+// ends while it waits, it returns at once and a chunk its pull request
+// still receives goes back to the stream (giveBack).
 func (w *worker) loop(ctx context.Context) error {
 	backoff := 10 * time.Millisecond
 	for ctx.Err() == nil {
-		msg, err := w.cons.Next(jetstream.FetchMaxWait(pullWait))
+		batch, err := w.consumer().Fetch(1, jetstream.FetchMaxWait(pullWait))
+		if err == nil {
+			select {
+			case msg, ok := <-batch.Messages():
+				if ok {
+					backoff = 10 * time.Millisecond
+					w.handle(ctx, msg)
+					continue
+				}
+				err = batch.Error()
+			case <-ctx.Done():
+				giveBack(batch)
+				return nil
+			}
+		}
 		switch {
-		case err == nil:
-			backoff = 10 * time.Millisecond
-		case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
-			continue
+		case err == nil, errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
 		case errors.Is(err, nats.ErrConnectionClosed):
 			return fmt.Errorf("serving pool %s: %w", w.o.Name, err)
 		default:
@@ -114,20 +148,16 @@ func (w *worker) loop(ctx context.Context) error {
 			// retry, slower and slower.
 			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
 				if _, c, err := ensurePool(ctx, w.js, w.o, w.n); err == nil {
+					w.mu.Lock()
 					w.cons = c
+					w.mu.Unlock()
 				}
 			}
 			if !sleep(ctx, backoff) {
 				return nil
 			}
 			backoff = min(2*backoff, time.Second)
-			continue
 		}
-		if ctx.Err() != nil {
-			msg.Nak() // for another worker, at once
-			return nil
-		}
-		w.handle(ctx, msg)
 	}
 	return nil
 }
@@ -146,7 +176,7 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 			out.add(i, statusExhausted, []byte(text))
 		}
 		if out.flush() {
-			msg.Ack()
+			w.settle(msg, out)
 		}
 		return
 	}
@@ -165,17 +195,15 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 			break
 		}
 		var res []byte
-		status, text := byte(statusErr), ""
+		status, fail := byte(statusErr), &wire.Failure{Err: fmt.Errorf("task %q: %w", h.task, process.ErrUnknownTask)}
 		if known {
-			res, status, text = w.runOne(cctx, run, arg, h.timeout)
-		} else {
-			text = fmt.Sprintf("task %q: %v", h.task, process.ErrUnknownTask)
+			res, status, fail = w.runOne(cctx, run, arg, h.timeout)
 		}
 		if ctx.Err() != nil {
 			break // Serve is stopping: this input's answer is its ctx's end, not the task's
 		}
-		if status != statusOK {
-			res = []byte(text)
+		if fail != nil {
+			res = wire.AppendFailure(nil, *fail)
 		}
 		out.add(i, status, res)
 		if (i == len(args)-1 || time.Since(out.since) >= flushEvery) && !out.flush() {
@@ -192,8 +220,27 @@ func (w *worker) handle(ctx context.Context, msg jetstream.Msg) {
 	case cctx.Err() != nil:
 		msg.Ack() // the job ended: its executor answered the rest
 	default:
-		msg.Ack()
+		w.settle(msg, out)
 	}
+}
+
+// settle acknowledges a chunk once every results message of it is stored,
+// on a goroutine of its own, so that the worker pulls its next chunk
+// meanwhile: the results went out asynchronously (see results.flush).
+// A results message the server did not confirm is sent again, waiting,
+// and the chunk goes back to the stream (a negative acknowledgement) when
+// even that fails: it then runs again, and the executor keeps the first
+// answer of each input.
+func (w *worker) settle(msg jetstream.Msg, r *results) {
+	w.settling.Go(func() {
+		for _, f := range r.sent {
+			if !r.confirmed(f) {
+				msg.Nak()
+				return
+			}
+		}
+		msg.Ack()
+	})
 }
 
 // chunkContext is the ctx of a chunk's inputs: Serve's, ended at the
@@ -239,8 +286,8 @@ func (w *worker) progress(msg jetstream.Msg) (stop func()) {
 
 // runOne runs one input under its timeout, if any, on its own goroutine:
 // a task that does not return within the grace period after its ctx
-// ended is answered for, and left running.
-func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, timeout time.Duration) ([]byte, byte, string) {
+// ended is answered for (statusStuck), and left running.
+func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, timeout time.Duration) ([]byte, byte, *wire.Failure) {
 	ictx := cctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -248,44 +295,50 @@ func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, timeo
 		defer cancel()
 	}
 	type outcome struct {
-		res    []byte
-		status byte
-		text   string
+		res  []byte
+		fail *wire.Failure
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		res, status, text := runItem(ictx, run, arg)
-		done <- outcome{res, status, text}
+		res, fail := runItem(ictx, run, arg)
+		done <- outcome{res, fail}
 	}()
+	var o outcome
 	select {
-	case o := <-done:
-		return o.res, o.status, o.text
+	case o = <-done:
 	case <-ictx.Done():
+		t := time.NewTimer(w.o.Grace)
+		defer t.Stop()
+		select {
+		case o = <-done:
+		case <-t.C:
+			err := fmt.Errorf("%w: the task did not return within the %v grace period after its context ended; its goroutine was left running in its worker", context.Cause(ictx), w.o.Grace)
+			return nil, statusStuck, &wire.Failure{Err: err}
+		}
 	}
-	t := time.NewTimer(w.o.Grace)
-	defer t.Stop()
-	select {
-	case o := <-done:
-		return o.res, o.status, o.text
-	case <-t.C:
-		return nil, statusStuck, fmt.Sprintf("%v: the task did not return within the %v grace period after its context ended; its goroutine was left running in its worker",
-			context.Cause(ictx), w.o.Grace)
+	switch {
+	case o.fail == nil:
+		return o.res, statusOK, nil
+	case o.fail.Panic:
+		return nil, statusPanic, o.fail
 	}
+	return nil, statusErr, o.fail
 }
 
-// runItem runs one task call, turning a panic into a status with its
-// message and stack.
-func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, status byte, text string) {
+// runItem runs one task call: its result, or how it failed (a panic
+// included, with its frame and stack).
+func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, fail *wire.Failure) {
 	defer func() {
 		if r := recover(); r != nil {
-			res, status, text = nil, statusPanic, fmt.Sprintf("panic: %v\n%s", r, debug.Stack())
+			f := wire.Recovered(r)
+			res, fail = nil, &f
 		}
 	}()
 	res, err := run(ctx, arg)
 	if err != nil {
-		return nil, statusErr, err.Error()
+		return nil, &wire.Failure{Err: err}
 	}
-	return res, statusOK, ""
+	return res, nil
 }
 
 // onCancel applies an executor's cancel record: the chunks it names stop
@@ -322,11 +375,12 @@ type results struct {
 	n     int       // answers in buf
 	since time.Time // when buf was last sent
 	limit int       // largest message
+	sent  []jetstream.PubAckFuture
 }
 
 func (w *worker) newResults(h chunkHead) *results {
-	r := &results{w: w, subj: w.n.resultPrefix + h.client, id: h.id, since: time.Now(), limit: int(w.nc.MaxPayload()) - 256}
-	r.buf = appendResultsHead(r.buf, h.id)
+	r := &results{w: w, subj: w.n.resultPrefix + h.client, id: h.id, since: time.Now(), limit: int(w.nc.MaxPayload()) - 512}
+	r.buf = appendResultsHead(r.buf, h.id, w.name)
 	return r
 }
 
@@ -335,7 +389,8 @@ func (w *worker) newResults(h chunkHead) *results {
 // with an error saying so.
 func (r *results) add(i int, status byte, payload []byte) {
 	if resultsHead+resultFixed+len(payload) > r.limit {
-		status, payload = statusErr, fmt.Appendf(nil, "result of %d bytes is over the server's max_payload of %d bytes: %v", len(payload), r.w.nc.MaxPayload(), nats.ErrMaxPayload)
+		err := fmt.Errorf("result of %d bytes is over the server's max_payload of %d bytes: %w", len(payload), r.w.nc.MaxPayload(), nats.ErrMaxPayload)
+		status, payload = statusErr, wire.AppendFailure(nil, wire.Failure{Err: err})
 	}
 	if len(r.buf)+resultFixed+len(payload) > r.limit {
 		r.flush()
@@ -344,21 +399,47 @@ func (r *results) add(i int, status byte, payload []byte) {
 	r.n++
 }
 
-// flush stores the buffered answers on the results stream, retrying for
-// up to AckWait or 10 s, the longer (past that the chunk is someone
-// else's anyway); false when they could not be stored.
+// flush sends the buffered answers to the results stream without waiting
+// for the server's confirmation (settle waits for it before the chunk is
+// acknowledged); false when they could not even be sent (then the chunk
+// goes back to the stream).
 func (r *results) flush() bool {
 	r.since = time.Now()
 	if r.n == 0 {
 		return true
 	}
+	m := &nats.Msg{Subject: r.subj, Data: r.buf}
+	r.buf, r.n = appendResultsHead(nil, r.id, r.w.name), 0 // m keeps its buffer
+	f, err := r.w.js.PublishMsgAsync(m)
+	if err != nil {
+		return r.publish(m) == nil
+	}
+	r.sent = append(r.sent, f)
+	return true
+}
+
+// confirmed waits for the server's confirmation of a results message; one
+// that fails, or does not come within 5 s (a server that went down as it
+// was sent), is published again, waiting.
+func (r *results) confirmed(f jetstream.PubAckFuture) bool {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case <-f.Ok():
+		return true
+	case <-f.Err():
+	case <-t.C:
+	}
+	return r.publish(f.Msg()) == nil
+}
+
+// publish stores m, retrying for up to AckWait or 10 s, the longer (past
+// that the chunk is someone else's anyway).
+func (r *results) publish(m *nats.Msg) error {
 	ctx, cancel := context.WithTimeout(context.Background(), max(r.w.o.AckWait, 10*time.Second))
 	defer cancel()
-	if _, err := publishRetry(ctx, r.w.js, &nats.Msg{Subject: r.subj, Data: r.buf}); err != nil {
-		return false
-	}
-	r.buf, r.n = appendResultsHead(r.buf[:0], r.id), 0
-	return true
+	_, err := publishRetry(ctx, r.w.js, m)
+	return err
 }
 
 // keySet remembers the last n keys added. A cancel record may come

@@ -55,7 +55,7 @@ var mayImport = map[string][]string{
 	"manager/table":  {"shm", "codec"},                          // the Dict, List and Namespace table in shared memory
 
 	// Above the core: anything of it.
-	"bench":               {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
+	"bench":               {"cluster/natscluster", "cluster/natsserver", "manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"examples/quickstart": {"manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"cmd/shmkit":          {"bench", "manager", "pool", "process", "ring", "array", "value", "sync", "shm", "codec"},
 	"cmd/shmkit-plot":     {"bench"}, // the charts: out of the binary that bench re-executes for its peers
