@@ -1,3 +1,5 @@
+//go:build nats
+
 package bench
 
 import (
@@ -34,10 +36,14 @@ import (
 //
 // They are transports that run whole cases (transport.run), as cpython-mp:
 // the scenarios' bodies know nothing of them.
-const (
-	natsPool = "nats-pool"
-	natsKV   = "nats-kv"
-)
+//
+// Built only with -tags nats (nats_off.go stands in otherwise, skipping
+// them with a note): the NATS server is 20 MB of code and 2 ms of
+// package initialisation, which every bench peer, the re-executed shmkit
+// binary, would pay at each start (the spawn rows).
+
+// natsBuilt: this build runs the NATS rows.
+const natsBuilt = true
 
 var (
 	_ = addTransport(&transport{name: natsPool, run: runNATS, runs: []string{"pool-trivial"}})
