@@ -19,8 +19,9 @@ import (
 //
 // shm-spsc also runs the stream in zero-copy modes (spin-zerocopy,
 // blocking-zerocopy): the sender writes each message straight into the
-// ring (Reserve, then one Commit per batch: "batched reserve/commit") and
-// the receiver checks it where it lies (ReadBatch, one release per batch).
+// ring (ReserveBatch: one call per run of records, then one Commit per
+// batch: "batched reserve/commit") and the receiver checks it where it lies
+// (PeekBatch, one Release per batch).
 // No transport that goes through the kernel can do that; the figures are
 // labelled so they are never mistaken for the copying ones.
 
@@ -267,28 +268,58 @@ func (c *mpmcConn) Close() error { return nil }
 // lender is a Conn that lends its own memory: messages are written and
 // checked in place.
 type lender interface {
-	// SendFunc reserves n messages of size bytes, calls fill on each in
-	// turn (before reserving the next), and publishes them together.
-	SendFunc(n, size int, fill func(i int, p []byte)) error
-	// RecvFunc takes n messages of size bytes, calls check on each where
-	// it lies, and frees their room once per batch the ring hands over.
-	RecvFunc(n, size int, check func(i int, p []byte) error) error
+	// SendSeq writes messages seq, seq+1, … seq+n-1 of size bytes in
+	// place (fill) and publishes them together; the message at index bad
+	// of the run (none when out of range) is flipped after it is filled,
+	// the corruption hook.
+	SendSeq(n, size int, seq uint64, bad int) error
+	// RecvSeq takes messages seq … seq+n-1 of size bytes, checks each
+	// where it lies, and then frees their room.
+	RecvSeq(n, size int, seq uint64) error
 }
 
 func zeroCopy(mode string) bool { return strings.HasSuffix(mode, "-zerocopy") }
 
-func (c *spscConn) SendFunc(n, size int, fill func(i int, p []byte)) error {
-	for i := range n {
-		p, err := c.send.Reserve(c.ctx, size)
+// SendSeq reserves runs of records (ReserveBatch: the ring's end or its
+// room may cut a run), fills each record where it lies, and publishes them
+// all with one Commit.
+func (c *spscConn) SendSeq(n, size int, seq uint64, bad int) error {
+	for done := 0; done < n; {
+		v, err := c.send.ReserveBatch(c.ctx, n-done, size)
 		if err != nil {
 			return err
 		}
-		fill(i, p)
+		for i := range v.Len() {
+			m := v.At(i)
+			fill(m, seq+uint64(done+i))
+			if done+i == bad {
+				flip(m)
+			}
+		}
+		done += v.Len()
 	}
 	c.send.Commit()
 	return nil
 }
 
-func (c *spscConn) RecvFunc(n, size int, check func(i int, p []byte) error) error {
-	return c.readRecords(n, size, nil, check)
+// RecvSeq takes runs of records (PeekBatch), checks each where it lies,
+// and frees them all with one Release.
+func (c *spscConn) RecvSeq(n, size int, seq uint64) error {
+	for done := 0; done < n; {
+		v, err := c.recv.PeekBatch(c.ctx, n-done)
+		if err != nil {
+			return err
+		}
+		if v.Size() != size {
+			return fmt.Errorf("record of %d bytes, want %d: %w", v.Size(), size, ErrCorrupt)
+		}
+		for i := range v.Len() {
+			if err := check(v.At(i), seq+uint64(done+i)); err != nil {
+				return err
+			}
+		}
+		done += v.Len()
+	}
+	c.recv.Release()
+	return nil
 }

@@ -94,19 +94,9 @@ func source(s *session) (_ time.Duration, err error) {
 		return 0, err
 	}
 	zc, _ := conn.(lender)
-	// One callback for the whole run (a closure made per batch would be
-	// allocated per batch: harness cost, not the transport's).
-	var base int
-	fillAt := func(j int, m []byte) {
-		fill(m, uint64(base+j))
-		if c.hooks.Corrupt == base+j+1 {
-			flip(m)
-		}
-	}
 	for i := 0; i < c.Ops; i += c.Batch {
 		if zc != nil && zeroCopy(c.Mode) {
-			base = i
-			err = zc.SendFunc(c.Batch, c.Size, fillAt)
+			err = zc.SendSeq(c.Batch, c.Size, uint64(i), c.hooks.Corrupt-1-i)
 		} else {
 			for j := range c.Batch {
 				m := buf[j*c.Size : (j+1)*c.Size]
@@ -148,12 +138,9 @@ func sink(ctx context.Context, e *peerEnv) (_ peerOut, err error) {
 		return peerOut{}, ctx.Err()
 	}
 	zc, _ := e.Conn.(lender)
-	var base int
-	checkAt := func(j int, m []byte) error { return check(m, uint64(base+j)) } // one for the run, as fillAt
 	for i := 0; i < c.Ops; i += c.Batch {
 		if zc != nil && zeroCopy(c.Mode) {
-			base = i
-			err := zc.RecvFunc(c.Batch, c.Size, checkAt)
+			err := zc.RecvSeq(c.Batch, c.Size, uint64(i))
 			if err != nil {
 				return peerOut{}, err
 			}

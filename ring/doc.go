@@ -7,7 +7,10 @@
 //   - Ring: a single-producer single-consumer ring of variable-length byte
 //     records. Copying Write/Read, zero-copy Reserve→Commit and
 //     Peek→Release, batched WriteBatch/ReadBatch that publish many records
-//     with one store. The fastest path between two processes.
+//     with one store, and ReserveBatch→Commit and PeekBatch→Release, which
+//     hand a run of equal-size records over as one view (Records: one
+//     call per run, not per record). The fastest path between two
+//     processes.
 //   - MPMC: a bounded multi-producer multi-consumer queue of byte messages
 //     (Vyukov's per-slot sequence numbers, extended with multi-slot
 //     messages and a participant table for crash recovery).
