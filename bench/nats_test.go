@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// TestNATSRows runs the NATS rows' cases (tiny, and with a flipped byte)
-// in a test binary built with -tags nats, when this one was built
-// without: the rows are off in a plain build (nats_off.go), and would rot
-// unseen. About 10 s, most of it the build; skipped with -short.
+// TestNATSRows runs the NATS rows' cases (tiny, with a flipped byte, and
+// for leaks) in a test binary built with -tags nats, when this one was
+// built without: the rows are off in a plain build (nats_off.go), and
+// would rot unseen. About 10 s, most of it the build; skipped with -short.
 func TestNATSRows(t *testing.T) {
 	if natsBuilt {
 		t.Skip("built with -tags nats: TestEveryCase and TestCorruptionCaught run the rows")
@@ -22,7 +22,7 @@ func TestNATSRows(t *testing.T) {
 		t.Skip("no go command:", err)
 	}
 	cmd := exec.Command(gobin, "test", "-count=1", "-tags", "nats",
-		"-run", "^(TestEveryCase|TestCorruptionCaught)$/^(dict|pool-trivial)$/^nats-", ".")
+		"-run", "^(TestEveryCase|TestCorruptionCaught)$/^(dict|pool-trivial)$/^nats-|^TestOpsNoLeaks$", ".")
 	cmd.Env = os.Environ()
 	out, err := cmd.CombinedOutput()
 	if err != nil {

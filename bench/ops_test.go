@@ -56,7 +56,11 @@ func TestOpsNoLeaks(t *testing.T) {
 	}
 	run := func() {
 		for _, c := range cases {
-			if r := RunCase(context.Background(), c); r.Failed != (c.hooks.Corrupt > 0) {
+			r := RunCase(context.Background(), c)
+			if strings.HasPrefix(r.Note, "skipped:") {
+				continue // a row this build leaves out (nats-…, without -tags nats)
+			}
+			if r.Failed != (c.hooks.Corrupt > 0) {
 				t.Fatalf("%s/%s corrupt=%d: failed=%v %s", c.Scenario, c.Label(), c.hooks.Corrupt, r.Failed, r.Note)
 			}
 		}
