@@ -73,6 +73,10 @@ func TestPoolCalls(t *testing.T) {
 		if r, err := f.Get(ctx); err != nil || r != 64 {
 			t.Fatalf("ApplyAsync = %v, %v", r, err)
 		}
+		fm := pool.MapAsync(ctx, e, square, in)
+		if r, err := fm.Get(ctx); err != nil || !slices.Equal(r, want) {
+			t.Fatalf("MapAsync = %v, %v", r, err)
+		}
 	})
 	t.Run("errors", func(t *testing.T) {
 		got, err := pool.Map(ctx, e, failIf, []int{0, 1, 2, 3})
