@@ -16,9 +16,9 @@
 // Map, Imap, ImapUnordered, Apply, ApplyAsync and MapAsync take an
 // Executor, not a *Pool: the Pool (New) is the local executor, whose workers are children
 // started by package process and fed chunks of inputs through two
-// shared-memory rings each; another backend (a cluster over NATS) will
-// implement the same four methods, and code written against Map runs on
-// either. Tasks are process.Register's: a worker runs a task by the name
+// shared-memory rings each; cluster/natscluster's NewExecutor runs the
+// same calls on NATS JetStream workers on other machines, so code written
+// against Map runs on either. Tasks are process.Register's: a worker runs a task by the name
 // it was registered under, so register at package level, and call
 // process.Main first in main and in TestMain.
 //

@@ -7,7 +7,7 @@ import (
 
 // Executor runs chunks of registered tasks somewhere: in the local worker
 // processes of a Pool (New), or in another backend that implements these
-// four methods (a cluster over NATS, later). Map, Imap, ImapUnordered,
+// four methods (cluster/natscluster: workers on NATS JetStream). Map, Imap, ImapUnordered,
 // Apply and ApplyAsync speak only to an Executor, so a caller changes
 // backends by changing the value it passes, nothing else.
 //
