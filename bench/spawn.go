@@ -14,27 +14,49 @@ import (
 // spawn: what it costs to start and join. Mode "process": process.Run of a
 // task that does nothing (start a child, run it, join it, read its result)
 // against CPython's Process(target=f).start(); join() with its default
-// start method. Mode "pool": pool.New with 2 workers, Close and Join,
-// against CPython's Pool(2) started, closed and joined. Each operation is
-// timed on its own (p50 beside the mean), after one untimed warm-up. A
-// child is this binary re-executed, so its start-up grows with the binary:
-// the note gives its size (the plotting library lives in cmd/shmkit-plot,
-// not in the shmkit binary, for this reason).
-// Checks: each child returns its input; each pool has 2 distinct live
-// workers before Join and none alive after.
+// start method. Modes "spare" and "burst": the same with spare children
+// (process.EnableSpares), both against CPython's "process" case of the
+// same run: "spare" times a start and join served by a spare that is
+// ready (the replacement is waited for, untimed, between operations: the
+// latency a caller sees when its starts are spaced out); "burst" starts
+// and joins back to back with spawnBurstSpares spares, enabled inside the
+// first timed operation, so every process it uses is started within the
+// timing (spares cannot hide the cost of starting processes: only overlap
+// it). Mode "pool": pool.New with 2 workers, Close and Join, against
+// CPython's Pool(2) started, closed and joined. Each operation is timed on
+// its own (p50 beside the mean), after one untimed warm-up. A child is this
+// binary re-executed, so its start-up grows with the binary: the note
+// gives its size (the plotting library lives in cmd/shmkit-plot, not in
+// the shmkit binary, for this reason), and how many starts spares served.
+// Checks: each child returns its input; in "spare" each start is served by
+// a spare; each pool has 2 distinct live workers before Join and none
+// alive after.
 
-const spawnPoolWorkers = 2
+const (
+	spawnPoolWorkers = 2
+	// spawnBurstSpares: spares kept in the burst mode. Two, on a 2-core
+	// machine: one starting while the other's replacement is exec'ed.
+	spawnBurstSpares = 2
+)
 
 var spawnScenario = Scenario{
 	Name:       "spawn",
-	Doc:        "start and join a child process doing nothing, or start and join a pool of 2 workers",
+	Doc:        "start and join a child process doing nothing (cold, from a ready spare, back to back with spares), or start and join a pool of 2 workers",
 	Kind:       Throughput,
 	Baselines:  []string{cpythonMP},
-	BaselineOf: sameMode,
-	RatioDoc:   "its starts/s over CPython's in the same mode (Process start+join, or Pool(2) start+close+join; default start method); higher is better",
+	BaselineOf: func(r, b Result) bool { return b.Mode == spawnBaseMode(r.Mode) },
+	RatioDoc:   "its starts/s over CPython's (Process start+join for the process, spare and burst modes; Pool(2) start+close+join for pool; default start method); higher is better: a ratio of 1.67 is 0.6× CPython's time",
 	Transports: []string{"process", cpythonMP},
 	Cases:      spawnCases,
 	Run:        runSpawn,
+}
+
+// spawnBaseMode is the CPython mode a spawn mode is compared with.
+func spawnBaseMode(mode string) string {
+	if mode == "spare" || mode == "burst" {
+		return "process"
+	}
+	return mode
 }
 
 func spawnCases(cfg Config) []Case {
@@ -42,16 +64,12 @@ func spawnCases(cfg Config) []Case {
 	if cfg.Quick {
 		procs, pools = 40, 10
 	}
-	var out []Case
-	for _, m := range []struct {
-		mode string
-		ops  int
-	}{{"process", procs}, {"pool", pools}} {
-		out = append(out,
-			Case{Scenario: "spawn", Transport: "process", Mode: m.mode, Ops: m.ops, Timeout: caseTimeout(cfg)},
-			Case{Scenario: "spawn", Transport: cpythonMP, Mode: m.mode, Ops: m.ops, Timeout: caseTimeout(cfg)})
+	c := func(transport, mode string, ops int) Case {
+		return Case{Scenario: "spawn", Transport: transport, Mode: mode, Ops: ops, Timeout: caseTimeout(cfg)}
 	}
-	return out
+	// CPython's Process between the Go modes it is the baseline of.
+	return []Case{c("process", "process", procs), c(cpythonMP, "process", procs), c("process", "spare", procs),
+		c("process", "burst", procs), c("process", "pool", pools), c(cpythonMP, "pool", pools)}
 }
 
 func runSpawn(ctx context.Context, c Case) Result {
@@ -64,22 +82,37 @@ func runSpawn(ctx context.Context, c Case) Result {
 	r := resultFor(c)
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
+	defer process.StopSpares() // no spare outlives the case
 	var once func(i int) error
+	before := func(int) error { return nil } // untimed, before each operation
+	warm := 0
 	switch c.Mode {
-	case "process":
+	case "process", "spare", "burst":
 		once = func(i int) error {
-			in := i
-			if i == c.hooks.Corrupt-1 {
-				in = -c.hooks.Corrupt // nopTask answers one off
+			if c.Mode == "burst" && i == 0 {
+				if err := process.EnableSpares(spawnBurstSpares); err != nil {
+					return err
+				}
 			}
-			out, err := process.Run(ctx, nopTask, in, process.WithName("bench-spawn"))
-			if err != nil {
-				return err
+			fromSpare, err := spawnOne(ctx, c, i)
+			if fromSpare && i >= 0 {
+				warm++
 			}
-			if out != in {
-				return fmt.Errorf("wrong result: child %d returned %d, want %d: %w", i, out, in, ErrCorrupt)
+			if err == nil && c.Mode == "spare" && i >= 0 && !fromSpare {
+				err = fmt.Errorf("start %d was not served by the ready spare", i)
 			}
-			return nil
+			return err
+		}
+		if c.Mode == "spare" {
+			if err := process.EnableSpares(1); err != nil {
+				return r.failed(err)
+			}
+			before = func(i int) error {
+				if i < 0 {
+					return nil // the warm-up starts cold, as the first start of a program
+				}
+				return process.WaitSpares(ctx)
+			}
 		}
 	case "pool":
 		once = func(int) error { return poolStartJoin(ctx) }
@@ -88,6 +121,9 @@ func runSpawn(ctx context.Context, c Case) Result {
 	}
 	var lat latencies
 	for i := -1; i < c.Ops; i++ { // -1: an untimed warm-up
+		if err := before(i); err != nil {
+			return r.failed(timedOut(ctx, c, err))
+		}
 		t := time.Now()
 		if err := once(i); err != nil {
 			return r.failed(timedOut(ctx, c, err))
@@ -98,7 +134,33 @@ func runSpawn(ctx context.Context, c Case) Result {
 	}
 	lat.fill(&r)
 	r.Note = binaryNote()
+	if c.Mode == "burst" {
+		r.Note += fmt.Sprintf("; %d of %d starts served by one of %d spares", warm, c.Ops, spawnBurstSpares)
+	}
 	return r
+}
+
+// spawnOne starts and joins one child doing nothing and checks its result:
+// process.Start and Wait, so that the start says whether a spare served it.
+func spawnOne(ctx context.Context, c Case, i int) (fromSpare bool, err error) {
+	in := i
+	if i == c.hooks.Corrupt-1 {
+		in = -c.hooks.Corrupt // nopTask answers one off
+	}
+	p, err := process.Start(ctx, nopTask, in, process.WithName("bench-spawn"))
+	if err != nil {
+		return false, err
+	}
+	out, err := process.Wait[int](ctx, p)
+	if err != nil {
+		p.Kill()
+		<-p.Done()
+		return p.FromSpare(), err
+	}
+	if out != in {
+		return p.FromSpare(), fmt.Errorf("wrong result: child %d returned %d, want %d: %w", i, out, in, ErrCorrupt)
+	}
+	return p.FromSpare(), nil
 }
 
 // spawnSkip says why c cannot run, or "": a pool's start carries no data

@@ -92,7 +92,11 @@ type Pool struct {
 }
 
 // New starts the workers and waits until each is ready (its initializer
-// ran). ctx bounds the start.
+// ran). ctx bounds the start. Workers, and the replacements of those that
+// exit, start as process.Start starts any child: handed to a spare child
+// when process.EnableSpares keeps some ready (one per worker, the others
+// exec'ed; each spare's replacement starts at once, beside the rest),
+// else exec'ed.
 func New(ctx context.Context, opts Options) (*Pool, error) {
 	if opts.Workers == 0 {
 		opts.Workers = runtime.NumCPU()
