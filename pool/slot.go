@@ -16,8 +16,16 @@ import (
 )
 
 // inflightDepth is how many chunks a worker may have queued: one running
-// and one waiting, so it never idles between chunks.
-const inflightDepth = 2
+// and one waiting, so it never idles between chunks. Chunks that take the
+// worker under tinyBelow go tinyDepth deep: then the handoff itself (a
+// result read, the next chunk written, often a wake-up on each side) is
+// most of a chunk's cost, and a worker with a few chunks ahead runs them
+// back to back while the parent catches up in bursts.
+const (
+	inflightDepth = 2
+	tinyDepth     = 8
+	tinyBelow     = 20 * time.Microsecond
+)
 
 // prefetchBelow: chunks that took longer than this are not pipelined.
 const prefetchBelow = 200 * time.Microsecond
@@ -36,7 +44,8 @@ type slot struct {
 	inflight []*chunk // sent, oldest first; inflight[0] is running
 	backlog  []*chunk // to send before new work (requeued after a death)
 	buf      []byte
-	lastDur  time.Duration // send-to-done time of the last chunk
+	lastDur  time.Duration // the time the worker spent on the last chunk (see deliver)
+	lastDone time.Time     // when the last chunk was done
 	stuck    bool          // the worker answered a stuck item: it exits between items
 	asm      assembler     // a result arriving in pieces
 
@@ -124,7 +133,7 @@ func (s *slot) startWorker() (context.Context, context.CancelFunc, error) {
 // pool stops.
 func (s *slot) serve(ctx context.Context) ending {
 	for {
-		for len(s.inflight) < inflightDepth {
+		for len(s.inflight) < s.depth() {
 			c, stop := s.take(ctx, len(s.inflight) == 0)
 			if stop {
 				return s.stop()
@@ -155,6 +164,14 @@ func (s *slot) serve(ctx context.Context) ending {
 			return s.onDeath(false)
 		}
 	}
+}
+
+// depth is how many chunks the worker may have queued now.
+func (s *slot) depth() int {
+	if s.lastDur != 0 && s.lastDur < tinyBelow {
+		return tinyDepth
+	}
+	return inflightDepth
 }
 
 // nextResult returns the next whole result record, put together from its
@@ -325,7 +342,15 @@ func (s *slot) deliver(rec []byte) bool {
 	c.job.Deliver(c.base+idx, res, rerr)
 	c.next++
 	if c.next == len(c.args) {
-		s.lastDur = time.Since(c.sent)
+		// The worker started c when it was sent or when the chunk before
+		// it was done, whichever came last: time spent queued behind
+		// another is not c's.
+		now := time.Now()
+		s.lastDur = now.Sub(c.sent)
+		if s.lastDone.After(c.sent) {
+			s.lastDur = now.Sub(s.lastDone)
+		}
+		s.lastDone = now
 		s.inflight = s.inflight[1:]
 		s.done(c)
 	}

@@ -43,6 +43,14 @@ var poolWorker = process.Register("shmkit.pool.worker", func(ctx context.Context
 		return struct{}{}, err
 	}
 	go w.readControl(ctx)
+	// The end of the worker's ctx ends every chunk's: watch the item then
+	// running (see chunkCtx).
+	stop := context.AfterFunc(ctx, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.watchCurrent()
+	})
+	defer stop()
 	return struct{}{}, w.serve(ctx, a.MaxTasksPerChild)
 })
 
@@ -69,10 +77,12 @@ type worker struct {
 	grace                   time.Duration
 	out                     []byte
 
-	mu        sync.Mutex // guards the three below, shared with readControl
+	mu        sync.Mutex // guards the five below, shared with readControl and the watchdogs
 	cur       uint64     // the chunk running, 0 between chunks
-	cancelCur context.CancelCauseFunc
-	cancelled *idSet // chunks whose job ended, recent ones
+	curCtx    *chunkCtx  // its items' ctx
+	cancelled *idSet     // chunks whose job ended, recent ones
+	dlTimer   *time.Timer
+	dlAt      time.Time // when dlTimer fires (atDeadline); zero: it is not set
 
 	// running is the item being run, nil between items, or claimed once a
 	// watchdog took it over. The chunk's goroutine stores it before it
@@ -148,7 +158,7 @@ func (w *worker) runChunk(ctx context.Context, h chunkHead, args [][]byte) error
 		var fail *wire.Failure
 		switch {
 		case cctx.Err() != nil: // the job ended: answer without running
-			fail = &wire.Failure{Err: context.Cause(cctx)}
+			fail = &wire.Failure{Err: causeOf(cctx)}
 		case !known:
 			fail = &wire.Failure{Err: fmt.Errorf("task %q: %w", h.task, process.ErrUnknownTask)}
 		default:
@@ -202,38 +212,66 @@ func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, it *i
 
 // chunkContext returns the ctx of a chunk's items: the worker's, ended at
 // the job's deadline and by a cancel record for the chunk, and watched:
-// when it ends, the item then running has the grace period to return.
+// when it ends, the item then running has the grace period to return. It
+// is made lazily (chunkCtx); the watching is done by what ends it.
 func (w *worker) chunkContext(ctx context.Context, h chunkHead) (context.Context, func()) {
-	cctx, cancel := context.WithCancelCause(ctx)
-	stopDeadline := func() {}
-	if h.deadline != 0 {
-		cctx, stopDeadline = context.WithDeadline(cctx, time.Unix(0, h.deadline))
-	}
+	c := newChunkCtx(ctx, h.deadline)
 	w.mu.Lock()
-	w.cur, w.cancelCur = h.id, cancel
+	w.cur, w.curCtx = h.id, c
 	if w.cancelled.has(h.id) {
-		cancel(context.Canceled)
+		c.end(context.Canceled)
+	}
+	if !c.deadline.IsZero() && (w.dlAt.IsZero() || c.deadline.Before(w.dlAt)) {
+		w.armDeadline(c.deadline)
 	}
 	w.mu.Unlock()
-	stopWatch := context.AfterFunc(cctx, func() {
-		if it := w.running.Load(); it != nil && it != claimed && it.chunk == h.id {
-			w.watch(cctx, it)
-		}
-	})
-	return cctx, func() {
-		stopWatch()
+	return c, func() {
 		w.mu.Lock()
-		w.cur, w.cancelCur = 0, nil
+		w.cur, w.curCtx = 0, nil
 		w.mu.Unlock()
-		stopDeadline()
-		cancel(nil)
+		c.release()
+	}
+}
+
+// armDeadline sets the deadline timer to fire at t (w.mu held).
+func (w *worker) armDeadline(t time.Time) {
+	w.dlAt = t
+	if w.dlTimer == nil {
+		w.dlTimer = time.AfterFunc(time.Until(t), w.atDeadline)
+		return
+	}
+	w.dlTimer.Reset(time.Until(t))
+}
+
+// atDeadline runs when the deadline timer fires: the running chunk's
+// deadline has passed (its item gets the grace period) or is still ahead
+// (the timer is set again for it).
+func (w *worker) atDeadline() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.dlAt = time.Time{}
+	c := w.curCtx
+	switch {
+	case c == nil || c.deadline.IsZero():
+	case time.Now().Before(c.deadline):
+		w.armDeadline(c.deadline)
+	default:
+		w.watchCurrent()
+	}
+}
+
+// watchCurrent gives the item running, if any, the grace period to return
+// after its chunk's ctx ended (w.mu held).
+func (w *worker) watchCurrent() {
+	if it := w.running.Load(); it != nil && it != claimed && w.curCtx != nil && it.chunk == w.cur {
+		w.watch(w.curCtx, it)
 	}
 }
 
 // watch gives it, whose ctx ended, the grace period to return; then
 // claim.
 func (w *worker) watch(ctx context.Context, it *itemRef) {
-	time.AfterFunc(w.grace, func() { w.claim(it, context.Cause(ctx)) })
+	time.AfterFunc(w.grace, func() { w.claim(it, causeOf(ctx)) })
 }
 
 // claim answers an item that is still running a grace period after its
@@ -269,7 +307,8 @@ func (w *worker) readControl(ctx context.Context) {
 		w.mu.Lock()
 		w.cancelled.add(id)
 		if w.cur == id {
-			w.cancelCur(context.Canceled)
+			w.curCtx.end(context.Canceled)
+			w.watchCurrent()
 		}
 		w.mu.Unlock()
 	}
