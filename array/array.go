@@ -37,18 +37,23 @@ type Array[T any] struct {
 // MaxLen bounds an array's length.
 const MaxLen = 1 << 40
 
-// New allocates an Array of n zero elements called name in seg.
-func New[T any](seg *shm.Segment, name string, n int) (*Array[T], error) {
-	return create[T](seg, name, n, nil)
+// New allocates an Array of n zero elements called name in seg
+// (value.WithLock: share a Mutex object's lock, Python's lock=).
+func New[T any](seg *shm.Segment, name string, n int, opts ...value.Option) (*Array[T], error) {
+	return create[T](seg, name, n, nil, opts)
 }
 
 // NewFrom allocates an Array called name in seg holding a copy of values
 // (Python's Array('i', range(50))).
-func NewFrom[T any](seg *shm.Segment, name string, values []T) (*Array[T], error) {
-	return create(seg, name, len(values), values)
+func NewFrom[T any](seg *shm.Segment, name string, values []T, opts ...value.Option) (*Array[T], error) {
+	return create(seg, name, len(values), values, opts)
 }
 
-func create[T any](seg *shm.Segment, name string, n int, init []T) (*Array[T], error) {
+func create[T any](seg *shm.Segment, name string, n int, init []T, opts []value.Option) (*Array[T], error) {
+	ref, err := value.LockRef(seg, opts)
+	if err != nil {
+		return nil, fmt.Errorf("array %q: %w", name, err)
+	}
 	t := reflect.TypeFor[T]()
 	if err := value.Check(t); err != nil {
 		return nil, fmt.Errorf("array %q: %w", name, err)
@@ -62,6 +67,7 @@ func create[T any](seg *shm.Segment, name string, n int, init []T) (*Array[T], e
 		h.Len, h.ElemSize, h.Align = uint64(n), uint32(t.Size()), uint32(t.Align())
 		h.Sig, h.Kind = value.Signature(t), uint8(t.Kind())
 		h.DType.Set(value.DType(t))
+		h.LockAt = ref
 		copy(elems[T](b, n), init)
 	})
 	if err != nil {
@@ -102,7 +108,7 @@ func arrayOf[T any](o *shm.Object) (*Array[T], error) {
 	if !alignedFor(b, t.Align()) {
 		return nil, fmt.Errorf("%s: data misaligned for %s: %w", o, t, shm.ErrCorrupt)
 	}
-	mu, err := sync.EmbedMutex(o, 0)
+	mu, err := value.LockOf(o, h.LockAt)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,8 @@ import (
 //	36      1     reflect.Kind of T
 //	40      16    numpy type string of T (value.DType), NUL-padded ASCII;
 //	              empty when T has none (a struct)
+//	64      8     shared lock: the segment offset of the sync.Mutex object
+//	              whose lock this array uses (value.WithLock); 0: its own
 //	128     …     the elements, contiguous, element i at 128 + i*size
 //
 // The header is written once, before the object is published; the length
@@ -29,9 +31,10 @@ import (
 // the same header to hand out a numpy view of the elements by the array's
 // name.
 //
-// Version 2 added the numpy type string in bytes that were padding.
+// Version 2 added the numpy type string in bytes that were padding;
+// version 3 the shared lock (a version 2 reader would have used its own).
 const (
-	layoutVersion = 2
+	layoutVersion = 3
 	// HeaderSize is the offset of element 0 inside the object. Add the
 	// object's offset in the segment for numpy's offset= (DataOffset).
 	HeaderSize = shm.CacheLinePad
@@ -47,7 +50,9 @@ type header struct {
 	Kind     uint8
 	_        [3]byte
 	DType    value.DTypeField
-	_        [HeaderSize - sync.LockSize - 40]byte
+	_        [8]byte
+	LockAt   uint64
+	_        [HeaderSize - sync.LockSize - 56]byte
 }
 
 func hdr(b []byte) *header { return (*header)(unsafe.Pointer(&b[0])) }

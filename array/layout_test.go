@@ -17,6 +17,7 @@ func TestLayout(t *testing.T) {
 		{"Kind", unsafe.Offsetof(header{}.Kind), 36},
 		{"DType", unsafe.Offsetof(header{}.DType), 40},
 		{"DType size", unsafe.Sizeof(header{}.DType), 16},
+		{"LockAt", unsafe.Offsetof(header{}.LockAt), 64},
 		{"HeaderSize", HeaderSize, 128},
 	}.Check(t)
 }

@@ -86,10 +86,10 @@ KIND_VALUE = 32
 KIND_ARRAY = 33
 
 # Value and array headers (Go: value/layout.go, array/layout.go).
-VALUE_VERSION = 2
+VALUE_VERSION = 3
 VALUE_SEQ = 128  # sequence number of a value.Value (uint64)
 VALUE_DATA = 256
-ARRAY_VERSION = 2
+ARRAY_VERSION = 3
 ARRAY_DATA = 128
 DTYPE_OFFSET = 40
 DTYPE_SIZE = 16

@@ -28,12 +28,12 @@ type Float[T Floating] struct {
 }
 
 // NewFloat allocates a Float called name in seg holding initial.
-func NewFloat[T Floating](seg *shm.Segment, name string, initial T) (*Float[T], error) {
+func NewFloat[T Floating](seg *shm.Segment, name string, initial T, opts ...Option) (*Float[T], error) {
 	ti, err := infoOf[T](flavorFloat)
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", name, err)
 	}
-	o, err := create(seg, name, ti, bytesOf(&initial, ti.size))
+	o, err := create(seg, name, ti, bytesOf(&initial, ti.size), opts)
 	if err != nil {
 		return nil, err
 	}

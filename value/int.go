@@ -32,12 +32,12 @@ type Int[T Integer] struct {
 }
 
 // NewInt allocates an Int called name in seg holding initial.
-func NewInt[T Integer](seg *shm.Segment, name string, initial T) (*Int[T], error) {
+func NewInt[T Integer](seg *shm.Segment, name string, initial T, opts ...Option) (*Int[T], error) {
 	ti, err := infoOf[T](flavorInt)
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", name, err)
 	}
-	o, err := create(seg, name, ti, bytesOf(&initial, ti.size))
+	o, err := create(seg, name, ti, bytesOf(&initial, ti.size), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,8 @@ import (
 //	28      4     layout signature of T (Signature)
 //	40      16    numpy type string of T (DType), NUL-padded ASCII;
 //	              empty when T has none (a struct)
+//	64      8     shared lock: the segment offset of the sync.Mutex object
+//	              whose lock this value uses (WithLock); 0: its own, at 0
 //	128     8     sequence number (Value only; its own cache lines)
 //	256     …     data: T at DataOffset. A Value has two copies, at
 //	              DataOffset and DataOffset + stride (size rounded up to 8);
@@ -30,9 +32,10 @@ import (
 // named segment reads it at Object.Offset() + DataOffset (python/shmkit.py
 // finds it by the value's name, and its type by the recorded string).
 //
-// Version 2 added the numpy type string in bytes that were padding.
+// Version 2 added the numpy type string in bytes that were padding;
+// version 3 the shared lock (a version 2 reader would have used its own).
 const (
-	layoutVersion = 2
+	layoutVersion = 3
 	// DataOffset is where the data starts inside the object.
 	DataOffset = 2 * shm.CacheLinePad
 	seqOffset  = shm.CacheLinePad
@@ -55,7 +58,9 @@ type header struct {
 	Sig    uint32
 	_      [8]byte
 	DType  DTypeField
-	_      [shm.CacheLinePad - sync.LockSize - 40]byte
+	_      [8]byte
+	LockAt uint64
+	_      [shm.CacheLinePad - sync.LockSize - 56]byte
 	Seq    uint64
 	_      [shm.CacheLinePad - 8]byte
 }

@@ -20,6 +20,7 @@ func TestLayout(t *testing.T) {
 		{"Sig", unsafe.Offsetof(header{}.Sig), 28},
 		{"DType", unsafe.Offsetof(header{}.DType), 40},
 		{"DType size", unsafe.Sizeof(header{}.DType), 16},
+		{"LockAt", unsafe.Offsetof(header{}.LockAt), 64},
 		{"Seq", unsafe.Offsetof(header{}.Seq), seqOffset},
 		{"DataOffset", DataOffset, 256},
 	}.Check(t)

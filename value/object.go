@@ -71,7 +71,7 @@ type base struct {
 }
 
 func newBase(o *shm.Object, ti typeInfo) (base, error) {
-	mu, err := sync.EmbedMutex(o, 0)
+	mu, err := LockOf(o, hdr(o.Bytes()).LockAt)
 	if err != nil {
 		return base{}, err
 	}
@@ -81,9 +81,14 @@ func newBase(o *shm.Object, ti typeInfo) (base, error) {
 
 // create allocates the object and writes the header and the initial value
 // (its ti.size bytes) into copy 0 before it is published.
-func create(seg *shm.Segment, name string, ti typeInfo, initial []byte) (*shm.Object, error) {
+func create(seg *shm.Segment, name string, ti typeInfo, initial []byte, opts []Option) (*shm.Object, error) {
+	ref, err := LockRef(seg, opts)
+	if err != nil {
+		return nil, fmt.Errorf("creating value %q: %w", name, err)
+	}
 	o, err := seg.AllocObject(name, shm.KindValue, layoutVersion, ti.objectSize(), shm.CacheLinePad, func(b []byte) {
 		ti.write(b)
+		hdr(b).LockAt = ref
 		d := b[DataOffset : DataOffset+stride(ti.size)]
 		writeWords(wordsOf(d), initial)
 	})

@@ -27,12 +27,12 @@ type Value[T any] struct {
 }
 
 // New allocates a Value called name in seg holding initial.
-func New[T any](seg *shm.Segment, name string, initial T) (*Value[T], error) {
+func New[T any](seg *shm.Segment, name string, initial T, opts ...Option) (*Value[T], error) {
 	ti, err := infoOf[T](flavorValue)
 	if err != nil {
 		return nil, fmt.Errorf("value %q: %w", name, err)
 	}
-	o, err := create(seg, name, ti, bytesOf(&initial, ti.size))
+	o, err := create(seg, name, ti, bytesOf(&initial, ti.size), opts)
 	if err != nil {
 		return nil, err
 	}
