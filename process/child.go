@@ -42,10 +42,35 @@ func Files() []*os.File { return childFiles }
 
 // resultFrame is what a child writes on its result pipe before it exits:
 // the encoded result, or how the task failed (a wire.Failure; nil on
-// success).
+// success). On the pipe it is one byte, resultOK or resultFailed, then
+// the one or the other: parent and child are the same binary, and a
+// trivial task should not pay for gob at both ends (a gob encoder's first
+// use in a process costs tens of microseconds).
 type resultFrame struct {
 	Result  []byte
 	Failure []byte
+}
+
+const (
+	resultOK     = 'R'
+	resultFailed = 'F'
+)
+
+func (f resultFrame) marshal() []byte {
+	if f.Failure != nil {
+		return append([]byte{resultFailed}, f.Failure...)
+	}
+	return append([]byte{resultOK}, f.Result...)
+}
+
+func parseResultFrame(b []byte) (resultFrame, error) {
+	switch {
+	case len(b) > 0 && b[0] == resultOK:
+		return resultFrame{Result: b[1:]}, nil
+	case len(b) > 0 && b[0] == resultFailed:
+		return resultFrame{Failure: b[1:]}, nil
+	}
+	return resultFrame{}, fmt.Errorf("malformed result frame of %d bytes", len(b))
 }
 
 func failed(f wire.Failure) resultFrame { return resultFrame{Failure: wire.AppendFailure(nil, f)} }
@@ -226,9 +251,5 @@ func writeFrame(w io.Writer, b []byte) error {
 }
 
 func writeResult(w *os.File, f resultFrame) error {
-	b, err := wire.Encode(f)
-	if err != nil {
-		b, _ = wire.Encode(failed(wire.Failure{Err: fmt.Errorf("encoding result: %w", err)}))
-	}
-	return errors.Join(writeFrame(w, b), w.Close())
+	return errors.Join(writeFrame(w, f.marshal()), w.Close())
 }

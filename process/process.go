@@ -213,8 +213,7 @@ func closeAll(fs ...*os.File) {
 // the liveness pipe.
 func (p *Process) wait(res *os.File) {
 	if b, err := readFrame(res); err == nil {
-		var f resultFrame
-		if wire.Decode(b, &f) == nil {
+		if f, err := parseResultFrame(b); err == nil {
 			p.mu.Lock()
 			p.frame = &f
 			p.mu.Unlock()

@@ -1,7 +1,6 @@
 package process
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/shmkit/shmkit/internal/kernel"
 	"github.com/shmkit/shmkit/shm"
@@ -77,12 +75,13 @@ func startWarm(ctx context.Context, task string, arg []byte, c *config) (p *Proc
 		if s == nil {
 			break
 		}
+		wasReady := s.ready.Load()
 		err := s.assign(ctx, msg, files)
 		if err == nil {
 			err = s.awaitTook(ctx)
 		}
 		if err == nil {
-			return s.process(c), true, nil
+			return s.process(c, wasReady), true, nil
 		}
 		s.discard()
 		spareGone(s)
@@ -158,13 +157,13 @@ func takeSpare() *spare {
 		if s == nil {
 			return nil
 		}
-		s.stopWatch()
-		if !s.dead.Load() {
-			s.sock.SetReadDeadline(time.Time{})
+		select {
+		case <-s.died: // died idle, before its watch could take it out
+			s.discard()
+			spareGone(s)
+		default:
 			return s
 		}
-		s.discard() // died idle, before its watch could reap it
-		spareGone(s)
 	}
 }
 
@@ -195,7 +194,6 @@ func retireStaleLocked(env []string) {
 // retire reaps a spare that no longer matches this process and starts its
 // replacement.
 func retire(s *spare) {
-	s.stopWatch()
 	s.discard()
 	spareGone(s)
 }
@@ -216,32 +214,28 @@ func (s *spare) assign(ctx context.Context, msg []byte, files []*os.File) error 
 	return err
 }
 
-// awaitTook waits for the spare's spareTook. Its end of file first means
-// it died before the task ran (errSpareDied). When ctx ends first, the
-// spare is left with its task, as a cold child is once its argument is
-// written: ctx bounds the start only, and the child may already be
-// running the task (which may have told the caller so); its death from
-// now on is the child's, reported by Join.
+// awaitTook waits for the spare's spareTook (its watch closes took). Its
+// death first means the task never ran (errSpareDied). When ctx ends
+// first, the spare is left with its task, as a cold child is once its
+// argument is written: ctx bounds the start only, and the child may
+// already be running the task (which may have told the caller so); its
+// death from now on is the child's, reported by Join.
 func (s *spare) awaitTook(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() { s.sock.SetReadDeadline(aLongTimeAgo) })
-	defer stop()
-	var b [8]byte
-	for {
-		n, err := s.sock.Read(b[:]) // spareReady may come first, if the watch missed it
-		switch {
-		case bytes.IndexByte(b[:n], spareTook) >= 0, errors.Is(err, os.ErrDeadlineExceeded):
-			return nil
-		case err != nil:
-			return fmt.Errorf("%w: %w", errSpareDied, err)
-		}
+	select {
+	case <-s.took:
+		return nil
+	case <-s.died:
+		return errSpareDied
+	case <-ctx.Done():
+		return nil
 	}
 }
 
 // process turns a spare that has its task into the Start's child.
-func (s *spare) process(c *config) *Process {
+func (s *spare) process(c *config, wasReady bool) *Process {
 	p := &Process{name: c.name, pid: s.cmd.Process.Pid, cmd: s.cmd, args: s.sock, grace: c.grace, nonDaemon: c.nonDaemon, done: make(chan struct{}), warm: true}
 	addChild(p)
 	go p.wait(s.res)
-	spareGone(s)
+	handedOver(s, p.done, wasReady)
 	return p
 }

@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,16 +22,21 @@ import (
 // caller's work instead of sitting in its Start.
 //
 // Who holds a spare, in order: fill makes it and launch starts it
-// (spares.starting); then it is idle, watched by its launch goroutine
-// (watch), until a Start takes it (takeSpare), StopSpares stops it, or it
-// dies. spares.all holds every spare from fill until it is handed over as
-// a Process or reaped, so StopSpares can wait for the ones in flight. The
-// goroutine that removes a spare from idle owns it: it stops the watch
-// (a read deadline in the past), then hands it over or reaps it.
+// (spares.starting); then it is idle until a Start takes it (takeSpare),
+// StopSpares or a change of environment retires it, or it dies.
+// spares.all holds every spare from fill until it is handed over as a
+// Process or reaped, so StopSpares can wait for the ones in flight. The
+// goroutine that removes a spare from idle owns it: it hands it over or
+// reaps it.
 //
-// The obvious version, reading the spare's socket only when a Start takes
-// it, would leave a spare that died idle as a zombie, unreplaced, until
-// then; the watch reaps and replaces it at once.
+// All along, its launch goroutine reads its socket (watch): the spare's
+// spareReady, then its spareTook once a Start handed it a task (closing
+// took), or its end of file (closing died). A spare that dies idle is
+// reaped and replaced by its watch; one that dies while a Start holds it
+// is the Start's to reap. The obvious version, reading the socket only
+// when a Start takes the spare, would leave a spare that died idle a
+// zombie, unreplaced, until then; stopping the watch before the handover
+// (a read deadline) would put a goroutine switch on Start's path.
 
 // MaxSpares bounds EnableSpares.
 const MaxSpares = 64
@@ -49,9 +53,9 @@ type spare struct {
 	res  *os.File // the read end of its result pipe
 	env  []string // this process's environment when it started
 
-	ready    atomic.Bool   // it said it waits (spareReady)
-	dead     atomic.Bool   // its watch saw its socket end: it died
-	watching chan struct{} // closed when watch returns
+	ready atomic.Bool   // it said it waits (spareReady)
+	took  chan struct{} // closed when it says it has its task (spareTook)
+	died  chan struct{} // closed when its socket ends first: it died
 }
 
 var spares = struct {
@@ -122,7 +126,6 @@ func StopSpares() {
 	spares.idle = nil
 	spares.mu.Unlock()
 	for _, s := range idle {
-		s.stopWatch()
 		s.discard()
 		spareGone(s)
 	}
@@ -187,7 +190,7 @@ func notifyLocked() {
 // fillLocked starts spares until idle and starting ones make want.
 func fillLocked() {
 	for spares.failures < maxSpareFailures && len(spares.idle)+spares.starting < spares.want {
-		s := &spare{gen: spares.gen, watching: make(chan struct{})}
+		s := &spare{gen: spares.gen, took: make(chan struct{}), died: make(chan struct{})}
 		spares.all[s] = struct{}{}
 		spares.starting++
 		go launch(s)
@@ -204,6 +207,45 @@ func spareGone(s *spare) {
 	}
 	notifyLocked()
 }
+
+// handedOver forgets s, now a child, and starts its replacement. When s
+// was ready when its Start took it, spares keep up with the Starts: the
+// replacement waits until the child is done or refillDelay has passed,
+// whichever comes first, so that its exec and start-up (milliseconds of
+// CPU) do not compete with the child that was just handed its task — on
+// two cores they slowed a trivial task's start and join by half. When s
+// was still starting, Starts come faster than spares: the replacement
+// starts at once, overlapping the child.
+func handedOver(s *spare, done <-chan struct{}, wasReady bool) {
+	spares.mu.Lock()
+	defer spares.mu.Unlock()
+	delete(spares.all, s)
+	notifyLocked()
+	if s.gen != spares.gen {
+		return
+	}
+	if !wasReady {
+		fillLocked()
+		return
+	}
+	go func() {
+		t := time.NewTimer(refillDelay)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		spares.mu.Lock()
+		defer spares.mu.Unlock()
+		if s.gen == spares.gen {
+			fillLocked()
+		}
+	}()
+}
+
+// refillDelay bounds how long a replacement waits for the child of the
+// spare it replaces (see handedOver).
+const refillDelay = 5 * time.Millisecond
 
 // launch starts s and, once it is idle, watches it.
 func launch(s *spare) {
@@ -264,33 +306,31 @@ func (s *spare) start() error {
 	return nil
 }
 
-// watch reads s's socket while it is idle: its ready byte, then nothing
-// until it dies (end of file) or its taker stops the watch (a read
-// deadline in the past). A spare that dies idle is reaped here and
-// replaced.
+// watch reads s's socket until it has its task or dies (see above).
 func (s *spare) watch() {
-	var b [1]byte
+	var b [16]byte
 	for {
 		n, err := s.sock.Read(b[:])
-		if n == 1 && b[0] == spareReady && !s.ready.Swap(true) {
-			spares.mu.Lock()
-			spares.failures = 0
-			notifyLocked()
-			spares.mu.Unlock()
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			close(s.watching) // taken or stopped: the taker owns s now
-			return
+		for _, c := range b[:n] {
+			switch {
+			case c == spareReady && !s.ready.Swap(true):
+				spares.mu.Lock()
+				spares.failures = 0
+				notifyLocked()
+				spares.mu.Unlock()
+			case c == spareTook:
+				close(s.took)
+				return
+			}
 		}
 		if err != nil {
 			break
 		}
 	}
-	s.dead.Store(true)
-	close(s.watching)
+	close(s.died)
 	spares.mu.Lock()
 	i := slices.Index(spares.idle, s)
-	if i < 0 { // a taker or StopSpares has it, and sees it dead
+	if i < 0 { // a Start, StopSpares or retire holds it, and reaps it
 		spares.mu.Unlock()
 		return
 	}
@@ -306,15 +346,6 @@ func (s *spare) watch() {
 		spares.mu.Unlock()
 	}
 	spareGone(s)
-}
-
-// aLongTimeAgo is a deadline that has passed: it stops a watch.
-var aLongTimeAgo = time.Unix(1, 0)
-
-// stopWatch makes s's watch return, and waits for it.
-func (s *spare) stopWatch() {
-	s.sock.SetReadDeadline(aLongTimeAgo)
-	<-s.watching
 }
 
 // discard kills s (if it still runs), reaps it and closes our ends.
