@@ -56,4 +56,7 @@ func (q *MPMC) adopt(nq *MPMC) {
 	q.obj, q.h, q.parts, q.area = nq.obj, nq.h, nq.parts, nq.area
 	q.nslots, q.mask, q.limit, q.slotSize, q.payload = nq.nslots, nq.mask, nq.limit, nq.slotSize, nq.payload
 	q.nparts, q.mode, q.local, q.errs = nq.nparts, nq.mode, nq.local, nq.errs
+	// An entry of its own (nq's, never used, goes with nq).
+	q.own = &ownEntry{l: q.local}
+	keepOwn(q)
 }

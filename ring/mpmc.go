@@ -46,6 +46,7 @@ type MPMC struct {
 	nparts   int
 	mode     Mode
 	local    *local
+	own      *ownEntry // the entry this handle keeps (participants.go)
 	spinP    spinner
 	spinC    spinner
 	lastFix  atomic.Int64 // unix ns of the last rescue scan by a Try call
@@ -140,6 +141,8 @@ func mpmcFrom(obj *shm.Object) (*MPMC, error) {
 		return nil, err
 	}
 	q.obj, q.local = obj, localFor(obj)
+	q.own.l = q.local
+	keepOwn(q)
 	q.errs = newObjErrors(fmt.Sprintf("queue %q", obj.Name()))
 	return q, nil
 }
@@ -165,6 +168,7 @@ func mpmcBytes(b []byte) (*MPMC, error) {
 		area:   b[pEnd : pEnd+int(nslots*slotSize) : pEnd+int(nslots*slotSize)],
 		nslots: nslots, mask: nslots - 1, limit: limit, slotSize: slotSize, payload: slotSize - slotHdr,
 		nparts: int(nparts), mode: Mode(h.mode & 1), errs: newObjErrors("queue"),
+		own: new(ownEntry),
 	}
 	return q, nil
 }
