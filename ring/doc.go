@@ -99,37 +99,46 @@
 // enq moves between them. A Put costs one uncontended CAS on its handle's
 // own participant entry (see participants.go; give each goroutine of a hot
 // loop its own handle, OpenMPMC or a decoded Handle), the enq CAS, the
-// payload, and the commit store; a Get the same on deq. BenchmarkMPMCScale
+// payload, and the commit store; a Get the same on deq. PutBatch and
+// GetBatchFunc pay the CASes once per run of messages. BenchmarkMPMCScale
 // (goroutines standing in for processes, each with its own handle; P
 // producers and 2 consumers, 64-byte messages in 128-byte slots; the
-// 2-core project VM while other builds ran, so ±15 %):
+// 2-core project VM, quiet, 3 runs each):
 //
-//	producers   1      2      3      4
-//	ns/msg      86     73     67     71
-//	M msgs/s    11.6   13.7   15     14
+//	producers              1       2       3       4
+//	one by one, ns/msg     53–56   53–55   53–59   53–54   (18–19 M/s)
+//	runs of 32, ns/msg     21–55   17–18   17      17      (57–59 M/s)
 //
-// Past 2 producers the 2 cores only time-share: the figure stays flat, it
-// does not fall, since a producer preempted between its claim and its
-// commit stalls consumers only while it is off the CPU (they spin, then
-// sleep). On more cores the enq line is the limit: each claim takes it
-// from the last claimer's cache (about 50–100 ns cross-socket), so one
-// queue tops out near 10–20 M puts/s whatever the producer count.
+// Throughput stays flat from 1 to 4 producers: past 2 the cores only
+// time-share, and a producer preempted between its claim and its commit
+// stalls consumers only while it is off the CPU (they spin, then sleep).
+// On more cores the enq line is the limit: each claim takes it from the
+// last claimer's cache, so one queue tops out at one line transfer per
+// claim whatever the producer count; runs (PutBatch) divide that by the
+// run's length. Across processes (shmkit bench --quick, same minutes): a
+// 64-byte stream through one MPMC queue 80–89 ns per message, through a
+// Ring 58–68; fanin, 2 producer and 2 consumer processes on 2 cores,
+// 93–107.
 //
 // The design for past 4 cores, not built: shard by producer. Each producer
-// process gets its own SPSC Ring (or a small MPMC of its own) in one
-// segment, and a consumer takes from the rings round-robin, claiming a
-// run of records from one ring with a CAS on that ring's head: producers
-// then share no written line at all (a 64-byte put costs what a Ring's
-// Write does, 70–90 ns cross-process here against the MPMC's 110–140),
-// consumers contend only when two pick the same ring, and the crash story
-// is the Ring's plus the MPMC's consumer intents. What it gives up is
-// global FIFO order across producers (each producer's messages stay in
-// order) and a single Len; Python's Queue promises neither across
-// producers, so Queue[T] could sit on it unchanged.
+// process gets its own SPSC Ring in the queue's segment, and a consumer
+// takes from the rings round-robin, claiming a run of records from one
+// ring with a CAS on that ring's head (the Ring's reader side made
+// multi-consumer, with the MPMC's consumer intents for a dead taker):
+// producers then share no written line at all, so puts scale with
+// producers until memory bandwidth, consumers contend only when two pick
+// the same ring, and a dead producer costs what a Ring's does (its
+// uncommitted records vanish). It gives up global FIFO order across
+// producers (each producer's messages stay in order), a single Len, and a
+// bounded total (each ring is bounded); Python's Queue promises no order
+// across producers either, so Queue[T] could sit on it unchanged. Not
+// built here: on this 2-core VM it cannot be measured past 2 producers,
+// and the figures above show no contention to remove at 2–4.
 //
 // A Ring's batched path (ReserveBatch, PeekBatch) costs the ring a few
-// nanoseconds per record beyond the bytes themselves; what is left of a
-// 64-byte message's time is moving its cache lines between the cores.
+// nanoseconds per record beyond the bytes themselves (BenchmarkStreamCost
+// in package bench): what is left of a 64-byte message's time is filling,
+// checking and moving its cache lines between the cores.
 //
 // # What each death costs
 //
