@@ -47,6 +47,9 @@ const (
 	wordMax     = 4 << 10
 	wordMul     = 0x9e37_79b9_7f4a_7c15 // odd
 	wordStep    = 0xd1b5_4a32_d192_ed03
+	wordStep2   = 0xa36a9465a325da06 // 2, 3 and 4 times wordStep, mod 2^64
+	wordStep3   = 0x751fde9874b8c709
+	wordStep4   = 0x46d528cb464bb40c
 )
 
 // ErrCorrupt: a received message differs from what its sender wrote.
@@ -127,12 +130,22 @@ func fillTable(p []byte, seq uint64) {
 	binary.LittleEndian.PutUint64(p, seq^seqKey)
 }
 
-// fillWords writes a small message seq into p.
+// fillWords writes a small message seq into p. Words go four at a time,
+// each computed from the run's start (no chain of adds between them), so
+// the stores issue in parallel.
 func fillWords(p []byte, seq uint64) {
 	s := seq ^ seqKey
 	binary.LittleEndian.PutUint64(p, s)
 	v := s * wordMul
 	i := 8
+	for ; i+32 <= len(p); i += 32 {
+		c := p[i : i+32 : i+32]
+		binary.LittleEndian.PutUint64(c[0:], v+wordStep)
+		binary.LittleEndian.PutUint64(c[8:], v+wordStep2)
+		binary.LittleEndian.PutUint64(c[16:], v+wordStep3)
+		binary.LittleEndian.PutUint64(c[24:], v+wordStep4)
+		v += wordStep4
+	}
 	for ; i+8 <= len(p); i += 8 {
 		v += wordStep
 		binary.LittleEndian.PutUint64(p[i:], v)
@@ -146,13 +159,23 @@ func fillWords(p []byte, seq uint64) {
 	}
 }
 
-// wordsDiffer reports whether p differs anywhere from small message seq:
-// every word is compared, the differences or-ed together, one branch.
-func wordsDiffer(p []byte, seq uint64) bool {
+// wordsXor returns the differences of p from small message seq, every
+// word's or-ed together: 0 when p is exactly the message. Four words at a
+// time, as fillWords writes them.
+func wordsXor(p []byte, seq uint64) uint64 {
 	s := seq ^ seqKey
 	v := s * wordMul
 	d := binary.LittleEndian.Uint64(p) ^ s
 	i := 8
+	for ; i+32 <= len(p); i += 32 {
+		c := p[i : i+32 : i+32]
+		// Parenthesized: ^ and | share a precedence in Go.
+		d |= (binary.LittleEndian.Uint64(c[0:]) ^ (v + wordStep)) |
+			(binary.LittleEndian.Uint64(c[8:]) ^ (v + wordStep2)) |
+			(binary.LittleEndian.Uint64(c[16:]) ^ (v + wordStep3)) |
+			(binary.LittleEndian.Uint64(c[24:]) ^ (v + wordStep4))
+		v += wordStep4
+	}
 	for ; i+8 <= len(p); i += 8 {
 		v += wordStep
 		d |= binary.LittleEndian.Uint64(p[i:]) ^ v
@@ -163,6 +186,25 @@ func wordsDiffer(p []byte, seq uint64) bool {
 			d |= uint64(p[i] ^ byte(v))
 			v >>= 8
 		}
+	}
+	return d
+}
+
+// wordsDiffer reports whether p differs anywhere from small message seq.
+func wordsDiffer(p []byte, seq uint64) bool { return wordsXor(p, seq) != 0 }
+
+// runDiffers reports whether any of the n small messages seq, seq+1, …
+// laid every stride bytes in b (message i at b[i*stride:][:size]) differs
+// from what it must be: one branch per run (a receiver then finds which
+// with check).
+func runDiffers(b []byte, n, size, stride int, seq uint64) bool {
+	if n == 0 {
+		return false
+	}
+	_ = b[(n-1)*stride+size-1]
+	var d uint64
+	for i := range n {
+		d |= wordsXor(b[i*stride:i*stride+size], seq+uint64(i))
 	}
 	return d != 0
 }

@@ -27,13 +27,15 @@ func BenchmarkStreamCost(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
 		batch bool
+		run   bool // check each run at once (runDiffers)
 		fill  func([]byte, uint64)
 		check func([]byte, uint64) error
 	}{
-		{"reserve-readbatch/table", false, table, checkTable},
-		{"reserve-readbatch/words", false, words, checkW},
-		{"reservebatch-peekbatch/table", true, table, checkTable},
-		{"reservebatch-peekbatch/words", true, words, checkW},
+		{"reserve-readbatch/table", false, false, table, checkTable},
+		{"reserve-readbatch/words", false, false, words, checkW},
+		{"reservebatch-peekbatch/table", true, false, table, checkTable},
+		{"reservebatch-peekbatch/words", true, false, words, checkW},
+		{"reservebatch-peekbatch/run", true, true, words, checkW},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			seg, err := shm.Anonymous(2<<20, nil)
@@ -77,6 +79,14 @@ func BenchmarkStreamCost(b *testing.B) {
 						v, err := r.PeekBatch(ctx, batch-done)
 						if err != nil {
 							b.Fatal(err)
+						}
+						if tc.run {
+							if runDiffers(v.Bytes(), v.Len(), size, v.Stride(), got) {
+								b.Fatal("run differs")
+							}
+							got += uint64(v.Len())
+							done += v.Len()
+							continue
 						}
 						for i := range v.Len() {
 							if err := tc.check(v.At(i), got); err != nil {
