@@ -61,40 +61,46 @@ func TestMedian(t *testing.T) {
 // TestOpTargets evaluates the targets of the scenarios without messages.
 func TestOpTargets(t *testing.T) {
 	rs := []Result{
-		{Scenario: "value", Transport: "value-int", Mode: "add", MsgsPerS: 50e6},
+		{Scenario: "value", Transport: "value-int", Mode: "add", MsgsPerS: 75e6},
 		{Scenario: "value", Transport: "value-int", Mode: "update", MsgsPerS: 5e6},
 		{Scenario: "value", Transport: "cpython-mp", Mode: "locked", MsgsPerS: 1.25e6},
 		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "serial", MsgsPerS: 1000},
 		{Scenario: "pool-cpu", Transport: "process-pool", Mode: "pool", MsgsPerS: 1950},
+		{Scenario: "pool-cpu", Transport: "goroutines", Mode: "pool", MsgsPerS: 1970},
 		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "serial", MsgsPerS: 50},
 		{Scenario: "pool-cpu", Transport: "cpython-mp", Mode: "pool", MsgsPerS: 90},
-		{Scenario: "spawn", Transport: "process", Mode: "process", MsgsPerS: 200},
+		{Scenario: "spawn", Transport: "process", Mode: "spare", MsgsPerS: 600},
+		{Scenario: "spawn", Transport: "process", Mode: "burst", MsgsPerS: 200},
 		{Scenario: "spawn", Transport: "cpython-mp", Mode: "process", MsgsPerS: 400},
+		{Scenario: "dict", Transport: "tcp-dict", Mode: "get", MsgsPerS: 30e3},
+		{Scenario: "dict", Transport: "tcp-bare", Mode: "get", MsgsPerS: 40e3},
 	}
 	var buf bytes.Buffer
 	WriteTargets(&buf, Report{Results: rs})
 	out := buf.String()
 	for _, want := range []string{
-		"Value lock-free Add, 2 processes / CPython locked", "40×", "value-int add vs cpython-mp locked",
-		"Value locked Update, 2 processes / CPython locked", "4.00×",
-		"Pool CPU-bound tasks / serial", "1.95×", "(CPython's 1.80×)",
-		"Start and join a child / CPython Process", "0.50×",
+		"Value atomic Add, 2 processes / CPython locked", "60×", "value-int add vs cpython-mp locked",
+		"Value CAS Update, 2 processes / CPython locked", "4.00×",
+		"Pool CPU-bound speedup / goroutines' speedup", "(CPython's 1.80×)",
+		"Start and join a child from a ready spare / CPython Process", "1.50×",
+		"Start and join back to back / CPython Process", "0.50×",
+		"Dict get over TCP, 1 at a time / bare TCP round trip", "0.75×",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "Dict") || strings.Contains(out, "Pool trivial") {
+	if strings.Contains(out, "Pool trivial") || strings.Contains(out, "Dict set") {
 		t.Errorf("targets without results shown:\n%s", out)
 	}
 	for _, l := range strings.Split(out, "\n") {
 		met := strings.Contains(l, " yes ")
 		switch {
-		case strings.HasPrefix(l, "Value lock-free"), strings.HasPrefix(l, "Pool CPU-bound"):
+		case strings.HasPrefix(l, "Value atomic"), strings.HasPrefix(l, "Pool CPU-bound"):
 			if !met {
 				t.Errorf("not met: %q", l)
 			}
-		case strings.HasPrefix(l, "Value locked"), strings.HasPrefix(l, "Start and join a child"):
+		case strings.HasPrefix(l, "Value CAS"), strings.HasPrefix(l, "Start and join"), strings.HasPrefix(l, "Dict get over TCP"):
 			if met {
 				t.Errorf("met: %q", l)
 			}
