@@ -71,7 +71,10 @@ func startWarm(ctx context.Context, task string, arg []byte, c *config) (p *Proc
 		return nil, false, nil
 	}
 	for range maxSpareTries {
-		s := takeSpare()
+		s := takeSpare(ctx)
+		if s == nil && ctx.Err() != nil {
+			return nil, true, fmt.Errorf("starting %s: %w", c.name, ctx.Err())
+		}
 		if s == nil {
 			break
 		}
@@ -147,13 +150,24 @@ func assignFrame(task string, arg []byte, c *config, stdout, stderr *os.File, ex
 	return append(msg, arg...), files
 }
 
-// takeSpare removes the oldest spare from the idle list, stops its watch
-// and returns it; nil when there is none. Spares that started before this
-// process's environment changed are retired instead.
-func takeSpare() *spare {
+// takeSpare removes the oldest spare from the idle list and returns it;
+// nil when there is none and none is being exec'ed (or ctx ends first).
+// One being exec'ed is waited for: its exec is under way (a fraction of a
+// millisecond), where a cold start would begin one more, and both would
+// then compete for the CPUs while they start up. Spares that started
+// before this process's environment changed are retired instead.
+func takeSpare(ctx context.Context) *spare {
 	env := os.Environ()
 	for {
-		s := popSpare(env)
+		s, wait := popSpare(env)
+		if s == nil && wait != nil {
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil
+			}
+		}
 		if s == nil {
 			return nil
 		}
@@ -167,16 +181,21 @@ func takeSpare() *spare {
 	}
 }
 
-func popSpare(env []string) *spare {
+// popSpare returns the oldest idle spare, or when there is none but one
+// is being exec'ed, a channel closed at the next change.
+func popSpare(env []string) (*spare, <-chan struct{}) {
 	spares.mu.Lock()
 	defer spares.mu.Unlock()
 	retireStaleLocked(env)
 	if len(spares.idle) == 0 {
-		return nil
+		if spares.starting > 0 && spares.want > 0 {
+			return nil, spares.changed
+		}
+		return nil, nil
 	}
 	s := spares.idle[0]
 	spares.idle = spares.idle[1:]
-	return s
+	return s, nil
 }
 
 // retireStaleLocked retires the idle spares started with another

@@ -222,6 +222,27 @@ func TestSpareCancellation(t *testing.T) {
 	}
 }
 
+// A Start right after EnableSpares waits for the spare being exec'ed
+// rather than exec'ing one more child beside it.
+func TestSpareBeingStartedIsWaitedFor(t *testing.T) {
+	ctx := testutil.Context(t)
+	process.StopSpares() // the suite's, if any (SHMKIT_TEST_SPARES)
+	t.Cleanup(func() { process.StopSpares(); restoreSpares() })
+	for i := range 3 {
+		if err := process.EnableSpares(1); err != nil {
+			t.Fatal(err)
+		}
+		p, err := process.Start(ctx, sum, sumArg{A: i, B: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := process.Wait[int](ctx, p); err != nil || got != i+1 || !p.FromSpare() {
+			t.Fatalf("round %d: %d, %v, from a spare: %v", i, got, err, p.FromSpare())
+		}
+		process.StopSpares()
+	}
+}
+
 // The end of Run's ctx just after the spare took its task (the task may
 // already have said so) is the task's cancellation, never a failed start
 // that kills the child: Run returns once the child, ignoring its ctx, is
