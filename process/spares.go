@@ -81,8 +81,10 @@ var spares = struct {
 // changes n (spares beyond a smaller n are stopped). n above MaxSpares is
 // an error.
 //
-// Each idle spare is a process of this binary with its runtime started:
-// about its resident size at start-up (a few MiB; see the package doc).
+// Each idle spare is a process of this binary with its runtime started,
+// waiting: its resident size at start-up, mostly pages of the binary
+// shared with this process (1.1 MiB of its own for the shmkit binary; see
+// the package doc).
 // Spares die with this process, as children do; StopSpares (or Shutdown)
 // reaps them, which tests that check for leftover processes must call.
 func EnableSpares(n int) error {
