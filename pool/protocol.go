@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/wire"
 	"github.com/shmkit/shmkit/shm"
 )
 
@@ -66,11 +67,7 @@ func appendChunk(b []byte, h chunkHead, args [][]byte) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(h.timeout))
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(h.task)))
 	b = append(b, h.task...)
-	for _, a := range args {
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(a)))
-		b = append(b, a...)
-	}
-	return b
+	return wire.AppendPieces(b, args)
 }
 
 // parseChunk decodes a chunk record; the args alias rec.
@@ -87,18 +84,8 @@ func parseChunk(rec []byte) (h chunkHead, args [][]byte, err error) {
 		return h, nil, bad
 	}
 	h.task, rest = string(rest[:nl]), rest[nl:]
-	args = make([][]byte, 0, n)
-	for range n {
-		if len(rest) < 4 {
-			return h, nil, bad
-		}
-		l := le.Uint32(rest)
-		if uint64(l) > uint64(len(rest)-4) {
-			return h, nil, bad
-		}
-		args, rest = append(args, rest[4:4+l]), rest[4+l:]
-	}
-	if len(rest) != 0 {
+	args, ok := wire.ParsePieces(rest, n)
+	if !ok {
 		return h, nil, bad
 	}
 	return h, args, nil

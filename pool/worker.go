@@ -34,7 +34,7 @@ var poolWorker = process.Register("shmkit.pool.worker", func(ctx context.Context
 	if w.control, err = attachRing(a.Control); err != nil {
 		return struct{}{}, err
 	}
-	w.grace, w.cancelled = a.Grace, newIDSet(256)
+	w.grace, w.cancelled = a.Grace, wire.NewRecent[uint64](256)
 	if err := runInit(ctx, a.Init, a.InitArg); err != nil {
 		w.results.Write(ctx, append([]byte{recReady, statusErr}, err.Error()...))
 		return struct{}{}, err
@@ -77,10 +77,10 @@ type worker struct {
 	grace                   time.Duration
 	out                     []byte
 
-	mu        sync.Mutex // guards the five below, shared with readControl and the watchdogs
-	cur       uint64     // the chunk running, 0 between chunks
-	curCtx    *chunkCtx  // its items' ctx
-	cancelled *idSet     // chunks whose job ended, recent ones
+	mu        sync.Mutex           // guards the five below, shared with readControl and the watchdogs
+	cur       uint64               // the chunk running, 0 between chunks
+	curCtx    *chunkCtx            // its items' ctx
+	cancelled *wire.Recent[uint64] // chunks whose job ended, recent ones (a cancel record may come first)
 	dlTimer   *time.Timer
 	dlAt      time.Time // when dlTimer fires (atDeadline); zero: it is not set
 
@@ -218,7 +218,7 @@ func (w *worker) chunkContext(ctx context.Context, h chunkHead) (context.Context
 	c := newChunkCtx(ctx, h.deadline)
 	w.mu.Lock()
 	w.cur, w.curCtx = h.id, c
-	if w.cancelled.has(h.id) {
+	if w.cancelled.Has(h.id) {
 		c.end(context.Canceled)
 	}
 	if !c.deadline.IsZero() && (w.dlAt.IsZero() || c.deadline.Before(w.dlAt)) {
@@ -305,7 +305,7 @@ func (w *worker) readControl(ctx context.Context) {
 			continue
 		}
 		w.mu.Lock()
-		w.cancelled.add(id)
+		w.cancelled.Add(id)
 		if w.cur == id {
 			w.curCtx.end(context.Canceled)
 			w.watchCurrent()
@@ -328,28 +328,4 @@ func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, fail
 		return nil, &wire.Failure{Err: err}
 	}
 	return res, nil
-}
-
-// idSet remembers the last n ids added. A cancel record may arrive before
-// the chunk it names, or while it waits in the task ring; the parent sends
-// none of a job whose ctx had ended, so a few hundred recent ids cover the
-// race.
-type idSet struct {
-	ids  map[uint64]struct{}
-	ring []uint64
-	next int
-}
-
-func newIDSet(n int) *idSet { return &idSet{ids: map[uint64]struct{}{}, ring: make([]uint64, n)} }
-
-func (s *idSet) has(id uint64) bool { _, ok := s.ids[id]; return ok }
-
-func (s *idSet) add(id uint64) {
-	if s.has(id) {
-		return
-	}
-	delete(s.ids, s.ring[s.next])
-	s.ring[s.next] = id
-	s.ids[id] = struct{}{}
-	s.next = (s.next + 1) % len(s.ring)
 }

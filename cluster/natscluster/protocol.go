@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/shmkit/shmkit/internal/wire"
 )
 
 // The messages between executors and workers, little-endian:
@@ -74,11 +76,7 @@ func appendChunk(b []byte, h chunkHead, args [][]byte) []byte {
 	b = le.AppendUint16(b, uint16(len(h.task)))
 	b = append(b, h.task...)
 	b = le.AppendUint32(b, uint32(len(args)))
-	for _, a := range args {
-		b = le.AppendUint32(b, uint32(len(a)))
-		b = append(b, a...)
-	}
-	return b
+	return wire.AppendPieces(b, args)
 }
 
 // parseChunk decodes a chunk; the args alias b.
@@ -101,22 +99,8 @@ func parseChunk(b []byte) (h chunkHead, args [][]byte, err error) {
 	}
 	h.task, rest = string(rest[2:2+nl]), rest[2+nl:]
 	n := le.Uint32(rest)
-	rest = rest[4:]
-	if uint64(n) > uint64(len(rest)/4) {
-		return h, nil, bad
-	}
-	args = make([][]byte, 0, n)
-	for range n {
-		if len(rest) < 4 {
-			return h, nil, bad
-		}
-		l := le.Uint32(rest)
-		if uint64(l) > uint64(len(rest)-4) {
-			return h, nil, bad
-		}
-		args, rest = append(args, rest[4:4+l]), rest[4+l:]
-	}
-	if len(rest) != 0 {
+	args, ok := wire.ParsePieces(rest[4:], n)
+	if !ok {
 		return h, nil, bad
 	}
 	return h, args, nil

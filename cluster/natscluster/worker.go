@@ -43,7 +43,7 @@ func Serve(ctx context.Context, js jetstream.JetStream, opts Options) error {
 	if err != nil {
 		return err
 	}
-	w := &worker{js: js, nc: js.Conn(), o: o, n: n, name: workerName(), cons: cons, running: map[chunkKey]runningChunk{}, cancelled: newKeySet(4096)}
+	w := &worker{js: js, nc: js.Conn(), o: o, n: n, name: workerName(), cons: cons, running: map[chunkKey]runningChunk{}, cancelled: wire.NewRecent[chunkKey](4096)}
 	sub, err := w.nc.Subscribe(n.cancelSubj, w.onCancel)
 	if err != nil {
 		return fmt.Errorf("subscribing to %s: %w", n.cancelSubj, err)
@@ -103,7 +103,7 @@ type worker struct {
 	mu        sync.Mutex
 	cons      jetstream.Consumer // made again after a server lost it
 	running   map[chunkKey]runningChunk
-	cancelled *keySet // chunks whose job ended, recent ones
+	cancelled *wire.Recent[chunkKey] // chunks whose job ended, recent ones
 }
 
 type runningChunk struct {
@@ -254,7 +254,7 @@ func (w *worker) chunkContext(ctx context.Context, key chunkKey, h chunkHead) (c
 	}
 	w.mu.Lock()
 	w.running[key] = runningChunk{cancel, h.deadline}
-	live = !w.cancelled.has(key)
+	live = !w.cancelled.Has(key)
 	w.mu.Unlock()
 	return cctx, func() {
 		w.mu.Lock()
@@ -352,7 +352,7 @@ func (w *worker) onCancel(m *nats.Msg) {
 	defer w.mu.Unlock()
 	for _, id := range ids {
 		k := chunkKey{client, id}
-		w.cancelled.add(k)
+		w.cancelled.Add(k)
 		if r, ok := w.running[k]; ok {
 			// A job whose deadline passed ends its tasks' ctx with
 			// DeadlineExceeded, whichever comes first here: the record or
@@ -440,26 +440,4 @@ func (r *results) publish(m *nats.Msg) error {
 	defer cancel()
 	_, err := publishRetry(ctx, r.w.js, m)
 	return err
-}
-
-// keySet remembers the last n keys added. A cancel record may come
-// before its chunk is pulled; a few thousand recent ones cover that race.
-type keySet struct {
-	m    map[chunkKey]struct{}
-	ring []chunkKey
-	next int
-}
-
-func newKeySet(n int) *keySet { return &keySet{m: map[chunkKey]struct{}{}, ring: make([]chunkKey, n)} }
-
-func (s *keySet) has(k chunkKey) bool { _, ok := s.m[k]; return ok }
-
-func (s *keySet) add(k chunkKey) {
-	if s.has(k) {
-		return
-	}
-	delete(s.m, s.ring[s.next])
-	s.ring[s.next] = k
-	s.m[k] = struct{}{}
-	s.next = (s.next + 1) % len(s.ring)
 }
