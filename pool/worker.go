@@ -62,7 +62,7 @@ func runInit(ctx context.Context, name string, arg []byte) error {
 	if !ok {
 		return fmt.Errorf("initializer %q: %w", name, process.ErrUnknownTask)
 	}
-	if _, f := runItem(ctx, run, arg); f != nil {
+	if _, f := wire.Call(ctx, run, arg); f != nil {
 		return fmt.Errorf("initializer %q: %w", name, f.Err)
 	}
 	return nil
@@ -201,13 +201,13 @@ func appendItemResult(b []byte, id uint64, index int, res []byte, fail *wire.Fai
 // runOne runs one item under its timeout, if any.
 func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, it *itemRef, timeout time.Duration) ([]byte, *wire.Failure) {
 	if timeout <= 0 {
-		return runItem(cctx, run, arg)
+		return wire.Call(cctx, run, arg)
 	}
 	ictx, cancel := context.WithTimeout(cctx, timeout)
 	defer cancel()
 	stop := context.AfterFunc(ictx, func() { w.watch(ictx, it) })
 	defer stop()
-	return runItem(ictx, run, arg)
+	return wire.Call(ictx, run, arg)
 }
 
 // chunkContext returns the ctx of a chunk's items: the worker's, ended at
@@ -312,20 +312,4 @@ func (w *worker) readControl(ctx context.Context) {
 		}
 		w.mu.Unlock()
 	}
-}
-
-// runItem runs one task call: its result, or how it failed (a panic
-// included, with its frame and stack).
-func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, fail *wire.Failure) {
-	defer func() {
-		if r := recover(); r != nil {
-			f := wire.Recovered(r)
-			res, fail = nil, &f
-		}
-	}()
-	res, err := run(ctx, arg)
-	if err != nil {
-		return nil, &wire.Failure{Err: err}
-	}
-	return res, nil
 }

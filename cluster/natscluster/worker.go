@@ -300,7 +300,7 @@ func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, timeo
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		res, fail := runItem(ictx, run, arg)
+		res, fail := wire.Call(ictx, run, arg)
 		done <- outcome{res, fail}
 	}()
 	var o outcome
@@ -323,22 +323,6 @@ func (w *worker) runOne(cctx context.Context, run wire.Runner, arg []byte, timeo
 		return nil, statusPanic, o.fail
 	}
 	return nil, statusErr, o.fail
-}
-
-// runItem runs one task call: its result, or how it failed (a panic
-// included, with its frame and stack).
-func runItem(ctx context.Context, run wire.Runner, arg []byte) (res []byte, fail *wire.Failure) {
-	defer func() {
-		if r := recover(); r != nil {
-			f := wire.Recovered(r)
-			res, fail = nil, &f
-		}
-	}()
-	res, err := run(ctx, arg)
-	if err != nil {
-		return nil, &wire.Failure{Err: err}
-	}
-	return res, nil
 }
 
 // onCancel applies an executor's cancel record: the chunks it names stop

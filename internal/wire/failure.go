@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -93,4 +94,20 @@ func ParseFailure(b []byte) (Failure, error) {
 	}
 	f.Err = err
 	return f, nil
+}
+
+// Call runs one task call in an executor's worker: its result, or how it
+// failed (a panic included, with its frame and stack).
+func Call(ctx context.Context, run Runner, arg []byte) (res []byte, fail *Failure) {
+	defer func() {
+		if r := recover(); r != nil {
+			f := Recovered(r)
+			res, fail = nil, &f
+		}
+	}()
+	res, err := run(ctx, arg)
+	if err != nil {
+		return nil, &Failure{Err: err}
+	}
+	return res, nil
 }
