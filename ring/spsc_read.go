@@ -5,10 +5,17 @@ import (
 	"io"
 )
 
+// start takes over the consumer side from the published head. The
+// published tail may lag behind it: the producer stores its tail after the
+// commit (spsc_write.go), so a consumer handle that read records between
+// the two stores (another process sharing a pipe's read end, or this one
+// before a restart) leaves a head up to a ring's worth ahead of the tail.
+// The obvious check "tail >= head" is wrong for that reason. Only the
+// distance is checked here; every record is checked in peek.
 func (c *consumer) start() error {
 	h := c.r.h
 	hd, t := h.consPos.pos.Load(), h.prodPos.pos.Load()
-	if t < hd || t-hd > c.r.cap-recHdr || hd&7 != 0 || t&7 != 0 {
+	if !posNear(t, hd, c.r.cap) || hd&7 != 0 || t&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, c.r.cap)
 	}
 	c.head, c.released, c.started = hd, hd, true

@@ -32,11 +32,14 @@ func (r *Ring) hdrWord(at uint64) *atomic.Uint64 {
 func header(n uint64, flags uint32) uint64 { return n | uint64(flags|recLive)<<32 }
 
 // start takes over the producer side: from the published tail, skipping
-// records a dead producer committed after its last tail store.
+// records a dead producer committed after its last tail store. Those may
+// have been read already, so the head may be ahead of the published tail
+// (see consumer.start); the walk must end at or past the head, since no
+// consumer reads an uncommitted record.
 func (p *producer) start() error {
 	h := p.r.h
 	t, hd := h.prodPos.pos.Load(), h.consPos.pos.Load()
-	if t < hd || t-hd > p.r.cap-recHdr || t&7 != 0 || hd&7 != 0 {
+	if !posNear(t, hd, p.r.cap) || t&7 != 0 || hd&7 != 0 {
 		return corrupt("tail %d head %d capacity %d", t, hd, p.r.cap)
 	}
 	for walked := uint64(0); ; {
@@ -46,14 +49,24 @@ func (p *producer) start() error {
 		}
 		size := recSize(uint64(uint32(hw)))
 		walked += size
-		if uint32(hw>>32)&recLive == 0 || (t&p.r.mask)+size > p.r.cap || t+size-hd > p.r.cap-recHdr || walked > p.r.cap {
+		if uint32(hw>>32)&recLive == 0 || (t&p.r.mask)+size > p.r.cap || !posNear(t+size, hd, p.r.cap) || walked > p.r.cap {
 			return corrupt("record header %#x at %d", hw, t&p.r.mask)
 		}
 		t += size
 	}
+	if t < hd || t-hd > p.r.cap-recHdr {
+		return corrupt("tail %d behind head %d after the committed records", t, hd)
+	}
 	p.tail, p.committed, p.headCache, p.started = t, t, hd, true
 	h.prod.owner.Store(selfID()) // see spsc_peer.go
 	return nil
+}
+
+// posNear reports whether two positions of a ring of capacity c are no
+// more than its usable room (c less the next header slot) apart, in either
+// direction: with wrap-around arithmetic, as positions only grow.
+func posNear(a, b, c uint64) bool {
+	return a-b <= c-recHdr || b-a <= c-recHdr
 }
 
 // refreshHead reads the consumer's head, checking it against what this

@@ -2,7 +2,10 @@ package ring
 
 import (
 	"context"
+	"errors"
 	"testing"
+
+	"github.com/shmkit/shmkit/shm"
 )
 
 // A producer that died between its commit store and its tail store leaves
@@ -56,5 +59,76 @@ func TestConsumerDeathBeforeRelease(t *testing.T) {
 		if err != nil || string(rec) != want {
 			t.Fatalf("got %q %v, want %q", rec, err, want)
 		}
+	}
+}
+
+// The producer stores its tail after the commit, so a consumer can read
+// records past the published tail; a consumer that starts then (another
+// process sharing a pipe's read end) finds the head ahead of the tail and
+// goes on, rather than calling the ring corrupt. Seen in CI as
+// TestPipeSharedReaders failing with "tail 630160 head 630312".
+func TestConsumerStartsAheadOfPublishedTail(t *testing.T) {
+	b := make([]byte, ringHdrSize+1024)
+	initRing(b, 1024, Blocking)
+	r, _ := ringFrom(nil, b)
+	ctx := context.Background()
+	r.Write(ctx, []byte("one"))
+	tail := r.h.prodPos.pos.Load()
+	r.Write(ctx, []byte("two"))
+	r.Write(ctx, []byte("three"))
+	r.h.prodPos.pos.Store(tail) // the producer between its commit and its tail store
+	buf := make([]byte, 64)
+	for _, want := range []string{"one", "two"} {
+		if n, err := r.TryRead(buf); err != nil || string(buf[:n]) != want {
+			t.Fatalf("got %q %v, want %q", buf[:n], err, want)
+		}
+	}
+	r2, _ := ringFrom(nil, b) // the next consumer
+	if n, err := r2.TryRead(buf); err != nil || string(buf[:n]) != "three" {
+		t.Fatalf("got %q %v, want three", buf[:n], err)
+	}
+	if n, err := r2.TryRead(buf); !errors.Is(err, ErrEmpty) {
+		t.Fatalf("got %q %v, want ErrEmpty", buf[:n], err)
+	}
+}
+
+// A producer that died between its commit and its tail store, whose
+// records were all read since: the next producer walks over them to the
+// real tail, which the head has passed, and goes on after them.
+func TestProducerTakeoverAfterReadPastTail(t *testing.T) {
+	b := make([]byte, ringHdrSize+1024)
+	initRing(b, 1024, Blocking)
+	r, _ := ringFrom(nil, b)
+	ctx := context.Background()
+	r.Write(ctx, []byte("one"))
+	tail := r.h.prodPos.pos.Load()
+	r.Write(ctx, []byte("two"))
+	r.h.prodPos.pos.Store(tail)
+	buf := make([]byte, 64)
+	for _, want := range []string{"one", "two"} {
+		if n, err := r.TryRead(buf); err != nil || string(buf[:n]) != want {
+			t.Fatalf("got %q %v, want %q", buf[:n], err, want)
+		}
+	}
+	r2, _ := ringFrom(nil, b)
+	if err := r2.Write(ctx, []byte("three")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.TryRead(buf); err != nil || string(buf[:n]) != "three" {
+		t.Fatalf("got %q %v, want three", buf[:n], err)
+	}
+}
+
+// A head ahead of the tail by more than a ring is corrupt, for either side.
+func TestStartHeadFarAheadIsCorrupt(t *testing.T) {
+	b := make([]byte, ringHdrSize+1024)
+	initRing(b, 1024, Blocking)
+	r, _ := ringFrom(nil, b)
+	r.h.consPos.pos.Store(2048)
+	if _, err := r.TryRead(make([]byte, 8)); !errors.Is(err, shm.ErrCorrupt) {
+		t.Fatalf("read: %v, want ErrCorrupt", err)
+	}
+	if err := r.TryWrite([]byte("x")); !errors.Is(err, shm.ErrCorrupt) {
+		t.Fatalf("write: %v, want ErrCorrupt", err)
 	}
 }
