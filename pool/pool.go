@@ -287,15 +287,15 @@ func (p *Pool) shutdownOnce(kill bool) {
 // chunk is a run of consecutive inputs of one job sent to a worker as one
 // record. Results come back in order; next counts those delivered.
 type chunk struct {
-	id         uint64
-	task       string
-	args       [][]byte
-	base       int // index of args[0] in the job
-	next       int
-	timeout    time.Duration
-	job        Sink
-	sent       time.Time   // when a slot wrote it to its worker
-	stopCancel func() bool // stops the watch on the job's ctx (set when sent)
+	id      uint64
+	task    string
+	args    [][]byte
+	base    int // index of args[0] in the job
+	next    int
+	timeout time.Duration
+	job     Sink
+	sent    time.Time       // when a slot wrote it to its worker
+	watched <-chan struct{} // the job ctx's Done, while c is in its watch (watch.go)
 }
 
 func (c *chunk) failRest(err error) {

@@ -50,12 +50,14 @@ type slot struct {
 	asm      assembler     // a result arriving in pieces
 
 	// The control ring carries cancel records to the worker. They are
-	// written by the goroutines that see a job's ctx end (context.AfterFunc),
-	// any number at once, hence the lock; ctlClosed is set before the
+	// written by the goroutines that see a job's ctx end (context.AfterFunc,
+	// one per watched ctx: watch.go), any number at once, hence the lock,
+	// which also guards the watches' ids; ctlClosed is set before the
 	// pool's memory is unmapped.
 	ctlMu     sync.Mutex
 	control   *ring.Ring
 	ctlClosed bool
+	watches   map[<-chan struct{}]*watch // see watch.go
 }
 
 type ending int
@@ -246,20 +248,11 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 // needs pieces waits until the worker has nothing in flight (see
 // pieces.go).
 func (s *slot) send(ctx context.Context, c *chunk) (sent, alive bool) {
+	s.watchChunk(c) // before the check: see watch.go
 	jctx := c.job.Context()
 	if err := jctx.Err(); err != nil {
 		s.finish(c, err)
 		return false, true
-	}
-	if c.stopCancel == nil {
-		id := c.id
-		c.stopCancel = context.AfterFunc(jctx, func() {
-			// A deadline needs no record: the chunk carries it, and the
-			// worker's ctx ends by it, as context.DeadlineExceeded.
-			if !errors.Is(jctx.Err(), context.DeadlineExceeded) {
-				s.cancel(id)
-			}
-		})
 	}
 	h := chunkHead{id: c.id, task: c.task, timeout: c.timeout}
 	if dl, ok := jctx.Deadline(); ok {
@@ -290,24 +283,8 @@ func (s *slot) finish(c *chunk, err error) {
 
 // done counts c done: every input of it was delivered.
 func (s *slot) done(c *chunk) {
-	if c.stopCancel != nil {
-		c.stopCancel()
-	}
+	s.unwatch(c)
 	s.pool.work.Done()
-}
-
-// cancel tells the worker that chunk id's job ended. It runs on the
-// goroutine that ended the job's ctx (or one of the context package's):
-// it must not wait long, and never after the pool's memory is gone.
-func (s *slot) cancel(id uint64) {
-	s.ctlMu.Lock()
-	defer s.ctlMu.Unlock()
-	if s.ctlClosed {
-		return
-	}
-	// Room is plentiful (a record per chunk in flight); a full ring means
-	// a dead or wedged worker, which the slot replaces anyway.
-	s.control.TryWrite(appendCancel(nil, id))
 }
 
 // closeControl stops cancel from writing: the pool is unmapping its memory.
@@ -423,9 +400,7 @@ func (s *slot) onDeath(broken bool) ending {
 			s.done(c)
 			continue
 		}
-		if c.stopCancel != nil {
-			c.stopCancel() // the rest is a new chunk, sent anew
-		}
+		s.unwatch(c) // the rest is a new chunk, sent anew
 		requeue = append(requeue, c.rest(s.pool.nextID.Add(1)))
 	}
 	s.backlog = append(requeue, s.backlog...)
