@@ -70,25 +70,34 @@ func appendChunk(b []byte, h chunkHead, args [][]byte) []byte {
 	return wire.AppendPieces(b, args)
 }
 
-// parseChunk decodes a chunk record; the args alias rec.
-func parseChunk(rec []byte) (h chunkHead, args [][]byte, err error) {
-	bad := fmt.Errorf("malformed chunk record of %d bytes: %w", len(rec), shm.ErrCorrupt)
+// parseChunk decodes a chunk record; the args alias rec. The task's name
+// is prev when it is the same (a worker passes the last chunk's), so that
+// a run of chunks of one task allocates no name per chunk.
+func parseChunk(rec []byte, prev string) (h chunkHead, args [][]byte, err error) {
 	if len(rec) < chunkHdr || rec[0] != recChunk {
-		return h, nil, bad
+		return h, nil, badChunk(rec)
 	}
 	le := binary.LittleEndian
 	h.id, h.deadline, h.timeout = le.Uint64(rec[1:]), int64(le.Uint64(rec[13:])), time.Duration(le.Uint64(rec[21:]))
 	n, nl := le.Uint32(rec[9:]), int(le.Uint16(rec[29:]))
 	rest := rec[chunkHdr:]
 	if len(rest) < nl || uint64(n) > uint64(len(rec)) || h.timeout < 0 {
-		return h, nil, bad
+		return h, nil, badChunk(rec)
 	}
-	h.task, rest = string(rest[:nl]), rest[nl:]
-	args, ok := wire.ParsePieces(rest, n)
+	if h.task = prev; string(rest[:nl]) != prev {
+		h.task = string(rest[:nl])
+	}
+	args, ok := wire.ParsePieces(rest[nl:], n)
 	if !ok {
-		return h, nil, bad
+		return h, nil, badChunk(rec)
 	}
 	return h, args, nil
+}
+
+// badChunk is parseChunk's error, made only when it is one (fmt.Errorf on
+// every chunk was an eighth of a worker's time per trivial task).
+func badChunk(rec []byte) error {
+	return fmt.Errorf("malformed chunk record of %d bytes: %w", len(rec), shm.ErrCorrupt)
 }
 
 func appendCancel(b []byte, id uint64) []byte {

@@ -108,6 +108,7 @@ const exitStuck = 124
 func (w *worker) serve(ctx context.Context, maxTasks int) error {
 	done := 0
 	var asm assembler
+	var task string // the last chunk's (see parseChunk)
 	for {
 		rec, err := w.tasks.Peek(ctx)
 		if errors.Is(err, io.EOF) {
@@ -133,10 +134,11 @@ func (w *worker) serve(ctx context.Context, maxTasks int) error {
 			whole = append([]byte(nil), whole...)
 		}
 		w.tasks.Release()
-		h, args, err := parseChunk(whole)
+		h, args, err := parseChunk(whole, task)
 		if err != nil {
 			return err
 		}
+		task = h.task
 		if err := w.runChunk(ctx, h, args); err != nil {
 			return err
 		}
