@@ -139,3 +139,23 @@ func TestHungPeerKilled(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeSizesBoundBytes: --sizes 1M makes no message-passing case move
+// more than a stream case's bytes, so that it ends within its bound (fanin
+// once sent 200 000 messages of 1 MiB, and every transport "hung").
+func TestLargeSizesBoundBytes(t *testing.T) {
+	for _, quick := range []bool{true, false} {
+		cfg := Config{Quick: quick, Sizes: []int{1 << 20}}
+		for _, name := range []string{"pingpong", "stream", "fanin"} {
+			s, ok := Lookup(name)
+			if !ok {
+				t.Fatalf("no scenario %s", name)
+			}
+			for _, c := range s.Cases(cfg) {
+				if c.Size == 1<<20 && c.Ops > streamOps(c.Size, quick) {
+					t.Errorf("quick %v: %s: %d messages of 1 MiB, more than a stream case's %d", quick, c.Label(), c.Ops, streamOps(c.Size, quick))
+				}
+			}
+		}
+	}
+}

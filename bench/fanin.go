@@ -29,12 +29,11 @@ func init() {
 }
 
 func faninCases(cfg Config) []Case {
-	ops := 1000000
-	if cfg.Quick {
-		ops = 200000
-	}
 	var out []Case
 	for _, size := range sizesOr(cfg.Sizes, []int{64}) {
+		// As many bytes as a stream case moves: 200 000 messages of
+		// 1 MiB (--sizes 1M) did not end within any case's bound.
+		ops := streamOps(size, cfg.Quick)
 		for _, name := range linkTransports(func(t *transport) bool { return t.fanin }) {
 			t := transports[name]
 			if t.maxSize > 0 && size > t.maxSize {

@@ -23,6 +23,7 @@ func pingpongCases(cfg Config) []Case {
 	}
 	var out []Case
 	for _, size := range sizesOr(cfg.Sizes, []int{8, 64}) {
+		ops := min(ops, streamOps(size, cfg.Quick)) // large messages (--sizes 1M): a stream case's bytes
 		for _, name := range linkTransports(func(t *transport) bool { return !t.inProcess || t.name == "go-chan" }) {
 			t := transports[name]
 			if t.maxSize > 0 && size > t.maxSize {
