@@ -300,7 +300,7 @@ type chunk struct {
 	next    int
 	timeout time.Duration
 	job     Sink
-	sent    time.Time       // when a slot wrote it to its worker
+	sent    time.Duration   // when a slot wrote it to its worker (see clock)
 	watched <-chan struct{} // the job ctx's Done, while c is in its watch (watch.go)
 }
 
