@@ -83,7 +83,11 @@ type Pool struct {
 	slotsDone sync.WaitGroup
 	shutdown  sync.Once
 	nextID    atomic.Uint64
-	idle      atomic.Int32 // slots waiting for work
+	idle      atomic.Int32           // slots waiting for work
+	lastTask  atomic.Pointer[string] // the task Submit last found registered
+	// draining: no slot takes chunks any more; a chunk queued now is
+	// failed by whoever drains the queue (see drain).
+	draining atomic.Bool
 
 	errMu sync.Mutex
 	err   error // a fatal error (the initializer fails): fails all work
@@ -214,15 +218,33 @@ func (p *Pool) Submit(ctx context.Context, ch Chunk) error {
 	if ch.Timeout < 0 {
 		return fmt.Errorf("timeout %v: %w", ch.Timeout, errInvalid)
 	}
-	if _, ok := wire.Lookup(ch.Task); !ok {
-		// The workers are this binary: what is not registered here is
-		// not there either.
-		return fmt.Errorf("task %q: %w", ch.Task, process.ErrUnknownTask)
+	if last := p.lastTask.Load(); last == nil || *last != ch.Task {
+		if _, ok := wire.Lookup(ch.Task); !ok {
+			// The workers are this binary: what is not registered here
+			// is not there either.
+			return fmt.Errorf("task %q: %w", ch.Task, process.ErrUnknownTask)
+		}
+		name := ch.Task
+		p.lastTask.Store(&name)
 	}
-	c := &chunk{id: p.nextID.Add(1), task: ch.Task, args: ch.Args, base: ch.Base, timeout: ch.Timeout, job: ch.Results}
+	return p.enqueue(ctx, &chunk{id: p.nextID.Add(1), task: ch.Task, args: ch.Args, base: ch.Base, timeout: ch.Timeout, job: ch.Results})
+}
+
+// enqueue queues c for the slots, as ctx allows.
+func (p *Pool) enqueue(ctx context.Context, c *chunk) error {
 	p.work.Add(1)
+	// Room in the queue: a plain send, without the three-way select
+	// below (a Map submits its chunks back to back, and the select was a
+	// tenth of the parent's time per trivial task).
 	select {
 	case p.pending <- c:
+		p.drainLate()
+		return nil
+	default:
+	}
+	select {
+	case p.pending <- c:
+		p.drainLate()
 		return nil
 	case <-ctx.Done():
 		p.work.Done()
@@ -275,19 +297,36 @@ func (p *Pool) shutdownOnce(kill bool) {
 		for _, s := range p.slots {
 			s.closeControl()
 		}
-		// Nothing can be queued any more: fail what is left.
-		for {
-			select {
-			case c := <-p.pending:
-				c.failRest(ErrTerminated)
-				p.work.Done()
-				continue
-			default:
-			}
-			break
-		}
+		p.draining.Store(true)
+		p.drain()
 		p.seg.Close()
 	})
+}
+
+// drainLate drains the queue when a chunk was queued after the shutdown
+// began (see drain).
+func (p *Pool) drainLate() {
+	if p.draining.Load() {
+		p.drain()
+	}
+}
+
+// drain fails every chunk left in the queue once no slot takes any. Both
+// the shutdown and a Submit that queued a chunk after it call it: a Submit
+// that passed the closed check before Close, and sent after the shutdown
+// had drained, would otherwise leave its job waiting forever. The
+// shutdown sets draining before it drains and Submit reads it after its
+// send, so one of them finds the chunk.
+func (p *Pool) drain() {
+	for {
+		select {
+		case c := <-p.pending:
+			c.failRest(ErrTerminated)
+			p.work.Done()
+		default:
+			return
+		}
+	}
 }
 
 // chunk is a run of consecutive inputs of one job sent to a worker as one
