@@ -50,6 +50,9 @@ const (
 	wordStep2   = 0xa36a9465a325da06 // 2, 3 and 4 times wordStep, mod 2^64
 	wordStep3   = 0x751fde9874b8c709
 	wordStep4   = 0x46d528cb464bb40c
+	wordStep5   = wordStep * 5 % (1 << 64) // 5, 6 and 7 times: fill64's
+	wordStep6   = wordStep * 6 % (1 << 64)
+	wordStep7   = wordStep * 7 % (1 << 64)
 )
 
 // ErrCorrupt: a received message differs from what its sender wrote.
@@ -134,6 +137,50 @@ func fillTable(p []byte, seq uint64) {
 // each computed from the run's start (no chain of adds between them), so
 // the stores issue in parallel.
 func fillWords(p []byte, seq uint64) {
+	if len(p) == 64 {
+		fill64(p, seq)
+		return
+	}
+	fillWordsLoop(p, seq)
+}
+
+// fill64 is fillWords for the 64-byte messages of the stream, fanin and
+// pingpong scenarios, in straight-line code: the same words, without the
+// loops' counters and bounds checks, which cost the 64-byte streams about
+// as much as their transports did (BenchmarkStreamCost).
+func fill64(p []byte, seq uint64) {
+	p = p[:64:64]
+	s := seq ^ seqKey
+	v := s * wordMul
+	le := binary.LittleEndian
+	le.PutUint64(p[0:], s)
+	le.PutUint64(p[8:], v+wordStep)
+	le.PutUint64(p[16:], v+wordStep2)
+	le.PutUint64(p[24:], v+wordStep3)
+	le.PutUint64(p[32:], v+wordStep4)
+	le.PutUint64(p[40:], v+wordStep5)
+	le.PutUint64(p[48:], v+wordStep6)
+	le.PutUint64(p[56:], v+wordStep7)
+}
+
+// xor64 is wordsXor for a 64-byte message (see fill64).
+func xor64(p []byte, seq uint64) uint64 {
+	p = p[:64:64]
+	s := seq ^ seqKey
+	v := s * wordMul
+	le := binary.LittleEndian
+	return (le.Uint64(p[0:]) ^ s) |
+		(le.Uint64(p[8:]) ^ (v + wordStep)) |
+		(le.Uint64(p[16:]) ^ (v + wordStep2)) |
+		(le.Uint64(p[24:]) ^ (v + wordStep3)) |
+		(le.Uint64(p[32:]) ^ (v + wordStep4)) |
+		(le.Uint64(p[40:]) ^ (v + wordStep5)) |
+		(le.Uint64(p[48:]) ^ (v + wordStep6)) |
+		(le.Uint64(p[56:]) ^ (v + wordStep7))
+}
+
+// fillWordsLoop is fillWords for any length.
+func fillWordsLoop(p []byte, seq uint64) {
 	s := seq ^ seqKey
 	binary.LittleEndian.PutUint64(p, s)
 	v := s * wordMul
@@ -163,6 +210,14 @@ func fillWords(p []byte, seq uint64) {
 // word's or-ed together: 0 when p is exactly the message. Four words at a
 // time, as fillWords writes them.
 func wordsXor(p []byte, seq uint64) uint64 {
+	if len(p) == 64 {
+		return xor64(p, seq)
+	}
+	return wordsXorLoop(p, seq)
+}
+
+// wordsXorLoop is wordsXor for any length.
+func wordsXorLoop(p []byte, seq uint64) uint64 {
 	s := seq ^ seqKey
 	v := s * wordMul
 	d := binary.LittleEndian.Uint64(p) ^ s
@@ -203,6 +258,12 @@ func runDiffers(b []byte, n, size, stride int, seq uint64) bool {
 	}
 	_ = b[(n-1)*stride+size-1]
 	var d uint64
+	if size == 64 {
+		for i := range n {
+			d |= xor64(b[i*stride:], seq+uint64(i))
+		}
+		return d != 0
+	}
 	for i := range n {
 		d |= wordsXor(b[i*stride:i*stride+size], seq+uint64(i))
 	}

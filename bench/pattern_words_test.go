@@ -26,3 +26,26 @@ func TestWordPatternChecksEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// TestFill64SameWords: the straight-line 64-byte fill and check write and
+// accept exactly what the general loops do, for every message.
+func TestFill64SameWords(t *testing.T) {
+	a, b := make([]byte, 64), make([]byte, 64)
+	for _, seq := range []uint64{0, 1, 2, 250, 251, 1 << 40, 1<<64 - 1} {
+		fill64(a, seq)
+		fillWordsLoop(b, seq)
+		if string(a) != string(b) {
+			t.Fatalf("message %d: fill64 %x, the loop %x", seq, a, b)
+		}
+		for i := range a {
+			a[i] ^= 1
+			if x, y := xor64(a, seq), wordsXorLoop(a, seq); x != y || x == 0 {
+				t.Fatalf("message %d, byte %d flipped: xor64 %#x, the loop %#x", seq, i, x, y)
+			}
+			a[i] ^= 1
+		}
+		if xor64(a, seq) != 0 || xor64(a, seq+1) == 0 {
+			t.Fatalf("message %d: checked as %d or not as itself", seq, seq+1)
+		}
+	}
+}
