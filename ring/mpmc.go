@@ -50,6 +50,7 @@ type MPMC struct {
 	spinP    spinner
 	spinC    spinner
 	lastFix  atomic.Int64 // unix ns of the last rescue scan by a Try call
+	crowd    atomic.Int64 // crowded's verdict (bit 0) and when (unix ns << 1)
 	errs     objErrors
 }
 

@@ -118,6 +118,8 @@ type getWait struct {
 	x, s uint64
 }
 
+func (w *getWait) crowded() bool { return w.q.crowded() }
+
 func (w *getWait) ready() (bool, error) {
 	q := w.q
 	c := q.h.closed.Load()

@@ -106,6 +106,8 @@ type putWait struct {
 	x, s uint64
 }
 
+func (w *putWait) crowded() bool { return w.q.crowded() }
+
 func (w *putWait) ready() (bool, error) {
 	if w.q.h.closed.Load() != 0 {
 		return true, nil

@@ -159,6 +159,8 @@ func await(ctx context.Context, w *waitLine, def Mode, sp *spinner, c waitCond, 
 	mode := modeOf(ctx, def)
 	done := ctx.Done()
 	budget := sp.get()
+	cr, _ := c.(crowder)
+	crowded := cr != nil && cr.crowded() // see crowd.go
 	start := time.Now()
 	lastStuck := start
 	for i := 1; ; i++ {
@@ -180,6 +182,9 @@ func await(ctx context.Context, w *waitLine, def Mode, sp *spinner, c waitCond, 
 		// sharing our P can run. Not every check: a Gosched takes the
 		// scheduler's locks, and a handoff that lands during one waits
 		// for it.
+		if crowded && i&255 == 0 {
+			yieldCore()
+		}
 		if i&1023 == 0 {
 			runtime.Gosched()
 		}
