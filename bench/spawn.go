@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
 	"os"
 	"time"
@@ -175,9 +176,13 @@ func spawnSkip(c Case) string {
 	return ""
 }
 
-// binaryNote names the size of the binary every child re-executes: start-up
-// grows with it (page faults, package initialisation), so a small program
-// starts its children faster than a large one.
+// binaryNote names the size of the binary every child re-executes, and
+// whether it is dynamically linked: start-up grows with the size (page
+// faults, package initialisation), and a dynamic binary first runs the
+// system's loader. A Go binary that links package net (this one does, for
+// the socket transports) is dynamic when built with cgo, the default where
+// a C compiler is installed; CGO_ENABLED=0 builds a static one, whose
+// children started about 1 ms sooner on the project's VM (README, spawn).
 func binaryNote() string {
 	exe, err := os.Executable()
 	if err != nil {
@@ -187,7 +192,27 @@ func binaryNote() string {
 	if err != nil {
 		return ""
 	}
-	return fmt.Sprintf("children re-execute this %.1f MB binary", float64(st.Size())/1e6)
+	note := fmt.Sprintf("children re-execute this %.1f MB binary", float64(st.Size())/1e6)
+	if dynamic(exe) {
+		note += ", dynamically linked (CGO_ENABLED=0 builds a static one)"
+	}
+	return note
+}
+
+// dynamic reports whether the executable at path asks for a program
+// interpreter (the dynamic loader); false when it cannot tell.
+func dynamic(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return false
 }
 
 // poolStartJoin starts a pool, checks it has its distinct live workers,
