@@ -229,6 +229,7 @@ func (s *slot) take(ctx context.Context, block bool) (c *chunk, stop bool) {
 			return nil, false
 		}
 	}
+	s.fresh = false // the wait may be long: the next send reads the clock
 	s.pool.idle.Add(1)
 	defer s.pool.idle.Add(-1)
 	select {
@@ -291,7 +292,8 @@ func (s *slot) done(c *chunk) {
 	s.pool.work.Done()
 }
 
-// closeControl stops cancel from writing: the pool is unmapping its memory.
+// closeControl stops cancelWatch from writing: the pool is unmapping its
+// memory.
 func (s *slot) closeControl() {
 	s.ctlMu.Lock()
 	s.ctlClosed = true

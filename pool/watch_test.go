@@ -94,3 +94,19 @@ func TestWatchOnePerContext(t *testing.T) {
 		t.Fatal("watched a ctx that never ends")
 	}
 }
+
+// TestTakeWaitForgetsClock: a slot that waited for work does not time its
+// next chunk from the clock reading of the chunk done before the wait
+// (that chunk would seem to have run through the idle time, and the slot
+// would stop queueing tiny chunks deep).
+func TestTakeWaitForgetsClock(t *testing.T) {
+	p := &Pool{pending: make(chan *chunk, 1), stop: make(chan struct{})}
+	s := &slot{pool: p, lastDone: clock() - time.Second, fresh: true}
+	p.pending <- &chunk{id: 1}
+	if c, stop := s.take(testutil.Context(t), true); c == nil || stop {
+		t.Fatalf("take = %v, %v", c, stop)
+	}
+	if s.fresh {
+		t.Fatal("after a wait for work, the next send would use the clock reading from before it")
+	}
+}
