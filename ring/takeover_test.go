@@ -62,33 +62,48 @@ func TestConsumerDeathBeforeRelease(t *testing.T) {
 	}
 }
 
-// The producer stores its tail after the commit, so a consumer can read
-// records past the published tail; a consumer that starts then (another
-// process sharing a pipe's read end) finds the head ahead of the tail and
-// goes on, rather than calling the ring corrupt. Seen in CI as
-// TestPipeSharedReaders failing with "tail 630160 head 630312".
-func TestConsumerStartsAheadOfPublishedTail(t *testing.T) {
+// laggingTail returns a ring (and its memory) in which "one", then the
+// extra records, were written, with the published tail left after "one",
+// as a producer leaves it between its commit and its tail store, and
+// "one" and the first of the extra records read and released.
+func laggingTail(t *testing.T, extra ...string) ([]byte, *Ring) {
+	t.Helper()
 	b := make([]byte, ringHdrSize+1024)
 	initRing(b, 1024, Blocking)
 	r, _ := ringFrom(nil, b)
 	ctx := context.Background()
 	r.Write(ctx, []byte("one"))
 	tail := r.h.prodPos.pos.Load()
-	r.Write(ctx, []byte("two"))
-	r.Write(ctx, []byte("three"))
-	r.h.prodPos.pos.Store(tail) // the producer between its commit and its tail store
+	for _, m := range extra {
+		r.Write(ctx, []byte(m))
+	}
+	r.h.prodPos.pos.Store(tail)
+	readWant(t, r, "one", extra[0])
+	return b, r
+}
+
+// readWant reads the records want, in order.
+func readWant(t *testing.T, r *Ring, want ...string) {
+	t.Helper()
 	buf := make([]byte, 64)
-	for _, want := range []string{"one", "two"} {
-		if n, err := r.TryRead(buf); err != nil || string(buf[:n]) != want {
-			t.Fatalf("got %q %v, want %q", buf[:n], err, want)
+	for _, w := range want {
+		if n, err := r.TryRead(buf); err != nil || string(buf[:n]) != w {
+			t.Fatalf("got %q %v, want %q", buf[:n], err, w)
 		}
 	}
+}
+
+// The producer stores its tail after the commit, so a consumer can read
+// records past the published tail; a consumer that starts then (another
+// process sharing a pipe's read end) finds the head ahead of the tail and
+// goes on, rather than calling the ring corrupt. Seen in CI as
+// TestPipeSharedReaders failing with "tail 630160 head 630312".
+func TestConsumerStartsAheadOfPublishedTail(t *testing.T) {
+	b, _ := laggingTail(t, "two", "three")
 	r2, _ := ringFrom(nil, b) // the next consumer
-	if n, err := r2.TryRead(buf); err != nil || string(buf[:n]) != "three" {
-		t.Fatalf("got %q %v, want three", buf[:n], err)
-	}
-	if n, err := r2.TryRead(buf); !errors.Is(err, ErrEmpty) {
-		t.Fatalf("got %q %v, want ErrEmpty", buf[:n], err)
+	readWant(t, r2, "three")
+	if n, err := r2.TryRead(make([]byte, 64)); !errors.Is(err, ErrEmpty) {
+		t.Fatalf("read %d bytes, %v; want ErrEmpty", n, err)
 	}
 }
 
@@ -96,27 +111,12 @@ func TestConsumerStartsAheadOfPublishedTail(t *testing.T) {
 // records were all read since: the next producer walks over them to the
 // real tail, which the head has passed, and goes on after them.
 func TestProducerTakeoverAfterReadPastTail(t *testing.T) {
-	b := make([]byte, ringHdrSize+1024)
-	initRing(b, 1024, Blocking)
-	r, _ := ringFrom(nil, b)
-	ctx := context.Background()
-	r.Write(ctx, []byte("one"))
-	tail := r.h.prodPos.pos.Load()
-	r.Write(ctx, []byte("two"))
-	r.h.prodPos.pos.Store(tail)
-	buf := make([]byte, 64)
-	for _, want := range []string{"one", "two"} {
-		if n, err := r.TryRead(buf); err != nil || string(buf[:n]) != want {
-			t.Fatalf("got %q %v, want %q", buf[:n], err, want)
-		}
-	}
+	b, r := laggingTail(t, "two")
 	r2, _ := ringFrom(nil, b)
-	if err := r2.Write(ctx, []byte("three")); err != nil {
+	if err := r2.Write(context.Background(), []byte("three")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := r.TryRead(buf); err != nil || string(buf[:n]) != "three" {
-		t.Fatalf("got %q %v, want three", buf[:n], err)
-	}
+	readWant(t, r, "three")
 }
 
 // A head ahead of the tail by more than a ring is corrupt, for either side.
