@@ -25,9 +25,14 @@ import (
 // 50-88 M records/s and "words" 35-64 M: the same order as the
 // cross-process zero-copy stream (31-55 M/s), which is why its batched
 // 64 B target, 4× a batched pipe's 16-22 M/s, is out of reach there even
-// without a check: the lines themselves, 72 bytes a record with its
-// header, cross between the cores at about 4-6 GB/s. A prototype with one
-// header per run of records (64 bytes a record) moved no more.
+// with the cheapest check. Bandwidth is not the limit (the 1 MiB stream
+// moves 30+ GB/s): the reader takes each line from the writer's cache
+// right after it was written, a record at a time, about 10 ns a record
+// more than the same work in one thread (BenchmarkStreamCost in bench).
+// With a 64 KiB ring, where the two stay a few lines apart, "seq" fell to
+// 14 M/s; with 4 MiB it rose to 73-168 M/s (the lines come back from L3),
+// while "words", bound by its check, stayed at 44-58 M. A prototype with
+// one header per run of records (64 bytes a record) moved no more.
 func BenchmarkRingTwoThreads(b *testing.B) {
 	for _, check := range []string{"seq", "words"} {
 		b.Run(fmt.Sprintf("64x32/%s", check), func(b *testing.B) {
