@@ -261,27 +261,49 @@ func (rw *RWMutex) claim() int {
 	return -1
 }
 
-// release frees slot i and tells a draining writer.
+// release gives back the slot a claim took (slot i) and tells a draining
+// writer.
+//
+// Slots hold a process's id, not a goroutine's, and RUnlock frees any slot
+// of this process: so another goroutine's RUnlock may have freed slot i,
+// and a third goroutine's claim taken it again, before this release. What
+// stays true is the count: the slots holding this process's id are as many
+// as its goroutines holding or claiming a read lock. So release frees slot
+// i if it still holds this id, else any other slot that does, keeping the
+// count. The obvious-but-wrong version, a plain store of 0 into slot i,
+// freed the third goroutine's claim and left a slot held by no one: every
+// writer then waited for it forever (TestRWMutexSlotsSharedByGoroutines;
+// seen in CI as TestRWMutexGoroutines hanging).
 func (rw *RWMutex) release(i int) {
-	atomic.StoreUint64(&rw.l.Readers[i], 0)
+	if !atomic.CompareAndSwapUint64(&rw.l.Readers[i], rw.me, 0) {
+		rw.freeOwn()
+	}
 	atomic.AddUint32(&rw.l.Drain, 1)
 	owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
+}
+
+// freeOwn frees one slot holding this process's id; false if none does.
+func (rw *RWMutex) freeOwn() bool {
+	start := owner.Pid(rw.me) % MaxReaders
+	for k := range MaxReaders {
+		i := (start + k) % MaxReaders
+		if atomic.LoadUint64(&rw.l.Readers[i]) == rw.me && atomic.CompareAndSwapUint64(&rw.l.Readers[i], rw.me, 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // RUnlock releases one read lock held by this process; ErrNotOwner if it
 // holds none.
 func (rw *RWMutex) RUnlock() error {
 	raceRelease(rw.l)
-	start := owner.Pid(rw.me) % MaxReaders
-	for k := range MaxReaders {
-		i := (start + k) % MaxReaders
-		if atomic.LoadUint64(&rw.l.Readers[i]) == rw.me && atomic.CompareAndSwapUint64(&rw.l.Readers[i], rw.me, 0) {
-			atomic.AddUint32(&rw.l.Drain, 1)
-			owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
-			return nil
-		}
+	if !rw.freeOwn() {
+		return fmt.Errorf("rwmutex %q: read unlock: %w", rw.obj.Name(), ErrNotOwner)
 	}
-	return fmt.Errorf("rwmutex %q: read unlock: %w", rw.obj.Name(), ErrNotOwner)
+	atomic.AddUint32(&rw.l.Drain, 1)
+	owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
+	return nil
 }
 
 // Handle returns the shm handle of rw's object.
