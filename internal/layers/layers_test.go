@@ -25,6 +25,7 @@ var mayImport = map[string][]string{
 	// internal: below everything.
 	"internal/kernel":        {},
 	"internal/plain":         {},
+	"internal/seq":           {},
 	"internal/owner":         {"internal/kernel"},
 	"internal/wire":          {"internal/plain", "codec"},
 	"internal/testutil":      {}, // usable by every package's tests, shm's own included

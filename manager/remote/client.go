@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shmkit/shmkit/internal/seq"
 	"github.com/shmkit/shmkit/manager/table"
 )
 
@@ -328,8 +329,8 @@ func (d *Dict) Items(ctx context.Context) iter.Seq2[string, []byte] {
 	}
 }
 
-func (d *Dict) Keys(ctx context.Context) iter.Seq[string]   { return keysOf(d.Items(ctx)) }
-func (d *Dict) Values(ctx context.Context) iter.Seq[[]byte] { return valuesOf(d.Items(ctx)) }
+func (d *Dict) Keys(ctx context.Context) iter.Seq[string]   { return seq.Keys(d.Items(ctx)) }
+func (d *Dict) Values(ctx context.Context) iter.Seq[[]byte] { return seq.Values(d.Items(ctx)) }
 func (d *Dict) Close() error                                { return d.c.Close() }
 func (d *Dict) String() string                              { return fmt.Sprintf("remote dict %q at %s", d.name, d.c.addr) }
 
@@ -337,24 +338,4 @@ func (d *Dict) String() string                              { return fmt.Sprintf
 // harmless.
 func readOnly(op byte) bool {
 	return op == opGet || op == opContains || op == opLen || op == opSnapshot || op == opQLen
-}
-
-func keysOf(s iter.Seq2[string, []byte]) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for k := range s {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func valuesOf(s iter.Seq2[string, []byte]) iter.Seq[[]byte] {
-	return func(yield func([]byte) bool) {
-		for _, v := range s {
-			if !yield(v) {
-				return
-			}
-		}
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"slices"
 	"sync/atomic"
+
+	"github.com/shmkit/shmkit/internal/seq"
 )
 
 type kv struct {
@@ -49,30 +51,10 @@ func (t *table) items(ctx context.Context) iter.Seq2[string, []byte] {
 func (d *Dict) Items(ctx context.Context) iter.Seq2[string, []byte] { return d.t.items(ctx) }
 
 // Keys yields every key; see Dict for its consistency.
-func (d *Dict) Keys(ctx context.Context) iter.Seq[string] { return keysOf(d.t.items(ctx)) }
+func (d *Dict) Keys(ctx context.Context) iter.Seq[string] { return seq.Keys(d.t.items(ctx)) }
 
 // Values yields every value; see Dict for its consistency.
-func (d *Dict) Values(ctx context.Context) iter.Seq[[]byte] { return valuesOf(d.t.items(ctx)) }
-
-func keysOf(s iter.Seq2[string, []byte]) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for k := range s {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func valuesOf(s iter.Seq2[string, []byte]) iter.Seq[[]byte] {
-	return func(yield func([]byte) bool) {
-		for _, v := range s {
-			if !yield(v) {
-				return
-			}
-		}
-	}
-}
+func (d *Dict) Values(ctx context.Context) iter.Seq[[]byte] { return seq.Values(d.t.items(ctx)) }
 
 // Snapshot returns a copy of the whole table, taken atomically (every
 // stripe locked at once).
