@@ -24,6 +24,10 @@ type Value[T any] struct {
 	base
 	seq   *uint64
 	words int // words per copy
+	// scratch is Update's copy of the value, used only under the lock. A
+	// T on Update's stack would go to the heap, as every variable whose
+	// address goes to an unknown function does: one allocation per call.
+	scratch *T
 }
 
 // New allocates a Value called name in seg holding initial.
@@ -58,7 +62,7 @@ func valueOf[T any](o *shm.Object, ti typeInfo) (*Value[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Value[T]{base: b, seq: &hdr(o.Bytes()).Seq, words: stride(ti.size) / 8}, nil
+	return &Value[T]{base: b, seq: &hdr(o.Bytes()).Seq, words: stride(ti.size) / 8, scratch: new(T)}, nil
 }
 
 // copyAt is the data words of copy i (0 or 1).
@@ -86,26 +90,38 @@ func (v *Value[T]) Load() (x T) {
 // Store sets the value, under the value's lock (waiting for it until ctx
 // ends).
 func (v *Value[T]) Store(ctx context.Context, x T) error {
-	return v.Update(ctx, func(p *T) { *p = x })
+	if err := v.lock(ctx); err != nil {
+		return fmt.Errorf("storing value %q: %w", v.obj.Name(), err)
+	}
+	defer v.mu.Unlock()
+	v.publish(&x)
+	return nil
 }
 
 // Update calls fn with a copy of the current value under the value's lock
 // and publishes what fn leaves in it: a read-modify-write that no other
 // Update or Store interleaves with. It waits for the lock until ctx ends.
 // fn must not block for long (others wait), nor call methods of v that
-// lock. If fn panics, nothing is published and the lock is released.
+// lock, nor keep the pointer after it returns (the copy is reused). If fn
+// panics, nothing is published and the lock is released.
 func (v *Value[T]) Update(ctx context.Context, fn func(*T)) error {
 	if err := v.lock(ctx); err != nil {
 		return fmt.Errorf("updating value %q: %w", v.obj.Name(), err)
 	}
 	defer v.mu.Unlock()
-	s := atomic.LoadUint64(v.seq) // stable: only lock holders change it
-	var x T
-	readWords(bytesOf(&x, v.size), v.copyAt(s))
-	fn(&x)
-	writeWords(v.copyAt(s+1), bytesOf(&x, v.size))
-	atomic.StoreUint64(v.seq, s+1) // publish: pairs with the loads in Load
+	x := v.scratch // ours while we hold the lock
+	readWords(bytesOf(x, v.size), v.copyAt(atomic.LoadUint64(v.seq)))
+	fn(x)
+	v.publish(x)
 	return nil
+}
+
+// publish writes *x into the unpublished copy and publishes it. The
+// caller holds the lock.
+func (v *Value[T]) publish(x *T) {
+	s := atomic.LoadUint64(v.seq) // stable: only lock holders change it
+	writeWords(v.copyAt(s+1), bytesOf(x, v.size))
+	atomic.StoreUint64(v.seq, s+1) // publish: pairs with the loads in Load
 }
 
 // Seq returns the number of updates published so far.

@@ -103,6 +103,37 @@ func TestValueUpdateGoroutines(t *testing.T) {
 	if err := v.Store(ctx, pair{1, 2}); err != nil || v.Load() != (pair{1, 2}) {
 		t.Fatal("Store after panic", err)
 	}
+	// The panicking update's half-made copy is not the next one's start.
+	if err := v.Update(ctx, func(p *pair) { p.A += 10 }); err != nil || v.Load() != (pair{11, 2}) {
+		t.Fatalf("Update after panic: %+v, %v", v.Load(), err)
+	}
+}
+
+// TestValueWritesDoNotAllocate: Store and Update allocate nothing (each
+// allocated a copy of T per call before).
+func TestValueWritesDoNotAllocate(t *testing.T) {
+	v := testutil.Must[*value.Value[pattern]](t)(value.New(segtest.New(t), "p", makePattern(0)))
+	ctx := context.Background()
+	n := uint64(0)
+	bump := func(p *pattern) { *p = makePattern(p.N + 1) }
+	if a := testing.AllocsPerRun(100, func() {
+		n++
+		if err := v.Store(ctx, makePattern(n)); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("Store: %v allocations per call", a)
+	}
+	if a := testing.AllocsPerRun(100, func() {
+		if err := v.Update(ctx, bump); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("Update: %v allocations per call", a)
+	}
+	if x := v.Load(); x.N != n+101 || !x.ok() {
+		t.Fatalf("loaded pattern %d (whole: %v), want %d", x.N, x.ok(), n+101)
+	}
 }
 
 func TestIntOps(t *testing.T) {
