@@ -37,11 +37,14 @@ func scaleShapes() []scaleShape {
 // in runs of up to 32 (PutBatch, GetBatchFunc). ns/op is per message, all
 // producers together; every message is counted exactly once by the
 // consumers. See the package doc, "Scaling", for the figures.
-func BenchmarkMPMCScale(b *testing.B) {
+func BenchmarkMPMCScale(b *testing.B) { benchScale(b, benchMPMCScale) }
+
+// benchScale runs one harness over every batch size and shape.
+func benchScale(b *testing.B, run func(*testing.B, scaleShape, int)) {
 	for _, batch := range []int{1, 32} {
 		for _, s := range scaleShapes() {
 			b.Run(fmt.Sprintf("batch=%d/p=%d/c=%d", batch, s.p, s.c), func(b *testing.B) {
-				benchMPMCScale(b, s, batch)
+				run(b, s, batch)
 			})
 		}
 	}
@@ -132,15 +135,7 @@ func benchMPMCScale(b *testing.B, s scaleShape, batch int) {
 // The static split of rings among consumers is the design's best case: the
 // real one would let consumers claim runs from any ring with a CAS on its
 // head.
-func BenchmarkShardScale(b *testing.B) {
-	for _, batch := range []int{1, 32} {
-		for _, s := range scaleShapes() {
-			b.Run(fmt.Sprintf("batch=%d/p=%d/c=%d", batch, s.p, s.c), func(b *testing.B) {
-				benchShardScale(b, s, batch)
-			})
-		}
-	}
-}
+func BenchmarkShardScale(b *testing.B) { benchScale(b, benchShardScale) }
 
 func benchShardScale(b *testing.B, s scaleShape, batch int) {
 	seg := segtest.NewSize(b, s.p*(256<<10)+(1<<20))
