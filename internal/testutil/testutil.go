@@ -22,11 +22,23 @@ import (
 // are small and shared, so it is generous, but never infinite.
 const Timeout = 60 * time.Second
 
-// Context returns a context ending after Timeout, cancelled at cleanup.
+// Context returns a context ending after ContextTimeout, cancelled at
+// cleanup.
 func Context(tb testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), ContextTimeout())
 	tb.Cleanup(cancel)
 	return ctx
+}
+
+// ContextTimeout is Timeout, scaled up in a long kill-loop run: with
+// SHMKIT_KILL_LOOPS=n over 100, n/100 times as long, so that a loop test
+// runs its n kills rather than its first few hundred (1000 kills of a
+// Ring took longer than 60 s).
+func ContextTimeout() time.Duration {
+	if n := KillLoops(0); n > 100 {
+		return Timeout * time.Duration(n) / 100
+	}
+	return Timeout
 }
 
 // Must returns a function that passes a value through and fails the test
