@@ -134,7 +134,10 @@
 // claimers fail their CAS), in runs it holds at about 30 M/s from 2 to 12
 // producers. More consumers cost it: at 6×6 and 7×7 runs fall to a
 // quarter, each commit setting every waiting consumer on the same deq
-// line and the same slots. Across processes (shmkit bench --quick, the
+// line and the same slots. Two cheap cuts of that herd are yet to be
+// measured there: a load of deq before the CAS (losers then never take
+// the line for writing) and waiters that look at deq only now and then
+// (the slot's seq tells them first). Across processes (shmkit bench --quick, the
 // project VM): a 64-byte stream through one MPMC queue 80–89 ns per
 // message, through a Ring 58–68; fanin, 2 producer and 2 consumer
 // processes on 2 cores, 93–107.
