@@ -3,7 +3,6 @@ package ring
 import (
 	"context"
 	"encoding/binary"
-	"io"
 )
 
 // ---- batches: k one-slot messages, one CAS ----
@@ -129,9 +128,7 @@ func (q *MPMC) PutBatch(ctx context.Context, msgs [][]byte) (int, error) {
 			done += n
 			continue
 		}
-		w := putWait{q, e, x, s}
-		if err := await(ctx, &q.h.spaceWait, q.mode, &q.spinP, &w,
-			waitStats{&e.fullWaits, &e.sleeps}); err != nil {
+		if err := q.awaitSpace(ctx, e, x, s); err != nil {
 			return done, err
 		}
 	}
@@ -213,14 +210,9 @@ func (q *MPMC) GetBatchFunc(ctx context.Context, max int, fn func(msg []byte) er
 			return 0, err
 		}
 		if eof {
-			if q.h.closed.Load()&shutBit != 0 {
-				return 0, q.errs.shut
-			}
-			return 0, io.EOF
+			return 0, q.drainedErr()
 		}
-		w := getWait{q, e, x, s}
-		if err := await(ctx, &q.h.dataWait, q.mode, &q.spinC, &w,
-			waitStats{&e.emptyWts, &e.sleeps}); err != nil {
+		if err := q.awaitData(ctx, e, x, s); err != nil {
 			return 0, err
 		}
 	}

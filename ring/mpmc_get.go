@@ -151,25 +151,37 @@ func (q *MPMC) get(ctx context.Context, buf []byte, fn func([]byte) error, wait 
 			return n, err
 		}
 		if eof {
-			if q.h.closed.Load()&shutBit != 0 {
-				return 0, q.errs.shut
-			}
-			return 0, io.EOF
+			return 0, q.drainedErr()
 		}
-		w := getWait{q, e, x, s}
 		if !wait {
 			if q.h.enq.Load() > x && q.fixDue() {
+				w := getWait{q, e, x, s}
 				if w.stuck(); w.q.seq(x).Load() != s {
 					continue
 				}
 			}
 			return 0, q.errs.emp
 		}
-		if err := await(ctx, &q.h.dataWait, q.mode, &q.spinC, &w,
-			waitStats{&e.emptyWts, &e.sleeps}); err != nil {
+		if err := q.awaitData(ctx, e, x, s); err != nil {
 			return 0, err
 		}
 	}
+}
+
+// drainedErr is the error of a take from a queue closed and drained:
+// io.EOF, or ErrShutdown (wrapped) when it was shut down.
+func (q *MPMC) drainedErr() error {
+	if q.h.closed.Load()&shutBit != 0 {
+		return q.errs.shut
+	}
+	return io.EOF
+}
+
+// awaitData waits for the slot at x to change from s, deq to move, or the
+// queue to close and drain.
+func (q *MPMC) awaitData(ctx context.Context, e *partEntry, x, s uint64) error {
+	w := getWait{q, e, x, s}
+	return await(ctx, &q.h.dataWait, q.mode, &q.spinC, &w, waitStats{&e.emptyWts, &e.sleeps})
 }
 
 // Get copies the next message into buf, waiting for one as ctx allows;

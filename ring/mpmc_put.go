@@ -142,12 +142,17 @@ func (q *MPMC) Put(ctx context.Context, p []byte) error {
 		if ok || err != nil {
 			return err
 		}
-		w := putWait{q, e, x, s}
-		if err := await(ctx, &q.h.spaceWait, q.mode, &q.spinP, &w,
-			waitStats{&e.fullWaits, &e.sleeps}); err != nil {
+		if err := q.awaitSpace(ctx, e, x, s); err != nil {
 			return err
 		}
 	}
+}
+
+// awaitSpace waits for the slot at x to change from s (for deq to move on
+// from s when x is noPos), or for Close.
+func (q *MPMC) awaitSpace(ctx context.Context, e *partEntry, x, s uint64) error {
+	w := putWait{q, e, x, s}
+	return await(ctx, &q.h.spaceWait, q.mode, &q.spinP, &w, waitStats{&e.fullWaits, &e.sleeps})
 }
 
 // TryPut is Put that never waits: ErrFull when there is no room.
