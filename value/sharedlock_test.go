@@ -10,25 +10,10 @@ import (
 	"github.com/shmkit/shmkit/internal/testutil"
 	"github.com/shmkit/shmkit/internal/testutil/proctest"
 	"github.com/shmkit/shmkit/internal/testutil/segtest"
-	"github.com/shmkit/shmkit/process"
 	"github.com/shmkit/shmkit/shm"
 	"github.com/shmkit/shmkit/sync"
 	"github.com/shmkit/shmkit/value"
 )
-
-// holdSharedLock takes the lock of a Value made WithLock (through the Value,
-// in the child), says so, and waits to be killed.
-var holdSharedLock = process.Register("value.test.holdshared", func(ctx context.Context, a struct {
-	V  *value.Value[int64]
-	Ev *sync.Event
-}) (int, error) {
-	if err := a.V.Mutex().Lock(ctx); err != nil {
-		return 0, err
-	}
-	a.Ev.Set()
-	time.Sleep(time.Hour)
-	return 0, nil
-})
 
 // Python's Value(..., lock=l) and Array(..., lock=l): a Value and an Array
 // made WithLock(m) use m's lock in every process, so a child holding the
@@ -42,7 +27,8 @@ func TestSharedLockProcesses(t *testing.T) {
 	a := testutil.Must[*array.Array[float64]](t)(array.New[float64](seg, "a", 4, value.WithLock(m)))
 	ev := testutil.Must[*sync.Event](t)(sync.NewEvent(seg, "ev"))
 
-	p := proctest.StartHolding(t, ctx, holdSharedLock, struct {
+	// holdValueLock (process_test.go) takes the lock through the Value.
+	p := proctest.StartHolding(t, ctx, holdValueLock, struct {
 		V  *value.Value[int64]
 		Ev *sync.Event
 	}{v, ev}, ev.Wait)
