@@ -169,8 +169,7 @@ func (rw *RWMutex) reapReaders() int {
 		}
 	}
 	if n > 0 {
-		atomic.AddUint32(&rw.l.Drain, 1)
-		owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
+		rw.slotsFreed()
 	}
 	return n
 }
@@ -278,6 +277,11 @@ func (rw *RWMutex) release(i int) {
 	if !atomic.CompareAndSwapUint64(&rw.l.Readers[i], rw.me, 0) {
 		rw.freeOwn()
 	}
+	rw.slotsFreed()
+}
+
+// slotsFreed tells a writer draining the readers that slots were freed.
+func (rw *RWMutex) slotsFreed() {
 	atomic.AddUint32(&rw.l.Drain, 1)
 	owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
 }
@@ -301,8 +305,7 @@ func (rw *RWMutex) RUnlock() error {
 	if !rw.freeOwn() {
 		return fmt.Errorf("rwmutex %q: read unlock: %w", rw.obj.Name(), ErrNotOwner)
 	}
-	atomic.AddUint32(&rw.l.Drain, 1)
-	owner.Wake(&rw.l.Drain, &rw.l.DrainW, owner.WakeAll)
+	rw.slotsFreed()
 	return nil
 }
 
