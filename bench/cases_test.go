@@ -159,3 +159,35 @@ func TestLargeSizesBoundBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFaninLargeMessages: fanin at sizes past what a shared byte stream
+// keeps whole either runs exactly once or is skipped with its reason,
+// never fails. Two producers writing 1 MiB messages into one unix stream
+// socket tore them (every round of `--only fanin --sizes 1M` failed its
+// payload check); at 4 KiB, PIPE_BUF, every link transport must run.
+func TestFaninLargeMessages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	for _, size := range []int{pipeBuf, 1 << 20} {
+		for _, name := range linkTransports(func(t *transport) bool { return t.fanin }) {
+			c := Case{Scenario: "fanin", Transport: name, Size: size, Batch: 1, Ops: 16, Timeout: 60 * time.Second}
+			if m := modesOf(transports[name]); len(m) > 0 {
+				c.Mode = m[0]
+			}
+			t.Run(c.Label(), func(t *testing.T) {
+				r := RunCase(context.Background(), c)
+				if r.Failed {
+					t.Fatalf("%s: %s", c.Label(), r.Note)
+				}
+				skipped := strings.HasPrefix(r.Note, "skipped:")
+				if skipped && size <= pipeBuf {
+					t.Fatalf("%s skipped at %d bytes: %s", c.Label(), size, r.Note)
+				}
+				if !skipped && r.Ops != c.Ops {
+					t.Fatalf("%s: %d messages, want %d", c.Label(), r.Ops, c.Ops)
+				}
+			})
+		}
+	}
+}

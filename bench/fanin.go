@@ -56,6 +56,10 @@ func runFanin(ctx context.Context, c Case) Result {
 		r.Note = "skipped: " + reason
 		return r
 	}
+	if t := transports[c.Transport]; t != nil && t.faninMax > 0 && c.Size > t.faninMax {
+		r.Note = fmt.Sprintf("skipped: two writers of a byte stream keep messages whole only up to %d bytes", t.faninMax)
+		return r
+	}
 	s, err := newSession(ctx, c)
 	if err != nil {
 		return r.failed(err)

@@ -15,13 +15,13 @@ import (
 // netpoller, as os.Pipe users get; pipe-raw is a pipe with raw calls.
 
 var _ = []*transport{
-	addTransport(&transport{name: "os-pipe", batch: true, fanin: true, open: openPipes,
+	addTransport(&transport{name: "os-pipe", batch: true, fanin: true, faninMax: pipeBuf, open: openPipes,
 		end: func(_ context.Context, _ endSpec, fs []*os.File) (Conn, error) { return newFileConn(fs) }}),
-	addTransport(&transport{name: "pipe-raw", batch: true, fanin: true, open: openPipes,
+	addTransport(&transport{name: "pipe-raw", batch: true, fanin: true, faninMax: pipeBuf, open: openPipes,
 		end: func(_ context.Context, _ endSpec, fs []*os.File) (Conn, error) {
 			return newRawConn(fs, false, false), nil
 		}}),
-	addTransport(&transport{name: "unix-stream", batch: true, fanin: true,
+	addTransport(&transport{name: "unix-stream", batch: true, fanin: true, faninMax: pipeBuf,
 		open: func(c Case) (*link, error) { return openSocketpair(c, kernel.SocketStream) },
 		end: func(_ context.Context, _ endSpec, fs []*os.File) (Conn, error) {
 			return newRawConn(fs, true, false), nil
@@ -38,6 +38,12 @@ var _ = []*transport{
 			return newRawConn(fs, true, false), nil
 		}}),
 }
+
+// pipeBuf is PIPE_BUF on Linux: the largest write to a pipe that no other
+// writer's bytes can interleave with. Past it, two fanin producers
+// sharing a byte stream tear each other's messages (1 MiB over unix-stream
+// failed every round).
+const pipeBuf = 4096
 
 // pipeSize is the pipe buffer asked for: room for large messages, as a
 // tuned program would ask (the default is 64 KiB; 1 MiB is the default

@@ -20,8 +20,13 @@ type transport struct {
 	inProcess   bool // both ends must live in one process (go-chan)
 	batch       bool // has a batched send path worth measuring
 	fanin       bool // many producers and consumers may share one link
-	maxSize     int  // largest message (times batch); 0 = MaxSize
-	pingOnly    bool // only in pingpong (cacheline)
+	// faninMax, when set, is the largest message a shared link keeps
+	// whole: a byte stream written by two processes keeps a write whole
+	// only up to PIPE_BUF (POSIX, for pipes; the same holds for a unix
+	// stream socket's single skb), so larger fanin cases are skipped.
+	faninMax int
+	maxSize  int  // largest message (times batch); 0 = MaxSize
+	pingOnly bool // only in pingpong (cacheline)
 	// skip, when it returns a reason, leaves the transport out with a note.
 	skip func() string
 	// open makes a link in the parent for case c.
