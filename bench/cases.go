@@ -29,9 +29,22 @@ func caseTimeout(cfg Config) time.Duration {
 }
 
 // skipReason returns why transport name cannot run here, or "".
-func skipReason(name string) string {
-	if t := transports[name]; t != nil && t.skip != nil {
-		return t.skip()
+// skipReason says why case c cannot run on its transport here, or "".
+func skipReason(c Case) string {
+	t := transports[c.Transport]
+	switch {
+	case t == nil:
+		return ""
+	case t.skip != nil:
+		if r := t.skip(); r != "" {
+			return r
+		}
+	}
+	if t.faninMax > 0 && c.Scenario == "fanin" && c.Size > t.faninMax {
+		return fmt.Sprintf("two writers of a byte stream keep messages whole only up to %d bytes", t.faninMax)
+	}
+	if t.maxDatagram > 0 && c.Size*max(c.Batch, 1) > t.maxDatagram {
+		return fmt.Sprintf("the kernel takes datagrams of up to %d bytes here (one allocation each)", t.maxDatagram)
 	}
 	return ""
 }

@@ -191,3 +191,27 @@ func TestFaninLargeMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestDatagramLimit: a unix-seqpacket case past what the kernel sends as
+// one datagram is skipped with its reason, not failed (16 MiB messages
+// failed every pingpong, stream and fanin case with ENOBUFS), and one at
+// the limit runs.
+func TestDatagramLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	for _, sc := range []string{"pingpong", "stream"} {
+		for _, size := range []int{maxDatagram, 16 << 20} {
+			c := Case{Scenario: sc, Transport: "unix-seqpacket", Size: size, Batch: 1, Ops: 2, Timeout: 60 * time.Second}
+			t.Run(sc+"/"+c.Label(), func(t *testing.T) {
+				r := RunCase(context.Background(), c)
+				if r.Failed {
+					t.Fatalf("%s: %s", c.Label(), r.Note)
+				}
+				if skipped := strings.HasPrefix(r.Note, "skipped:"); skipped != (size > maxDatagram) {
+					t.Fatalf("%s at %d bytes: note %q", c.Label(), size, r.Note)
+				}
+			})
+		}
+	}
+}

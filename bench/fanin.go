@@ -52,12 +52,8 @@ func runFanin(ctx context.Context, c Case) Result {
 	c.Ops = (max(c.Ops, faninProducers) + faninProducers - 1) / faninProducers * faninProducers
 	c.Batch = 1
 	r := resultFor(c)
-	if reason := skipReason(c.Transport); reason != "" {
+	if reason := skipReason(c); reason != "" {
 		r.Note = "skipped: " + reason
-		return r
-	}
-	if t := transports[c.Transport]; t != nil && t.faninMax > 0 && c.Size > t.faninMax {
-		r.Note = fmt.Sprintf("skipped: two writers of a byte stream keep messages whole only up to %d bytes", t.faninMax)
 		return r
 	}
 	s, err := newSession(ctx, c)

@@ -40,7 +40,7 @@ func pingpongCases(cfg Config) []Case {
 
 func runPingpong(ctx context.Context, c Case) Result {
 	r := resultFor(c)
-	if reason := skipReason(c.Transport); reason != "" {
+	if reason := skipReason(c); reason != "" {
 		r.Note = "skipped: " + reason
 		return r
 	}

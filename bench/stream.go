@@ -58,7 +58,7 @@ func runStream(ctx context.Context, c Case) Result {
 	c.Batch = max(c.Batch, 1)
 	c.Ops = (max(c.Ops, 1) + c.Batch - 1) / c.Batch * c.Batch
 	r := resultFor(c)
-	if reason := skipReason(c.Transport); reason != "" {
+	if reason := skipReason(c); reason != "" {
 		r.Note = "skipped: " + reason
 		return r
 	}

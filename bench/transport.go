@@ -25,8 +25,11 @@ type transport struct {
 	// only up to PIPE_BUF (POSIX, for pipes; the same holds for a unix
 	// stream socket's single skb), so larger fanin cases are skipped.
 	faninMax int
-	maxSize  int  // largest message (times batch); 0 = MaxSize
-	pingOnly bool // only in pingpong (cacheline)
+	// maxDatagram, when set, is the largest message (times batch) the
+	// transport sends as one datagram: larger cases are skipped.
+	maxDatagram int
+	maxSize     int  // largest message (times batch); 0 = MaxSize
+	pingOnly    bool // only in pingpong (cacheline)
 	// skip, when it returns a reason, leaves the transport out with a note.
 	skip func() string
 	// open makes a link in the parent for case c.
