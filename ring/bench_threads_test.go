@@ -33,6 +33,17 @@ import (
 // 14 M/s; with 4 MiB it rose to 73-168 M/s (the lines come back from L3),
 // while "words", bound by its check, stayed at 44-58 M. A prototype with
 // one header per run of records (64 bytes a record) moved no more.
+//
+// Three cache-control experiments (2026-11-30, assembly in the ring,
+// interleaved runs of this benchmark), none kept: PREFETCHW over each run
+// ReserveBatch hands out, PREFETCHT0 over what PeekBatch may read, and
+// both, changed nothing (words 44-50 M/s either way: the misses already
+// overlap). CLFLUSHOPT of each run before Release, so that the writer's
+// next lap finds the lines in no cache instead of taking them from the
+// reader's, lifted "seq" from 64 to 105-123 M/s and "words" from 44-47 to
+// 59-61 in one regime of the host, and lowered "words" to 33-44 against
+// 44-56 twenty minutes later: what it costs depends on the memory system
+// under the VM, so it cannot be a default.
 func BenchmarkRingTwoThreads(b *testing.B) {
 	for _, check := range []string{"seq", "words"} {
 		b.Run(fmt.Sprintf("64x32/%s", check), func(b *testing.B) {
