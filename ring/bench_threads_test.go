@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/shmkit/shmkit/internal/testutil/segtest"
@@ -18,7 +19,10 @@ import (
 // compares only each record's first word (the floor: nearly all the time
 // is the ring and the cache lines crossing between the cores), "words"
 // writes and compares all eight (as the bench's stream does, in cheaper
-// code). Mmsg/s is per second of the whole run.
+// code). "words-handoff" moves the same records with the same check
+// through no ring: 2 KiB slots of a 1 MiB buffer and two counters, what
+// any design gets from the two cores. Mmsg/s is per second of the whole
+// run.
 //
 // On the 2-core project VM (2026-11-29, `go test -run '^$' -bench
 // TwoThreads -benchtime 300000x ./ring`, runs minutes apart) "seq" moved
@@ -44,16 +48,59 @@ import (
 // 59-61 in one regime of the host, and lowered "words" to 33-44 against
 // 44-56 twenty minutes later: what it costs depends on the memory system
 // under the VM, so it cannot be a default.
+//
+// The bare hand-off shows what is still the ring's: in one fast regime
+// (2026-11-30, `-benchtime 300000x -count 6`) "words" moved 38.6-60.9 M
+// records/s and "words-handoff" 76-116 M, so the ring delivers about 0.6×
+// what the cores allow for runs of small records (for 1 MiB messages,
+// 0.88×: BenchmarkLargeTwoThreads). Not found yet: laying the hand-off's
+// records out as the ring does (72-byte stride, an 8-byte header written
+// before the fill and walked before the check) cost it 5-10%; polling the
+// first record's line instead of a counter, Spin mode instead of
+// Blocking, TryPeekBatch in a loop instead of PeekBatch's wait, a PAUSE
+// in the wait's spin, dropping Commit's tail and counter stores, and
+// writing a run's headers at Commit instead of at ReserveBatch each moved
+// nothing outside the host's noise (these runs swing from 40-60 to 12 M/s
+// within minutes). At 4× a batched pipe (16-38 M/s on this VM) the target
+// asks 64-150 M/s: the hand-off's 76-116 M/s says the cores allow the
+// lower half of that, and not the upper.
 func BenchmarkRingTwoThreads(b *testing.B) {
 	for _, check := range []string{"seq", "words"} {
 		b.Run(fmt.Sprintf("64x32/%s", check), func(b *testing.B) {
 			benchTwoThreads(b, check == "words")
 		})
 	}
+	// The same runs of records with the full check, through no ring: 2 KiB
+	// slots of a 1 MiB buffer, handed over with two counters.
+	b.Run("64x32/words-handoff", benchTwoThreadsHandoff)
+}
+
+const twoSize, twoBatch = 64, 32
+
+// twoFill writes record s: its first word s, and with words the other
+// seven from it.
+func twoFill(p []byte, s uint64, words bool) {
+	binary.LittleEndian.PutUint64(p, s)
+	if words {
+		for o := 8; o < twoSize; o += 8 {
+			binary.LittleEndian.PutUint64(p[o:], s*0x9e3779b97f4a7c15+uint64(o))
+		}
+	}
+}
+
+// twoDiffers reports whether p is not what twoFill wrote for s.
+func twoDiffers(p []byte, s uint64, words bool) bool {
+	d := binary.LittleEndian.Uint64(p) ^ s
+	if words {
+		for o := 8; o < twoSize; o += 8 {
+			d |= binary.LittleEndian.Uint64(p[o:]) ^ (s*0x9e3779b97f4a7c15 + uint64(o))
+		}
+	}
+	return d != 0
 }
 
 func benchTwoThreads(b *testing.B, words bool) {
-	const size, batch = 64, 32
+	const size, batch = twoSize, twoBatch
 	r, err := ring.NewRing(segtest.NewSize(b, 2<<20), "r", &ring.Options{Capacity: 1 << 20})
 	if err != nil {
 		b.Fatal(err)
@@ -63,23 +110,6 @@ func benchTwoThreads(b *testing.B, words bool) {
 	}
 	ctx := context.Background()
 	n := uint64(b.N) * batch
-	fill := func(p []byte, s uint64) {
-		binary.LittleEndian.PutUint64(p, s)
-		if words {
-			for o := 8; o < size; o += 8 {
-				binary.LittleEndian.PutUint64(p[o:], s*0x9e3779b97f4a7c15+uint64(o))
-			}
-		}
-	}
-	differs := func(p []byte, s uint64) bool {
-		d := binary.LittleEndian.Uint64(p) ^ s
-		if words {
-			for o := 8; o < size; o += 8 {
-				d |= binary.LittleEndian.Uint64(p[o:]) ^ (s*0x9e3779b97f4a7c15 + uint64(o))
-			}
-		}
-		return d != 0
-	}
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -91,7 +121,7 @@ func benchTwoThreads(b *testing.B, words bool) {
 				return
 			}
 			for i := range v.Len() {
-				if differs(v.At(i), seq) {
+				if twoDiffers(v.At(i), seq, words) {
 					done <- fmt.Errorf("record %d differs", seq)
 					return
 				}
@@ -112,7 +142,7 @@ func benchTwoThreads(b *testing.B, words bool) {
 				b.Fatal(err)
 			}
 			for i := range v.Len() {
-				fill(v.At(i), seq)
+				twoFill(v.At(i), seq, words)
 				seq++
 			}
 			left -= v.Len()
@@ -123,4 +153,49 @@ func benchTwoThreads(b *testing.B, words bool) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds()/1e6, "Mmsg/s")
+}
+
+func benchTwoThreadsHandoff(b *testing.B) {
+	const run = twoSize * twoBatch
+	buf := make([]byte, 1<<20)
+	for i := range buf {
+		buf[i] = 1 // touch every page before the clock
+	}
+	slots := uint64(len(buf) / run)
+	var sent, freed atomic.Uint64
+	slot := func(k uint64) []byte { return buf[k%slots*run:][:run] }
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		for k := range uint64(b.N) {
+			for sent.Load() <= k {
+			}
+			p := slot(k)
+			for i := range uint64(twoBatch) {
+				if twoDiffers(p[i*twoSize:], k*twoBatch+i, true) {
+					done <- fmt.Errorf("record %d differs", k*twoBatch+i)
+					return
+				}
+			}
+			freed.Store(k + 1)
+		}
+		done <- nil
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	for k := range uint64(b.N) {
+		for k-freed.Load() >= slots {
+		}
+		p := slot(k)
+		for i := range uint64(twoBatch) {
+			twoFill(p[i*twoSize:], k*twoBatch+i, true)
+		}
+		sent.Store(k + 1)
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)*twoBatch/b.Elapsed().Seconds()/1e6, "Mmsg/s")
 }

@@ -172,17 +172,18 @@
 //
 // # Large messages
 //
-// For large messages the ring costs nothing measurable either: the limit
-// is how fast one core's writes reach the other core's reads.
+// For large messages the limit is how fast one core's writes reach the
+// other core's reads, and the ring takes little of it.
 // BenchmarkLargeTwoThreads moves 1 MiB messages written in place and
 // checked where they lie, through a Ring and through a bare hand-off of
-// three 1 MiB slots and two counters. On the 2-core project VM
-// (2026-11-30, `-benchtime 3000x -count 6`), the Ring moved 24.6-29.4 GB/s,
-// the hand-off 26.7-31.4, and one thread's copy of the same bytes
-// 27.1-32.0 in that regime of the host. In a faster regime the copy alone
-// reaches 40-46 GB/s (bench's memcpy), while the two threads, or two
-// processes through the ring, stay at 31-39: no design that moves the
-// bytes from one core to another reaches 0.9× a single core's copy there.
+// three 1 MiB slots and two counters, beside one thread's copy of the
+// same bytes. On the 2-core project VM (2026-11-30, `-benchtime 3000x
+// -count 6`), in a fast regime of the host: the Ring 31.5-38.7 GB/s, the
+// hand-off 35.8-42.6, the copy 42.0-46.9; in a slow one, 24.6-29.4,
+// 26.7-31.4 and 27.1-32.0. So the ring moves about 0.9× what the cores
+// allow, and the cores allow 0.85-1× a single core's copy: the bench's
+// 0.9× memcpy target for 1 MiB messages sits at the edge of what the
+// hardware does, not of the ring.
 //
 // # What each death costs
 //
