@@ -56,8 +56,9 @@ import (
 // 0.88×: BenchmarkLargeTwoThreads). Not found yet: laying the hand-off's
 // records out as the ring does (72-byte stride, an 8-byte header written
 // before the fill and walked before the check) cost it 5-10%; polling the
-// first record's line instead of a counter, Spin mode instead of
-// Blocking, TryPeekBatch in a loop instead of PeekBatch's wait, a PAUSE
+// first record's line instead of a counter (and the ring's reader
+// polling its writer's tail instead of the next header), Spin mode
+// instead of Blocking, TryPeekBatch in a loop instead of PeekBatch's wait, a PAUSE
 // in the wait's spin, dropping Commit's tail and counter stores, and
 // writing a run's headers at Commit instead of at ReserveBatch each moved
 // nothing outside the host's noise (these runs swing from 40-60 to 12 M/s
