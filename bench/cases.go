@@ -28,14 +28,13 @@ func caseTimeout(cfg Config) time.Duration {
 	return 60 * time.Second
 }
 
-// skipReason returns why transport name cannot run here, or "".
 // skipReason says why case c cannot run on its transport here, or "".
 func skipReason(c Case) string {
 	t := transports[c.Transport]
-	switch {
-	case t == nil:
+	if t == nil {
 		return ""
-	case t.skip != nil:
+	}
+	if t.skip != nil {
 		if r := t.skip(); r != "" {
 			return r
 		}
@@ -44,7 +43,7 @@ func skipReason(c Case) string {
 		return fmt.Sprintf("two writers of a byte stream keep messages whole only up to %d bytes", t.faninMax)
 	}
 	if t.maxDatagram > 0 && c.Size*max(c.Batch, 1) > t.maxDatagram {
-		return fmt.Sprintf("the kernel takes datagrams of up to %d bytes here (one allocation each)", t.maxDatagram)
+		return fmt.Sprintf("datagrams of up to %d bytes: the kernel allocates each in one piece and refuses large ones (ENOBUFS)", t.maxDatagram)
 	}
 	return ""
 }
