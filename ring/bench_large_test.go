@@ -23,6 +23,7 @@ import (
 // same bytes through three 1 MiB slots and two counters, no ring at all:
 // what the two cores give any design; "memcpy" is the bench's baseline,
 // the copy alone in one thread. MB/s is per direction.
+//
 // Figures: the package doc, "Large messages" (`go test -run '^$' -bench
 // LargeTwoThreads -benchtime 3000x -count 6 ./ring`).
 func BenchmarkLargeTwoThreads(b *testing.B) {
@@ -113,7 +114,10 @@ func benchLarge(b *testing.B, size int, m mover) {
 	}
 }
 
-type ringMove struct{ r *ring.Ring }
+type ringMove struct {
+	r    *ring.Ring
+	size int
+}
 
 func ringMover(b *testing.B, size int) mover {
 	capacity := 4 << 20
@@ -124,11 +128,11 @@ func ringMover(b *testing.B, size int) mover {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ringMove{r}
+	return ringMove{r, size}
 }
 
 func (m ringMove) send(_ int, fill func([]byte)) error {
-	p, err := m.r.Reserve(context.Background(), 1<<20)
+	p, err := m.r.Reserve(context.Background(), m.size)
 	if err != nil {
 		return err
 	}
