@@ -74,6 +74,51 @@ func BenchmarkRingTwoThreads(b *testing.B) {
 	// The same runs of records with the full check, through no ring: 2 KiB
 	// slots of a 1 MiB buffer, handed over with two counters.
 	b.Run("64x32/words-handoff", benchTwoThreadsHandoff)
+	// One record at a time (Write, Read), both goroutines on one handle:
+	// what the pads between a Ring's two sides are for (see Ring).
+	b.Run("64x1/write-read", benchTwoThreadsOneByOne)
+}
+
+func benchTwoThreadsOneByOne(b *testing.B) {
+	r, err := ring.NewRing(segtest.NewSize(b, 2<<20), "r", &ring.Options{Capacity: 1 << 20, Mode: ring.Spin})
+	if err == nil {
+		err = r.Populate()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		buf := make([]byte, twoSize)
+		for seq := range uint64(b.N) {
+			if _, err := r.Read(ctx, buf); err != nil {
+				done <- err
+				return
+			}
+			if twoDiffers(buf, seq, true) {
+				done <- fmt.Errorf("record %d differs", seq)
+				return
+			}
+		}
+		done <- nil
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	msg := make([]byte, twoSize)
+	b.ResetTimer()
+	for seq := range uint64(b.N) {
+		twoFill(msg, seq, true)
+		if err := r.Write(ctx, msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mmsg/s")
 }
 
 const twoSize, twoBatch = 64, 32

@@ -50,3 +50,17 @@ func TestLayout(t *testing.T) {
 		{"holderEntry.expires", unsafe.Offsetof(holderEntry{}.expires), 16},
 	}.Check(t)
 }
+
+// TestRingSidesApart: a handle's producer and consumer state, each stored
+// by its own goroutine at every call, share no cache line with each other
+// or with the fields both sides read.
+func TestRingSidesApart(t *testing.T) {
+	var r Ring
+	pStart, pEnd := unsafe.Offsetof(r.p), unsafe.Offsetof(r.p)+unsafe.Sizeof(r.p)
+	cStart, cEnd := unsafe.Offsetof(r.c), unsafe.Offsetof(r.c)+unsafe.Sizeof(r.c)
+	shared := unsafe.Offsetof(r.mode) + unsafe.Sizeof(r.mode)
+	if pStart-shared < lineSize || cStart-pEnd < lineSize || unsafe.Offsetof(r.errs)-cEnd < lineSize {
+		t.Fatalf("Ring sides too close: shared fields end at %d, producer %d-%d, consumer %d-%d, errs at %d (want %d bytes between)",
+			shared, pStart, pEnd, cStart, cEnd, unsafe.Offsetof(r.errs), lineSize)
+	}
+}

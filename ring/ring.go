@@ -41,8 +41,18 @@ type Ring struct {
 	mask uint64
 	cap  uint64
 	mode Mode
+	// The writing and the reading goroutine of one process may share a
+	// handle: each side's private state, stored at every call, sits a
+	// line pair apart from the other's and from the fields both read.
+	// Without the pads, a writer and a reader goroutine moving 64-byte
+	// records one by one took 71.6 ns a record against 63.8 with them
+	// (BenchmarkRingTwoThreads/64x1/write-read, medians of 6 interleaved
+	// runs; faster with the pads in each pair).
+	_    [shm.CacheLinePad]byte
 	p    producer
+	_    [shm.CacheLinePad]byte
 	c    consumer
+	_    [shm.CacheLinePad]byte
 	errs objErrors // named `ring "r"`, or after the pipe a ring is in
 	dir  *pipeDir  // the pipe a ring is in; nil for a Ring of its own
 }
