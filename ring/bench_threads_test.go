@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/shmkit/shmkit/internal/testutil/segtest"
 	"github.com/shmkit/shmkit/ring"
@@ -53,18 +54,23 @@ import (
 // (2026-11-30, `-benchtime 300000x -count 6`) "words" moved 38.6-60.9 M
 // records/s and "words-handoff" 76-116 M, so the ring delivers about 0.6×
 // what the cores allow for runs of small records (for 1 MiB messages,
-// 0.88×: BenchmarkLargeTwoThreads). Not found yet: laying the hand-off's
-// records out as the ring does (72-byte stride, an 8-byte header written
-// before the fill and walked before the check) cost it 5-10%; polling the
-// first record's line instead of a counter (and the ring's reader
-// polling its writer's tail instead of the next header), Spin mode
-// instead of Blocking, TryPeekBatch in a loop instead of PeekBatch's wait, a PAUSE
-// in the wait's spin, dropping Commit's tail and counter stores, and
-// writing a run's headers at Commit instead of at ReserveBatch each moved
-// nothing outside the host's noise (these runs swing from 40-60 to 12 M/s
-// within minutes). At 4× a batched pipe (16-38 M/s on this VM) the target
-// asks 64-150 M/s: the hand-off's 76-116 M/s says the cores allow the
-// lower half of that, and not the upper.
+// 0.88×: BenchmarkLargeTwoThreads). "words-hring" replays the ring's
+// memory traffic (72-byte stride, each header but the first written
+// before the fill, the first stored last and polled by the reader, the
+// others walked before the check) without the ring's code: in 5 runs it
+// moved 64.7-88.4 M/s beside the hand-off's 72.6-87.6 and the ring's
+// 38.4-62.5. So the layout costs little; what the ring loses is in its
+// calls' code on the writer's side, which the reader waits for. Not found
+// yet where: Spin mode instead of Blocking, TryPeekBatch in a loop
+// instead of PeekBatch's wait, a PAUSE in the wait's spin, the reader
+// polling its writer's tail instead of the next header, dropping Commit's
+// tail and counter stores, and writing a run's headers at Commit instead
+// of at ReserveBatch each moved nothing outside the host's noise (these
+// runs swing from 40-60 to 12 M/s within minutes), and this VM has no
+// hardware counters to say where the writer stalls. At 4× a batched pipe
+// (16-38 M/s on this VM) the target asks 64-150 M/s: the hand-off's
+// 76-116 M/s says the cores allow the lower half of that, and not the
+// upper.
 func BenchmarkRingTwoThreads(b *testing.B) {
 	for _, check := range []string{"seq", "words"} {
 		b.Run(fmt.Sprintf("64x32/%s", check), func(b *testing.B) {
@@ -77,6 +83,8 @@ func BenchmarkRingTwoThreads(b *testing.B) {
 	// One record at a time (Write, Read), both goroutines on one handle:
 	// what the pads between a Ring's two sides are for (see Ring).
 	b.Run("64x1/write-read", benchTwoThreadsOneByOne)
+	// The ring's layout and order of stores and loads, without its code.
+	b.Run("64x32/words-hring", benchHRing)
 }
 
 func benchTwoThreadsOneByOne(b *testing.B) {
@@ -239,6 +247,74 @@ func benchTwoThreadsHandoff(b *testing.B) {
 			twoFill(p[i*twoSize:], k*twoBatch+i, true)
 		}
 		sent.Store(k + 1)
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)*twoBatch/b.Elapsed().Seconds()/1e6, "Mmsg/s")
+}
+
+// benchHRing is the ring's memory traffic without the ring's code: runs of
+// 32 records at a 72-byte stride, each record's 8-byte header written
+// before the fill except the first, whose header the writer stores last
+// (the commit), the reader polling that first header, walking the others,
+// then checking every record; the writer reuses a run's slot once the
+// reader has freed it (a counter).
+func benchHRing(b *testing.B) {
+	const stride = 72
+	const hw = 0x8000000000000040
+	run := stride * twoBatch
+	buf := make([]byte, 1<<20+4096)
+	for i := range buf {
+		buf[i] = 0 // touch every page before the clock
+	}
+	slots := uint64((1 << 20) / run)
+	var freed atomic.Uint64
+	word := func(p []byte) *atomic.Uint64 { return (*atomic.Uint64)(unsafe.Pointer(&p[0])) }
+	slot := func(k uint64) []byte { return buf[k%slots*uint64(run):][:run+8] }
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		for k := range uint64(b.N) {
+			p := slot(k)
+			for word(p).Load() != hw|(k&0xffff)<<16 {
+			}
+			n := 1
+			for i := 1; i < twoBatch; i++ {
+				if word(p[i*stride:]).Load() != hw {
+					break
+				}
+				n++
+			}
+			if n != twoBatch {
+				done <- fmt.Errorf("run of %d", n)
+				return
+			}
+			for i := range uint64(twoBatch) {
+				if twoDiffers(p[int(i)*stride+8:], k*twoBatch+i, true) {
+					done <- fmt.Errorf("record %d differs", k*twoBatch+i)
+					return
+				}
+			}
+			freed.Store(k + 1)
+		}
+		done <- nil
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	for k := range uint64(b.N) {
+		for k-freed.Load() >= slots-1 {
+		}
+		p := slot(k)
+		for i := 1; i < twoBatch; i++ {
+			binary.LittleEndian.PutUint64(p[i*stride:], hw)
+		}
+		for i := range uint64(twoBatch) {
+			twoFill(p[int(i)*stride+8:], k*twoBatch+i, true)
+		}
+		word(p).Store(hw | (k&0xffff)<<16)
 	}
 	if err := <-done; err != nil {
 		b.Fatal(err)
