@@ -96,37 +96,49 @@ func benchTwoThreadsOneByOne(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
+	twoThreads(b, uint64(b.N), func() error {
+		buf := make([]byte, twoSize)
+		for seq := range uint64(b.N) {
+			if _, err := r.Read(ctx, buf); err != nil {
+				return err
+			}
+			if twoDiffers(buf, seq, true) {
+				return fmt.Errorf("record %d differs", seq)
+			}
+		}
+		return nil
+	}, func() error {
+		msg := make([]byte, twoSize)
+		for seq := range uint64(b.N) {
+			twoFill(msg, seq, true)
+			if err := r.Write(ctx, msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// twoThreads runs read and write each on a goroutine locked to its own OS
+// thread, times write (and the wait for read to end), and reports n
+// records as Mmsg/s.
+func twoThreads(b *testing.B, n uint64, read, write func() error) {
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		buf := make([]byte, twoSize)
-		for seq := range uint64(b.N) {
-			if _, err := r.Read(ctx, buf); err != nil {
-				done <- err
-				return
-			}
-			if twoDiffers(buf, seq, true) {
-				done <- fmt.Errorf("record %d differs", seq)
-				return
-			}
-		}
-		done <- nil
+		done <- read()
 	}()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	msg := make([]byte, twoSize)
 	b.ResetTimer()
-	for seq := range uint64(b.N) {
-		twoFill(msg, seq, true)
-		if err := r.Write(ctx, msg); err != nil {
-			b.Fatal(err)
-		}
+	if err := write(); err != nil {
+		b.Fatal(err) // not waiting for read, which may wait for what never came
 	}
 	if err := <-done; err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mmsg/s")
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds()/1e6, "Mmsg/s")
 }
 
 const twoSize, twoBatch = 64, 32
@@ -153,60 +165,61 @@ func twoDiffers(p []byte, s uint64, words bool) bool {
 	return d != 0
 }
 
+// checkRun checks the twoBatch records laid every stride bytes in p, from
+// offset off, as records first, first+1, … with the full check.
+func checkRun(p []byte, stride, off int, first uint64) error {
+	for i := range twoBatch {
+		if twoDiffers(p[i*stride+off:], first+uint64(i), true) {
+			return fmt.Errorf("record %d differs", first+uint64(i))
+		}
+	}
+	return nil
+}
+
 func benchTwoThreads(b *testing.B, words bool) {
 	const size, batch = twoSize, twoBatch
 	r, err := ring.NewRing(segtest.NewSize(b, 2<<20), "r", &ring.Options{Capacity: 1 << 20})
-	if err != nil {
-		b.Fatal(err)
+	if err == nil {
+		err = r.Populate()
 	}
-	if err := r.Populate(); err != nil {
+	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
 	n := uint64(b.N) * batch
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
+	twoThreads(b, n, func() error {
 		for seq := uint64(0); seq < n; {
 			v, err := r.PeekBatch(ctx, 0)
 			if err != nil {
-				done <- err
-				return
+				return err
 			}
 			for i := range v.Len() {
 				if twoDiffers(v.At(i), seq, words) {
-					done <- fmt.Errorf("record %d differs", seq)
-					return
+					return fmt.Errorf("record %d differs", seq)
 				}
 				seq++
 			}
 			r.Release()
 		}
-		done <- nil
-	}()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	b.ResetTimer()
-	var seq uint64
-	for range b.N {
-		for left := batch; left > 0; {
-			v, err := r.ReserveBatch(ctx, left, size)
-			if err != nil {
-				b.Fatal(err)
+		return nil
+	}, func() error {
+		var seq uint64
+		for range b.N {
+			for left := batch; left > 0; {
+				v, err := r.ReserveBatch(ctx, left, size)
+				if err != nil {
+					return err
+				}
+				for i := range v.Len() {
+					twoFill(v.At(i), seq, words)
+					seq++
+				}
+				left -= v.Len()
 			}
-			for i := range v.Len() {
-				twoFill(v.At(i), seq, words)
-				seq++
-			}
-			left -= v.Len()
+			r.Commit()
 		}
-		r.Commit()
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds()/1e6, "Mmsg/s")
+		return nil
+	})
 }
 
 func benchTwoThreadsHandoff(b *testing.B) {
@@ -218,40 +231,28 @@ func benchTwoThreadsHandoff(b *testing.B) {
 	slots := uint64(len(buf) / run)
 	var sent, freed atomic.Uint64
 	slot := func(k uint64) []byte { return buf[k%slots*run:][:run] }
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
+	twoThreads(b, uint64(b.N)*twoBatch, func() error {
 		for k := range uint64(b.N) {
 			for sent.Load() <= k {
 			}
-			p := slot(k)
-			for i := range uint64(twoBatch) {
-				if twoDiffers(p[i*twoSize:], k*twoBatch+i, true) {
-					done <- fmt.Errorf("record %d differs", k*twoBatch+i)
-					return
-				}
+			if err := checkRun(slot(k), twoSize, 0, k*twoBatch); err != nil {
+				return err
 			}
 			freed.Store(k + 1)
 		}
-		done <- nil
-	}()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	b.ResetTimer()
-	for k := range uint64(b.N) {
-		for k-freed.Load() >= slots {
+		return nil
+	}, func() error {
+		for k := range uint64(b.N) {
+			for k-freed.Load() >= slots {
+			}
+			p := slot(k)
+			for i := range uint64(twoBatch) {
+				twoFill(p[i*twoSize:], k*twoBatch+i, true)
+			}
+			sent.Store(k + 1)
 		}
-		p := slot(k)
-		for i := range uint64(twoBatch) {
-			twoFill(p[i*twoSize:], k*twoBatch+i, true)
-		}
-		sent.Store(k + 1)
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N)*twoBatch/b.Elapsed().Seconds()/1e6, "Mmsg/s")
+		return nil
+	})
 }
 
 // benchHRing is the ring's memory traffic without the ring's code: runs of
@@ -272,52 +273,36 @@ func benchHRing(b *testing.B) {
 	var freed atomic.Uint64
 	word := func(p []byte) *atomic.Uint64 { return (*atomic.Uint64)(unsafe.Pointer(&p[0])) }
 	slot := func(k uint64) []byte { return buf[k%slots*uint64(run):][:run+8] }
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
+	commit := func(k uint64) uint64 { return hw | (k&0xffff)<<16 } // k marks the run
+	twoThreads(b, uint64(b.N)*twoBatch, func() error {
 		for k := range uint64(b.N) {
 			p := slot(k)
-			for word(p).Load() != hw|(k&0xffff)<<16 {
+			for word(p).Load() != commit(k) {
 			}
-			n := 1
 			for i := 1; i < twoBatch; i++ {
 				if word(p[i*stride:]).Load() != hw {
-					break
+					return fmt.Errorf("run %d: header %d missing", k, i)
 				}
-				n++
 			}
-			if n != twoBatch {
-				done <- fmt.Errorf("run of %d", n)
-				return
-			}
-			for i := range uint64(twoBatch) {
-				if twoDiffers(p[int(i)*stride+8:], k*twoBatch+i, true) {
-					done <- fmt.Errorf("record %d differs", k*twoBatch+i)
-					return
-				}
+			if err := checkRun(p, stride, 8, k*twoBatch); err != nil {
+				return err
 			}
 			freed.Store(k + 1)
 		}
-		done <- nil
-	}()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	b.ResetTimer()
-	for k := range uint64(b.N) {
-		for k-freed.Load() >= slots-1 {
+		return nil
+	}, func() error {
+		for k := range uint64(b.N) {
+			for k-freed.Load() >= slots-1 {
+			}
+			p := slot(k)
+			for i := 1; i < twoBatch; i++ {
+				binary.LittleEndian.PutUint64(p[i*stride:], hw)
+			}
+			for i := range uint64(twoBatch) {
+				twoFill(p[int(i)*stride+8:], k*twoBatch+i, true)
+			}
+			word(p).Store(commit(k))
 		}
-		p := slot(k)
-		for i := 1; i < twoBatch; i++ {
-			binary.LittleEndian.PutUint64(p[i*stride:], hw)
-		}
-		for i := range uint64(twoBatch) {
-			twoFill(p[int(i)*stride+8:], k*twoBatch+i, true)
-		}
-		word(p).Store(hw | (k&0xffff)<<16)
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N)*twoBatch/b.Elapsed().Seconds()/1e6, "Mmsg/s")
+		return nil
+	})
 }
