@@ -60,8 +60,11 @@ import (
 // others walked before the check) without the ring's code: in 5 runs it
 // moved 64.7-88.4 M/s beside the hand-off's 72.6-87.6 and the ring's
 // 38.4-62.5. So the layout costs little; what the ring loses is in its
-// calls' code on the writer's side, which the reader waits for. Not found
-// yet where: Spin mode instead of Blocking, TryPeekBatch in a loop
+// calls' code on the writer's side, which the reader waits for. Part of
+// it: the writer's calls cost about 70 ns a run more than the replay's
+// (one thread, writing only), and 65 ns of arithmetic added to each of the
+// replay's runs cost it 10-15% (51-57 to 47-50 M/s, interleaved), about a
+// third of the gap. Not found yet where the rest goes: Spin mode instead of Blocking, TryPeekBatch in a loop
 // instead of PeekBatch's wait, a PAUSE in the wait's spin, the reader
 // polling its writer's tail instead of the next header, dropping Commit's
 // tail and counter stores, and writing a run's headers at Commit instead
