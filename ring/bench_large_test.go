@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -91,29 +90,21 @@ func benchLarge(b *testing.B, size int, m mover) {
 		}
 	}
 	b.SetBytes(int64(size))
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
+	twoThreads(b, 0, func() error {
 		for i := range b.N {
 			if err := m.recv(i, check(i)); err != nil {
-				done <- err
-				return
+				return err
 			}
 		}
-		done <- nil
-	}()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	b.ResetTimer()
-	for i := range b.N {
-		if err := m.send(i, fill(i)); err != nil {
-			b.Fatal(err)
+		return nil
+	}, func() error {
+		for i := range b.N {
+			if err := m.send(i, fill(i)); err != nil {
+				return err
+			}
 		}
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
+		return nil
+	})
 }
 
 type ringMove struct {
